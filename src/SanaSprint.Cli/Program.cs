@@ -1,0 +1,2 @@
+// Placeholder entry point; verbs are added under Commands/.
+return 0;
