@@ -34,6 +34,32 @@ public sealed class InferenceOptions
     [Range(0, 1024)]
     public int IntraOpThreads { get; set; }
 
+    /// <summary>
+    /// Graph precision: <c>auto</c> (fp16 graphs with fp32 islands on CUDA, fp32 on CPU), <c>fp32</c> or <c>fp16</c>.
+    /// The CPU execution provider has no fp16 compute, so <c>fp16</c> only applies on CUDA.
+    /// </summary>
+    /// <remarks>Defaults to <c>auto</c>. Parity runs use <c>fp32</c>.</remarks>
+    [RegularExpression("^(auto|fp32|fp16)$")]
+    public string Precision { get; set; } = "auto";
+
+    /// <summary>Allow TF32 tensor-core math for fp32 MatMul/Conv on CUDA (Ampere and later).</summary>
+    /// <remarks>Defaults to <c>true</c>; set <c>false</c> for fp32 parity runs.</remarks>
+    public bool UseTf32 { get; set; } = true;
+
+    /// <summary>Capture and replay CUDA graphs (one per resolution and batch size) for the transformer steps.</summary>
+    /// <remarks>Defaults to <c>false</c>. Needs every node on the CUDA execution provider and fixed shapes per graph.</remarks>
+    public bool EnableCudaGraph { get; set; }
+
+    /// <summary>CUDA memory arena limit in MiB (0 = no limit).</summary>
+    /// <remarks>Defaults to <c>0</c>.</remarks>
+    [Range(0, 1 << 22)]
+    public int GpuMemoryLimitMiB { get; set; }
+
+    /// <summary>Warm-up frame size in pixels run at start (0 disables warm-up).</summary>
+    /// <remarks>Defaults to <c>512</c>.</remarks>
+    [Range(0, 4096)]
+    public int WarmupSize { get; set; } = 512;
+
     /// <summary>Resolved cache folder.</summary>
     public string ResolveCacheDirectory() =>
         string.IsNullOrWhiteSpace(CacheDirectory)

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace SanaSprint.Inference.Runtime;
+
+/// <summary>One named input of a component run, held on the host.</summary>
+/// <param name="Name">Graph input name.</param>
+/// <param name="Data">A <c>float[]</c>, <c>long[]</c> or <c>int[]</c> in row-major order.</param>
+/// <param name="Shape">Dimensions.</param>
+/// <param name="IsStatic">
+/// True when the same array is passed on every step of a frame (prompt embeddings, mask, control latent): on CUDA it
+/// is copied to the device once and stays there while the same array instance is passed.
+/// </param>
+public sealed record HostTensor(string Name, Array Data, long[] Shape, bool IsStatic = false)
+{
+    /// <summary>Number of elements the shape describes.</summary>
+    public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
+}
+
+/// <summary>
+/// A resident ONNX Runtime session of one model component. <see cref="Run"/> takes host tensors and returns host
+/// float outputs; on CUDA it runs through an IOBinding whose device buffers persist between runs (see
+/// <see cref="CudaBindingRunner"/>), and on CPU it wraps the managed arrays without copying. The time spent inside
+/// ONNX Runtime is accumulated in <see cref="OrtTime"/> so callers can report the overhead outside it.
+/// </summary>
+public sealed class OnnxComponentSession : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly CudaBindingRunner? _cuda;
+    private readonly Lock _gate = new();
+    private readonly RunOptions _runOptions = new();
+    private long _ortTicks;
+
+    internal OnnxComponentSession(string component, InferenceSession session, ExecutionProviderChoice provider)
+    {
+        Component = component;
+        _session = session;
+        InputNames = [.. session.InputMetadata.Keys];
+        OutputNames = [.. session.OutputMetadata.Keys];
+        InputTypes = session.InputMetadata.ToDictionary(kv => kv.Key, kv => kv.Value.ElementDataType);
+        if (provider.Kind == ExecutionProviderKind.Cuda)
+            _cuda = new CudaBindingRunner(session, provider.Cuda ?? new CudaProviderSettings());
+    }
+
+    /// <summary>Component name.</summary>
+    public string Component { get; }
+
+    /// <summary>Graph input names.</summary>
+    public IReadOnlyList<string> InputNames { get; }
+
+    /// <summary>Graph output names.</summary>
+    public IReadOnlyList<string> OutputNames { get; }
+
+    /// <summary>Element type of each graph input (Float, Float16, Int64, ...).</summary>
+    public IReadOnlyDictionary<string, TensorElementType> InputTypes { get; }
+
+    /// <summary>Total time spent inside ONNX Runtime <c>Run</c> calls of this session.</summary>
+    public TimeSpan OrtTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _ortTicks));
+
+    /// <summary>Runs the graph.</summary>
+    /// <param name="inputs">Every graph input, by name.</param>
+    /// <param name="outputShapes">Expected output shapes (required for CUDA-graph capture; optional otherwise).</param>
+    /// <returns>Each output (in <see cref="OutputNames"/> order) as a float array.</returns>
+    /// <exception cref="ArgumentException">An input is missing, unknown or has a data length that does not match its shape.</exception>
+    public float[][] Run(IReadOnlyList<HostTensor> inputs, IReadOnlyList<long[]>? outputShapes = null)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        Validate(inputs);
+        // ONNX Runtime allows concurrent Run on one session on CPU, but IOBinding/CUDA graphs do not; one gate keeps both simple.
+        lock (_gate)
+        {
+            return _cuda is not null ? RunCuda(inputs, outputShapes) : RunCpu(inputs);
+        }
+    }
+
+    private void Validate(IReadOnlyList<HostTensor> inputs)
+    {
+        foreach (var name in InputNames)
+            if (!inputs.Any(i => i.Name == name))
+                throw new ArgumentException($"{Component}: graph input '{name}' was not supplied (supplied: {string.Join(", ", inputs.Select(i => i.Name))}).", nameof(inputs));
+        foreach (var t in inputs)
+        {
+            if (!InputTypes.ContainsKey(t.Name))
+                throw new ArgumentException($"{Component}: '{t.Name}' is not a graph input (inputs: {string.Join(", ", InputNames)}).", nameof(inputs));
+            if (t.Data.Length != t.ElementCount)
+                throw new ArgumentException($"{Component}: input '{t.Name}' has {t.Data.Length} values but shape [{string.Join(", ", t.Shape)}] needs {t.ElementCount}.", nameof(inputs));
+        }
+    }
+
+    private float[][] RunCpu(IReadOnlyList<HostTensor> inputs)
+    {
+        var values = new List<OrtValue>(inputs.Count);
+        try
+        {
+            foreach (var t in inputs) values.Add(CreateHostValue(t, InputTypes[t.Name]));
+            long start = Stopwatch.GetTimestamp();
+            using var outputs = _session.Run(_runOptions, inputs.Select(i => i.Name).ToList(), values, OutputNames);
+            Interlocked.Add(ref _ortTicks, Stopwatch.GetTimestamp() - start);
+            var result = new float[outputs.Count][];
+            int k = 0;
+            foreach (var o in outputs) result[k++] = ToFloatArray(o);
+            return result;
+        }
+        finally
+        {
+            foreach (var v in values) v.Dispose();
+        }
+    }
+
+    private float[][] RunCuda(IReadOnlyList<HostTensor> inputs, IReadOnlyList<long[]>? outputShapes)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var result = _cuda!.Run(inputs, InputTypes, OutputNames, outputShapes);
+        Interlocked.Add(ref _ortTicks, Stopwatch.GetTimestamp() - start);
+        return result;
+    }
+
+    /// <summary>Wraps (or for fp16 graphs converts) a host tensor as an ORT value in CPU memory.</summary>
+    internal static OrtValue CreateHostValue(HostTensor t, TensorElementType type)
+    {
+        switch (t.Data)
+        {
+            case float[] f when type == TensorElementType.Float:
+                return OrtValue.CreateTensorValueFromMemory(f, t.Shape);
+            case float[] f when type == TensorElementType.Float16:
+            {
+                var h = new Float16[f.Length];
+                for (int i = 0; i < f.Length; i++) h[i] = (Float16)f[i];
+                return OrtValue.CreateTensorValueFromMemory(h, t.Shape);
+            }
+            case long[] l when type == TensorElementType.Int64:
+                return OrtValue.CreateTensorValueFromMemory(l, t.Shape);
+            case long[] l when type == TensorElementType.Int32:
+                return OrtValue.CreateTensorValueFromMemory(Array.ConvertAll(l, v => checked((int)v)), t.Shape);
+            case long[] l when type == TensorElementType.Float:
+                return OrtValue.CreateTensorValueFromMemory(Array.ConvertAll(l, v => (float)v), t.Shape);
+            case int[] i32 when type == TensorElementType.Int32:
+                return OrtValue.CreateTensorValueFromMemory(i32, t.Shape);
+            case int[] i32 when type == TensorElementType.Int64:
+                return OrtValue.CreateTensorValueFromMemory(Array.ConvertAll(i32, v => (long)v), t.Shape);
+            default:
+                throw new ArgumentException($"input '{t.Name}': {t.Data.GetType().Name} cannot feed a graph input of type {type}.");
+        }
+    }
+
+    /// <summary>Copies an ORT output (float or float16) into a new float array.</summary>
+    internal static float[] ToFloatArray(OrtValue value)
+    {
+        var info = value.GetTensorTypeAndShape();
+        switch (info.ElementDataType)
+        {
+            case TensorElementType.Float:
+                return value.GetTensorDataAsSpan<float>().ToArray();
+            case TensorElementType.Float16:
+            {
+                var h = value.GetTensorDataAsSpan<Float16>();
+                var f = new float[h.Length];
+                for (int i = 0; i < h.Length; i++) f[i] = (float)h[i];
+                return f;
+            }
+            default:
+                throw new InvalidDataException($"graph output of type {info.ElementDataType} is not a float tensor.");
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _cuda?.Dispose();
+        _runOptions.Dispose();
+        _session.Dispose();
+    }
+}
