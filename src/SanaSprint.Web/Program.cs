@@ -1,6 +1,24 @@
+using SanaSprint.Inference.Extensions;
+using SanaSprint.Web.Components;
+using SanaSprint.Web.Extensions;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddSanaSprintInference();
+builder.AddApplicationServices();
+
 var app = builder.Build();
-app.MapGet("/", () => "SanaSprint");
+
+if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/Error", createScopeForErrors: true);
+app.UseStaticFiles();
+app.UseAntiforgery();
+
+app.MapDefaultEndpoints();
+app.MapStaticAssets();
+app.MapSketchHub();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
 app.Run();
 
 /// <summary>Entry point, public for WebApplicationFactory.</summary>

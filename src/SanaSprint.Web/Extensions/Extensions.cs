@@ -1,0 +1,71 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using MudBlazor.Services;
+using SanaSprint.Inference.Pipeline;
+using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Rooms;
+using SanaSprint.Web.Scheduling;
+
+namespace SanaSprint.Web.Extensions;
+
+/// <summary>The web app's services and endpoints.</summary>
+public static class Extensions
+{
+    /// <summary>
+    /// Rooms, the sketch hub (MessagePack and JSON), the frame scheduler and its feed, with <see cref="RoomOptions"/> and
+    /// <see cref="SchedulerOptions"/> bound from same-named sections and validated at start; Blazor Server and MudBlazor.
+    /// </summary>
+    /// <param name="builder">The host builder.</param>
+    /// <returns>The same builder.</returns>
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+
+        services.AddOptions<RoomOptions>().BindConfiguration(nameof(RoomOptions)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SchedulerOptions>().BindConfiguration(nameof(SchedulerOptions)).ValidateDataAnnotations().ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IRoomStore, InMemoryRoomStore>();
+        services.AddSingleton<RoomService>();
+        services.AddSingleton<FrameFeed>();
+        services.AddSingleton<SketchRasterizer>();
+        services.AddSingleton<FrameEncoder>();
+        services.AddSingleton<FrameScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<FrameScheduler>());
+        // Only when no inference engine was registered: a generator that says so instead of inventing frames.
+        services.TryAddSingleton<IImageGenerator, NoImageGenerator>();
+
+        services.AddSignalR(o => o.MaximumReceiveMessageSize = 256 * 1024)
+            .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
+            .AddMessagePackProtocol();
+
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        return builder;
+    }
+
+    /// <summary>Maps the sketch hub at <see cref="SketchHub.Path"/> (WebSockets, with SSE and long polling as fallbacks).</summary>
+    /// <param name="endpoints">The endpoint builder.</param>
+    /// <returns>The hub's endpoint convention builder.</returns>
+    public static HubEndpointConventionBuilder MapSketchHub(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        return endpoints.MapHub<SketchHub>(SketchHub.Path, o => o.Transports = HttpTransportType.WebSockets | HttpTransportType.ServerSentEvents | HttpTransportType.LongPolling);
+    }
+
+    /// <summary>The generator used when no inference engine is registered: never produces frames and says why.</summary>
+    private sealed class NoImageGenerator : IImageGenerator
+    {
+        public GeneratorInfo Info { get; } = new()
+        {
+            ModelName = "(none)",
+            IsAvailable = false,
+            UnavailableReason = "No inference engine is registered (AddSanaSprintInference was not called).",
+        };
+
+        public Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default) =>
+            throw new GeneratorUnavailableException(Info.UnavailableReason!);
+    }
+}

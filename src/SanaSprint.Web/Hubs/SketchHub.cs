@@ -1,0 +1,217 @@
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.SignalR;
+using SanaSprint.Inference.Pipeline;
+using SanaSprint.Web.Rooms;
+
+namespace SanaSprint.Web.Hubs;
+
+// The sketch hub at /hubs/sketch (MessagePack and JSON protocols): the canvas data plane.
+//
+// Contract. Each method validates its arguments, changes state through RoomService, broadcasts the change and returns;
+// it never awaits inference (the FrameScheduler renders and pushes frames on its own). A rejected call changes nothing,
+// sends an Error to the caller only, and fails the invocation with a HubException carrying the same sentence (clients
+// that `send` without waiting see only the Error event). Nothing a client sends can reach another room: every call acts
+// on the room the connection joined, and connections listen on group "room:{id}" only.
+//
+// Client → server                               reply      server → clients
+// CreateRoom()                                  room id    —
+// JoinRoom(roomId, displayName)                 snapshot   PresenceChanged → others
+// BeginStroke(strokeId, colour, width)          revision   StrokeBegun → others
+// AppendPoints(strokeId, points[[x,y,p]…])      revision   PointsAppended → others
+// EndStroke(strokeId)                           revision   StrokeEnded → others (the stroke is committed)
+// Undo() / Redo()  (caller's own actions)       revision   StrokesRemoved / StrokesRestored → everyone (caller too)
+// Clear()  (undoable by the caller)             revision   Cleared → everyone
+// SetPrompt(prompt)                             revision   PromptChanged → everyone
+// SetSettings(settings)                         revision   SettingsChanged → everyone
+// Cursor(x, y)  (best effort, throttled)        —          CursorMoved → others
+// (scheduler)                                   —          Frame / FrameFailed → everyone
+// Undo/Redo/Clear return the revision unchanged when there was nothing to do. Disconnecting leaves the room.
+
+/// <summary>The SignalR hub that carries strokes in and presence, settings and frames out; see the contract above.</summary>
+/// <param name="rooms">The authoritative room state.</param>
+/// <param name="generator">The image generator, for the model description in snapshots.</param>
+/// <param name="logger">Logger.</param>
+public sealed partial class SketchHub(RoomService rooms, IImageGenerator generator, ILogger<SketchHub> logger) : Hub<ISketchClient>
+{
+    /// <summary>The path the hub is mapped at.</summary>
+    public const string Path = "/hubs/sketch";
+
+    /// <summary>The SignalR group of a room's connections.</summary>
+    public static string GroupName(string roomId) => $"room:{roomId}";
+
+    /// <summary>Creates a room with an unguessable id.</summary>
+    /// <returns>The new room's id.</returns>
+    public Task<string> CreateRoom() => Run(() => Task.FromResult(rooms.CreateRoom()));
+
+    /// <summary>Joins a room (leaving any other); returns everything needed to show what the others see.</summary>
+    /// <param name="roomId">The room id.</param>
+    /// <param name="displayName">The caller's name.</param>
+    /// <returns>The snapshot; stroke events with a revision ≤ its revision are already in it.</returns>
+    public Task<RoomSnapshot> JoinRoom(string roomId, string displayName) => Run(async () =>
+    {
+        await LeaveCurrentRoom();
+        var joining = rooms.Reserve(roomId, Context.ConnectionId, displayName);
+        try
+        {
+            // Listen first, then snapshot: events in between carry revisions the snapshot already covers.
+            await Groups.AddToGroupAsync(Context.ConnectionId, GroupName(joining.RoomId), Context.ConnectionAborted);
+            var (snapshot, presence) = rooms.Admit(joining, DescribeModel(generator.Info));
+            Log.Joined(logger, joining.RoomId, Context.ConnectionId, joining.Id);
+            await Clients.OthersInGroup(GroupName(joining.RoomId)).PresenceChanged(presence);
+            return snapshot;
+        }
+        catch
+        {
+            rooms.Leave(Context.ConnectionId);
+            await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupName(joining.RoomId));
+            throw;
+        }
+    });
+
+    /// <summary>Starts a stroke of the caller.</summary>
+    /// <param name="strokeId">Client-chosen id, unique in the room.</param>
+    /// <param name="colour">"#rrggbb".</param>
+    /// <param name="width">Width in canvas units.</param>
+    /// <returns>The new revision.</returns>
+    public Task<long> BeginStroke(string strokeId, string colour, float width) => Run(async () =>
+    {
+        var message = rooms.BeginStroke(Context.ConnectionId, strokeId, colour, width);
+        await Clients.OthersInGroup(CurrentGroup()).StrokeBegun(message);
+        return message.Revision;
+    });
+
+    /// <summary>Adds points to the caller's stroke in progress.</summary>
+    /// <param name="strokeId">The stroke.</param>
+    /// <param name="points">New points, each <c>[x, y, pressure]</c>.</param>
+    /// <returns>The new revision.</returns>
+    public Task<long> AppendPoints(string strokeId, StrokePoint[] points) => Run(async () =>
+    {
+        var message = rooms.AppendPoints(Context.ConnectionId, strokeId, points);
+        await Clients.OthersInGroup(CurrentGroup()).PointsAppended(message);
+        return message.Revision;
+    });
+
+    /// <summary>Finishes the caller's stroke; once this returns, the stroke is committed.</summary>
+    /// <param name="strokeId">The stroke.</param>
+    /// <returns>The new revision.</returns>
+    public Task<long> EndStroke(string strokeId) => Run(async () =>
+    {
+        var message = rooms.EndStroke(Context.ConnectionId, strokeId);
+        await Clients.OthersInGroup(CurrentGroup()).StrokeEnded(message);
+        return message.Revision;
+    });
+
+    /// <summary>Undoes the caller's newest action.</summary>
+    /// <returns>The new revision (unchanged when nothing changed).</returns>
+    public Task<long> Undo() => Run(() => BroadcastHistory(rooms.Undo(Context.ConnectionId)));
+
+    /// <summary>Redoes the caller's newest undone action.</summary>
+    /// <returns>The new revision (unchanged when nothing changed).</returns>
+    public Task<long> Redo() => Run(() => BroadcastHistory(rooms.Redo(Context.ConnectionId)));
+
+    /// <summary>Clears the canvas (the caller can undo it).</summary>
+    /// <returns>The new revision (unchanged when the canvas was empty).</returns>
+    public Task<long> Clear() => Run(async () =>
+    {
+        var message = rooms.Clear(Context.ConnectionId);
+        if (message is null) return CurrentRevision();
+        await Clients.Group(CurrentGroup()).Cleared(message);
+        return message.Revision;
+    });
+
+    /// <summary>Sets the room's prompt.</summary>
+    /// <param name="prompt">The prompt.</param>
+    /// <returns>The new revision.</returns>
+    public Task<long> SetPrompt(string prompt) => Run(async () =>
+    {
+        var message = rooms.SetPrompt(Context.ConnectionId, prompt);
+        Log.PromptSet(logger, CurrentRoom(), prompt);
+        await Clients.Group(CurrentGroup()).PromptChanged(message);
+        return message.Revision;
+    });
+
+    /// <summary>Sets the room's settings.</summary>
+    /// <param name="settings">The settings.</param>
+    /// <returns>The new revision.</returns>
+    public Task<long> SetSettings(RoomSettings settings) => Run(async () =>
+    {
+        var message = rooms.SetSettings(Context.ConnectionId, settings);
+        await Clients.Group(CurrentGroup()).SettingsChanged(message);
+        return message.Revision;
+    });
+
+    /// <summary>Relays the caller's pointer to the others (best effort; throttled).</summary>
+    /// <param name="x">Canvas x.</param>
+    /// <param name="y">Canvas y.</param>
+    public Task Cursor(float x, float y) => Run(async () =>
+    {
+        var message = rooms.Cursor(Context.ConnectionId, x, y);
+        if (message is not null) await Clients.OthersInGroup(CurrentGroup()).CursorMoved(message);
+        return true;
+    });
+
+    /// <inheritdoc />
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        await LeaveCurrentRoom();
+        await base.OnDisconnectedAsync(exception);
+    }
+
+    /// <summary>Describes the generator's model for the wire.</summary>
+    public static ModelInfo DescribeModel(GeneratorInfo info) =>
+        new(info.ModelName, info.IsDemo, info.DemoNotice, info.IsAvailable, info.UnavailableReason, [.. info.SupportedModes], info.Provider);
+
+    private async Task LeaveCurrentRoom()
+    {
+        if (rooms.Leave(Context.ConnectionId) is not { } left) return;
+        Log.Left(logger, left.RoomId, Context.ConnectionId);
+        await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupName(left.RoomId));
+        await Clients.Group(GroupName(left.RoomId)).PresenceChanged(left.Presence);
+    }
+
+    private async Task<long> BroadcastHistory(HistoryResult result)
+    {
+        if (result.Revision == 0) return CurrentRevision();
+        var group = Clients.Group(CurrentGroup());
+        if (result.Removed is not null) await group.StrokesRemoved(result.Removed);
+        if (result.Restored is not null) await group.StrokesRestored(result.Restored);
+        return result.Revision;
+    }
+
+    private string CurrentRoom() => rooms.FindSession(Context.ConnectionId)?.RoomId
+        ?? throw new RoomException(RoomErrorCodes.NotJoined, "Join a room first (`JoinRoom`).");
+
+    private string CurrentGroup() => GroupName(CurrentRoom());
+
+    private long CurrentRevision() => rooms.GetRevision(Context.ConnectionId);
+
+    /// <summary>Runs a hub method body; a refused call becomes an Error to the caller only plus a failed invocation.</summary>
+    private async Task<T> Run<T>(Func<Task<T>> body, [CallerMemberName] string method = "")
+    {
+        try
+        {
+            return await body();
+        }
+        catch (RoomException ex)
+        {
+            Log.Rejected(logger, method, ex.Message, Context.ConnectionId);
+            await Clients.Caller.Error(new ErrorMessage(method, ex.Code, ex.Message));
+            throw new HubException(ex.Message);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Connection '{ConnectionId}' joined room '{RoomId}' as '{ParticipantId}'", EventName = "RoomJoined")]
+        public static partial void Joined(ILogger logger, string roomId, string connectionId, string participantId);
+
+        [LoggerMessage(2, LogLevel.Debug, "Connection '{ConnectionId}' left room '{RoomId}'", EventName = "RoomLeft")]
+        public static partial void Left(ILogger logger, string roomId, string connectionId);
+
+        [LoggerMessage(3, LogLevel.Debug, "Rejected '{HubMethod}' from '{ConnectionId}': {Reason}", EventName = "InvalidHubInput")]
+        public static partial void Rejected(ILogger logger, string hubMethod, string reason, string connectionId);
+
+        [LoggerMessage(4, LogLevel.Trace, "Room '{RoomId}' prompt set to '{Prompt}'", EventName = "PromptSet")]
+        public static partial void PromptSet(ILogger logger, string roomId, string prompt);
+    }
+}

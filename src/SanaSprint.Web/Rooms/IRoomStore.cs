@@ -1,0 +1,53 @@
+namespace SanaSprint.Web.Rooms;
+
+/// <summary>Where rooms live: the registry of rooms plus the persistence hook for their changes.</summary>
+/// <remarks>
+/// <see cref="InMemoryRoomStore"/> keeps rooms for the process lifetime; a durable store (SQLite, issue 7) loads rooms at
+/// start and writes what <see cref="OnChanged"/> reports. <see cref="OnChanged"/> is called under the room's lock, so it must
+/// only record the change (queue a write) and return quickly.
+/// </remarks>
+public interface IRoomStore
+{
+    /// <summary>How many rooms exist.</summary>
+    int Count { get; }
+
+    /// <summary>The room with this id, or null.</summary>
+    Room? Find(string roomId);
+
+    /// <summary>Adds a new room; false when the id is taken.</summary>
+    bool TryAdd(Room room);
+
+    /// <summary>All rooms (a moment's copy).</summary>
+    IReadOnlyCollection<Room> All();
+
+    /// <summary>A room's persistent state changed (strokes, prompt, settings); called under the room's lock.</summary>
+    /// <param name="room">The room.</param>
+    /// <param name="change">What changed.</param>
+    void OnChanged(Room room, RoomChange change);
+}
+
+/// <summary>What a <see cref="IRoomStore.OnChanged"/> call reports.</summary>
+/// <param name="Kind">The kind of change.</param>
+/// <param name="StrokeId">The stroke concerned, for stroke changes.</param>
+public sealed record RoomChange(RoomChangeKind Kind, string? StrokeId = null);
+
+/// <summary>Kinds of persistent room change.</summary>
+public enum RoomChangeKind
+{
+    /// <summary>The room was created.</summary>
+    Created,
+    /// <summary>A stroke began.</summary>
+    StrokeBegun,
+    /// <summary>Points were appended to a stroke.</summary>
+    PointsAppended,
+    /// <summary>A stroke ended (durable from here on).</summary>
+    StrokeEnded,
+    /// <summary>Visibility of strokes changed (undo, redo, clear).</summary>
+    Visibility,
+    /// <summary>Strokes were dropped for good (history trimmed).</summary>
+    StrokesPurged,
+    /// <summary>The prompt changed.</summary>
+    Prompt,
+    /// <summary>The settings changed.</summary>
+    Settings,
+}

@@ -1,0 +1,71 @@
+using SanaSprint.Web.Hubs;
+
+namespace SanaSprint.Web.Rooms;
+
+/// <summary>
+/// One shared canvas: strokes in z-order, participants, prompt, settings and the revision clock. Plain state with no
+/// SignalR; <see cref="RoomService"/> changes it under <see cref="Gate"/>.
+/// </summary>
+/// <param name="id">The room id (22 URL-safe characters, 128 random bits).</param>
+/// <param name="prompt">Initial prompt.</param>
+/// <param name="settings">Initial settings.</param>
+public sealed class Room(string id, string prompt, RoomSettings settings)
+{
+    /// <summary>The room id (22 URL-safe characters, 128 random bits).</summary>
+    public string Id { get; } = id;
+
+    /// <summary>Guards every member below.</summary>
+    internal Lock Gate { get; } = new();
+
+    /// <summary>The document clock: bumped by every accepted change that can alter the frame.</summary>
+    public long Revision { get; internal set; }
+
+    /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the last revision bump (stroke-to-frame latency starts here).</summary>
+    public long RevisionTimestamp { get; internal set; }
+
+    /// <summary>Current prompt.</summary>
+    public string Prompt { get; internal set; } = prompt;
+
+    /// <summary>Current settings.</summary>
+    public RoomSettings Settings { get; internal set; } = settings;
+
+    /// <summary>All strokes the room keeps, bottom to top (hidden ones included, for undo and redo).</summary>
+    internal List<Stroke> Strokes { get; } = [];
+
+    /// <summary>The same strokes by id.</summary>
+    internal Dictionary<string, Stroke> StrokesById { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every participant ever admitted, by id.</summary>
+    internal Dictionary<string, Participant> Participants { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Per participant undo and redo stacks.</summary>
+    internal Dictionary<string, ParticipantHistory> Histories { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Last cursor relay per participant (<see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    internal Dictionary<string, long> LastCursor { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Counter for participant ids ("p1", "p2", …).</summary>
+    internal int ParticipantCounter { get; set; }
+
+    /// <summary>Counter for clear action ids.</summary>
+    internal long ClearCounter { get; set; }
+
+    /// <summary>The newest frame, for joiners.</summary>
+    public FrameMessage? LastFrame { get; internal set; }
+}
+
+/// <summary>An undoable action of one participant.</summary>
+internal abstract record RoomAction;
+
+/// <summary>Drew a stroke.</summary>
+internal sealed record DrawAction(string StrokeId) : RoomAction;
+
+/// <summary>Cleared the canvas, hiding these strokes.</summary>
+internal sealed record ClearAction(long ClearId, IReadOnlyList<string> StrokeIds) : RoomAction;
+
+/// <summary>One participant's undo and redo stacks (newest last).</summary>
+internal sealed class ParticipantHistory
+{
+    public LinkedList<RoomAction> Undo { get; } = new();
+    public List<RoomAction> Redo { get; } = [];
+}

@@ -1,0 +1,99 @@
+using System.ComponentModel.DataAnnotations;
+using SanaSprint.Inference.Pipeline;
+
+namespace SanaSprint.Web.Rooms;
+
+/// <summary>Room limits and defaults, bound from the <c>RoomOptions</c> configuration section and validated at start.</summary>
+/// <remarks>Every limit is answered by an <c>Error</c> to the caller only; nothing here is enforced silently.</remarks>
+public sealed class RoomOptions
+{
+    /// <summary>Canvas width in canvas units (the x range of points).</summary>
+    /// <remarks>Defaults to <c>1024</c>.</remarks>
+    [Range(16, 8192)]
+    public int CanvasWidth { get; set; } = 1024;
+
+    /// <summary>Canvas height in canvas units (the y range of points).</summary>
+    /// <remarks>Defaults to <c>1024</c>.</remarks>
+    [Range(16, 8192)]
+    public int CanvasHeight { get; set; } = 1024;
+
+    /// <summary>Most points in one <c>AppendPoints</c> call.</summary>
+    /// <remarks>Defaults to <c>512</c>.</remarks>
+    [Range(1, 100_000)]
+    public int MaxPointsPerAppend { get; set; } = 512;
+
+    /// <summary>Most points in one stroke.</summary>
+    /// <remarks>Defaults to <c>20000</c>.</remarks>
+    [Range(1, 1_000_000)]
+    public int MaxPointsPerStroke { get; set; } = 20_000;
+
+    /// <summary>Most strokes a room keeps (visible ones and those an undo or redo can still bring back).</summary>
+    /// <remarks>Defaults to <c>5000</c>.</remarks>
+    [Range(1, 1_000_000)]
+    public int MaxStrokesPerRoom { get; set; } = 5_000;
+
+    /// <summary>Thinnest stroke in canvas units.</summary>
+    /// <remarks>Defaults to <c>0.5</c>.</remarks>
+    [Range(0.01, 1000)]
+    public float MinStrokeWidth { get; set; } = 0.5f;
+
+    /// <summary>Widest stroke in canvas units.</summary>
+    /// <remarks>Defaults to <c>128</c>.</remarks>
+    [Range(0.01, 10_000)]
+    public float MaxStrokeWidth { get; set; } = 128f;
+
+    /// <summary>Longest prompt in characters.</summary>
+    /// <remarks>Defaults to <c>1000</c>.</remarks>
+    [Range(1, 100_000)]
+    public int MaxPromptLength { get; set; } = 1_000;
+
+    /// <summary>Longest display name in characters (letters, digits, spaces and <c>_ . ' -</c>).</summary>
+    /// <remarks>Defaults to <c>32</c>.</remarks>
+    [Range(1, 256)]
+    public int MaxDisplayNameLength { get; set; } = 32;
+
+    /// <summary>Most rooms one server holds.</summary>
+    /// <remarks>Defaults to <c>1000</c>.</remarks>
+    [Range(1, 1_000_000)]
+    public int MaxRooms { get; set; } = 1_000;
+
+    /// <summary>Most participants present (or joining) in one room; the next gets "room full".</summary>
+    /// <remarks>Defaults to <c>16</c>.</remarks>
+    [Range(1, 10_000)]
+    public int MaxParticipantsPerRoom { get; set; } = 16;
+
+    /// <summary>Most undoable actions kept per participant; older ones become permanent.</summary>
+    /// <remarks>Defaults to <c>200</c>.</remarks>
+    [Range(1, 100_000)]
+    public int MaxUndoDepth { get; set; } = 200;
+
+    /// <summary>Shortest interval between two relayed cursor updates of one participant; faster ones are dropped.</summary>
+    /// <remarks>Defaults to 30 ms (about 33 Hz).</remarks>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan CursorInterval { get; set; } = TimeSpan.FromMilliseconds(30);
+
+    /// <summary>Prompt of a new room.</summary>
+    /// <remarks>Defaults to a watercolour landscape.</remarks>
+    [Required(AllowEmptyStrings = true)]
+    public string DefaultPrompt { get; set; } = "a watercolour painting of a quiet harbour at dawn";
+
+    /// <summary>sCM steps of a new room's live frames.</summary>
+    /// <remarks>Defaults to <c>2</c>.</remarks>
+    [Range(1, 4)]
+    public int DefaultSteps { get; set; } = 2;
+
+    /// <summary>Guidance mode of a new room (the scheduler falls back to a mode the model supports).</summary>
+    /// <remarks>Defaults to <see cref="GuidanceMode.ControlNet"/>.</remarks>
+    [EnumDataType(typeof(GuidanceMode))]
+    public GuidanceMode DefaultMode { get; set; } = GuidanceMode.ControlNet;
+
+    /// <summary>img2img strength of a new room.</summary>
+    /// <remarks>Defaults to <c>0.6</c>.</remarks>
+    [Range(0.0, 1.0)]
+    public float DefaultStrength { get; set; } = 0.6f;
+
+    /// <summary>ControlNet conditioning scale of a new room.</summary>
+    /// <remarks>Defaults to <c>1.0</c>.</remarks>
+    [Range(0.0, 2.0)]
+    public float DefaultControlScale { get; set; } = 1.0f;
+}

@@ -1,0 +1,54 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SanaSprint.Web;
+
+/// <summary>How frames are scheduled, rendered and encoded; bound from the <c>SchedulerOptions</c> section and validated at start.</summary>
+public sealed class SchedulerOptions : IValidatableObject
+{
+    /// <summary>Frame width in pixels (a multiple of 32, the DC-AE's spatial factor).</summary>
+    /// <remarks>Defaults to <c>512</c>.</remarks>
+    [Range(32, 4096)]
+    public int Width { get; set; } = 512;
+
+    /// <summary>Frame height in pixels (a multiple of 32).</summary>
+    /// <remarks>Defaults to <c>512</c>.</remarks>
+    [Range(32, 4096)]
+    public int Height { get; set; } = 512;
+
+    /// <summary>Most rooms rendered in one model call.</summary>
+    /// <remarks>Defaults to <c>4</c>.</remarks>
+    [Range(1, 64)]
+    public int BatchSize { get; set; } = 4;
+
+    /// <summary>How long a room must be quiet before its refinement frame.</summary>
+    /// <remarks>Defaults to 500 ms.</remarks>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan RefineDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>sCM steps of the refinement frame; no refinement when not more than the room's live steps.</summary>
+    /// <remarks>Defaults to <c>4</c>.</remarks>
+    [Range(1, 4)]
+    public int RefineSteps { get; set; } = 4;
+
+    /// <summary>Image format of frames: <c>jpeg</c> or <c>webp</c>.</summary>
+    /// <remarks>Defaults to <c>jpeg</c>.</remarks>
+    [RegularExpression("^(jpeg|webp)$")]
+    public string Format { get; set; } = "jpeg";
+
+    /// <summary>Encoder quality, 1–100.</summary>
+    /// <remarks>Defaults to <c>85</c>.</remarks>
+    [Range(1, 100)]
+    public int Quality { get; set; } = 85;
+
+    /// <summary>How often rooms waiting for an unavailable model check whether it became available.</summary>
+    /// <remarks>Defaults to 1 s.</remarks>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan AvailabilityPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Width % 32 != 0) yield return new ValidationResult($"`Width` must be a multiple of 32 but is {Width}.", [nameof(Width)]);
+        if (Height % 32 != 0) yield return new ValidationResult($"`Height` must be a multiple of 32 but is {Height}.", [nameof(Height)]);
+    }
+}

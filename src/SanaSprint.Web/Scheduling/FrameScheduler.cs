@@ -1,0 +1,391 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using SanaSprint.Inference.Pipeline;
+using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Rooms;
+
+namespace SanaSprint.Web.Scheduling;
+
+/// <summary>
+/// Renders each room's newest revision and pushes the frame to the room's group. Latest wins: a change marks the room
+/// dirty; one model run at a time, so at most one frame per room is in flight; when a run ends the newest revision is
+/// rendered next and the ones in between are skipped. Dirty rooms with the same step count are batched into one
+/// <see cref="IImageGenerator.GenerateAsync"/> call (up to <see cref="SchedulerOptions.BatchSize"/>), first-dirty first,
+/// and a rendered room goes to the back of the queue, so no room starves. A room quiet for
+/// <see cref="SchedulerOptions.RefineDelay"/> gets one refinement frame at <see cref="SchedulerOptions.RefineSteps"/>.
+/// </summary>
+/// <remarks>
+/// A failed run becomes a <c>FrameFailed</c> event for the rooms it concerned (a failed batch is retried room by room, so
+/// one bad room cannot fail the others) and the loop keeps serving. While the model is unavailable, dirty rooms are told
+/// once ("frames unavailable: reason") and wait; they render when it becomes available.
+/// </remarks>
+/// <param name="options">Resolution, batch size, refinement, encoding.</param>
+/// <param name="rooms">Room state.</param>
+/// <param name="generator">The model.</param>
+/// <param name="hub">Pushes frames to room groups.</param>
+/// <param name="feed">Frame events for server-side components.</param>
+/// <param name="rasterizer">Strokes → sketch image.</param>
+/// <param name="encoder">Image → JPEG/WebP.</param>
+/// <param name="logger">Logger.</param>
+public sealed partial class FrameScheduler(
+    IOptions<SchedulerOptions> options,
+    RoomService rooms,
+    IImageGenerator generator,
+    IHubContext<SketchHub, ISketchClient> hub,
+    FrameFeed feed,
+    SketchRasterizer rasterizer,
+    FrameEncoder encoder,
+    ILogger<FrameScheduler> logger) : BackgroundService
+{
+    private readonly SchedulerOptions _options = options.Value;
+    private readonly Lock _gate = new();
+    private readonly LinkedList<string> _dirty = new();
+    private readonly List<string> _refine = [];
+    private readonly Dictionary<string, RoomFrameState> _states = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _wake = new(0);
+    private long _framesSent, _framesFailed, _modelRuns, _revisionsSkipped;
+
+    /// <summary>Counters since start: frames sent, frames failed, model runs, revisions skipped by latest-wins.</summary>
+    public (long FramesSent, long FramesFailed, long ModelRuns, long RevisionsSkipped) Counters =>
+        (Interlocked.Read(ref _framesSent), Interlocked.Read(ref _framesFailed), Interlocked.Read(ref _modelRuns), Interlocked.Read(ref _revisionsSkipped));
+
+    /// <inheritdoc />
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        rooms.RevisionChanged += MarkDirty;
+        return base.StartAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        rooms.RevisionChanged -= MarkDirty;
+        await base.StopAsync(cancellationToken);
+    }
+
+    /// <summary>Marks a room as changed: it will get a frame of its newest revision.</summary>
+    /// <param name="roomId">The room.</param>
+    public void MarkDirty(string roomId)
+    {
+        lock (_gate)
+        {
+            var state = StateLocked(roomId);
+            state.ChangedAt = Stopwatch.GetTimestamp();
+            if (state.RefinePending)
+            {
+                state.RefinePending = false;
+                _refine.Remove(roomId);
+            }
+            if (state.Node is null) state.Node = _dirty.AddLast(roomId);
+        }
+        if (_wake.CurrentCount == 0) _wake.Release();
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var wait = await StepAsync(stoppingToken);
+                if (wait is { } delay) await WaitAsync(delay, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                // The loop never ends on a failed unit of work.
+                Log.StepFailed(logger, ex);
+            }
+        }
+    }
+
+    /// <summary>Does one unit of work; returns how long to wait for the next one (null: there is more to do now).</summary>
+    private async Task<TimeSpan?> StepAsync(CancellationToken ct)
+    {
+        var info = generator.Info;
+        if (!info.IsAvailable)
+        {
+            var reason = info.UnavailableReason ?? "the model is not available";
+            List<string> tell;
+            bool waiting;
+            lock (_gate)
+            {
+                tell = [.. _dirty.Where(id => _states[id].ToldUnavailable != reason)];
+                foreach (var id in tell) _states[id].ToldUnavailable = reason;
+                waiting = _dirty.Count > 0;
+            }
+            foreach (var id in tell)
+            {
+                var revision = rooms.GetRenderState(id)?.Revision ?? 0;
+                await FailAsync(id, new FrameFailedMessage(revision, $"Frames unavailable: {reason}", true));
+            }
+            return waiting ? _options.AvailabilityPollInterval : Timeout.InfiniteTimeSpan;
+        }
+
+        var (batch, wait) = TakeBatch();
+        if (batch.Count == 0) return wait;
+        await RenderAsync(batch, info, ct);
+        return null;
+    }
+
+    /// <summary>Takes the next batch: live frames first (queue order, same steps as the head), else due refinements.</summary>
+    private (List<Job> Batch, TimeSpan Wait) TakeBatch()
+    {
+        List<string> candidates;
+        lock (_gate)
+        {
+            candidates = [.. _dirty];
+            foreach (var id in candidates) _states[id].Node = null;
+            _dirty.Clear();
+        }
+
+        var batch = new List<Job>();
+        var putBack = new List<string>();
+        var refineIds = new List<string>();
+        int? steps = null;
+        foreach (var id in candidates)
+        {
+            var state = rooms.GetRenderState(id);
+            if (state is null) continue; // the room is gone
+            long lastRendered;
+            lock (_gate) lastRendered = _states[id].LastRenderedRevision;
+            if (state.Revision == lastRendered) continue; // nothing new since the last frame
+            if (batch.Count < _options.BatchSize && (steps is null || steps == state.Settings.Steps))
+            {
+                steps = state.Settings.Steps;
+                batch.Add(new Job(state, state.Settings.Steps, false));
+            }
+            else putBack.Add(id);
+        }
+
+        lock (_gate)
+        {
+            // Rooms not taken keep their place ahead of rooms that changed meanwhile.
+            for (var i = putBack.Count - 1; i >= 0; i--)
+            {
+                var state = _states[putBack[i]];
+                if (state.Node is not null) _dirty.Remove(state.Node);
+                state.Node = _dirty.AddFirst(putBack[i]);
+            }
+            if (batch.Count > 0) return (batch, TimeSpan.Zero);
+
+            // No live work: refinements whose room has been quiet long enough.
+            var now = Stopwatch.GetTimestamp();
+            var nextDue = Timeout.InfiniteTimeSpan;
+            foreach (var id in _refine.ToList())
+            {
+                var quiet = Stopwatch.GetElapsedTime(_states[id].ChangedAt, now);
+                if (quiet < _options.RefineDelay)
+                {
+                    var due = _options.RefineDelay - quiet;
+                    if (nextDue == Timeout.InfiniteTimeSpan || due < nextDue) nextDue = due;
+                    continue;
+                }
+                if (refineIds.Count >= _options.BatchSize) break;
+                _refine.Remove(id);
+                _states[id].RefinePending = false;
+                refineIds.Add(id);
+            }
+            if (refineIds.Count == 0) return (batch, _dirty.Count > 0 ? TimeSpan.Zero : nextDue);
+        }
+
+        // Refinement jobs read their state now (outside the scheduler lock).
+        foreach (var id in refineIds)
+        {
+            if (rooms.GetRenderState(id) is { } state) batch.Add(new Job(state, _options.RefineSteps, true));
+        }
+        return (batch, TimeSpan.Zero);
+    }
+
+    private async Task RenderAsync(List<Job> batch, GeneratorInfo info, CancellationToken ct)
+    {
+        // 1. Rasterise each room's sketch and build its request.
+        var requests = new List<GenerationRequest>(batch.Count);
+        foreach (var job in batch)
+        {
+            var mode = PickMode(job.State.Settings.Mode, info.SupportedModes);
+            var started = Stopwatch.GetTimestamp();
+            var sketch = mode == GuidanceMode.Text
+                ? null
+                : rasterizer.Rasterize(job.State.Strokes, job.State.CanvasWidth, job.State.CanvasHeight, _options.Width, _options.Height);
+            job.RasterMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            requests.Add(new GenerationRequest
+            {
+                Prompt = job.State.Prompt,
+                Width = _options.Width,
+                Height = _options.Height,
+                Steps = job.Steps,
+                Seed = job.State.Settings.Seed,
+                Mode = mode,
+                Sketch = sketch,
+                Strength = job.State.Settings.Strength,
+                ControlScale = job.State.Settings.ControlScale,
+            });
+            feed.Publish(new FrameRenderingEvent(job.State.RoomId, job.State.Revision, job.IsRefinement));
+            lock (_gate)
+            {
+                var state = StateLocked(job.State.RoomId);
+                if (!job.IsRefinement && state.LastRenderedRevision > 0)
+                    Interlocked.Add(ref _revisionsSkipped, Math.Max(0, job.State.Revision - state.LastRenderedRevision - 1));
+                state.ToldUnavailable = null;
+            }
+        }
+
+        // 2. One model run for the whole batch.
+        var modelStarted = Stopwatch.GetTimestamp();
+        IReadOnlyList<GenerationResult> results;
+        try
+        {
+            Interlocked.Increment(ref _modelRuns);
+            results = await generator.GenerateAsync(requests, ct);
+            if (results.Count != requests.Count)
+                throw new InvalidOperationException($"The generator returned {results.Count} images for {requests.Count} requests.");
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (batch.Count > 1 && ex is not GeneratorUnavailableException)
+        {
+            // Find the room that broke the batch: run each alone so the others still get their frames.
+            Log.BatchFailedRetryingSingly(logger, batch.Count, ex);
+            foreach (var job in batch) await RenderAsync([job], info, ct);
+            return;
+        }
+        catch (Exception ex)
+        {
+            var unavailable = ex is GeneratorUnavailableException;
+            foreach (var job in batch)
+            {
+                Log.FrameFailed(logger, job.State.RoomId, job.State.Revision, ex);
+                MarkRendered(job);
+                await FailAsync(job.State.RoomId, new FrameFailedMessage(job.State.Revision,
+                    unavailable ? $"Frames unavailable: {ex.Message}" : $"The frame for revision {job.State.Revision} failed: {ex.Message}", unavailable));
+            }
+            return;
+        }
+        var modelMs = Stopwatch.GetElapsedTime(modelStarted).TotalMilliseconds;
+
+        // 3. Encode and send each frame to its room only.
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var job = batch[i];
+            try
+            {
+                var encodeStarted = Stopwatch.GetTimestamp();
+                var (bytes, contentType) = encoder.Encode(results[i].Image);
+                var encodeMs = Stopwatch.GetElapsedTime(encodeStarted).TotalMilliseconds;
+                var t = results[i].Timings;
+                var timings = new FrameTimings(
+                    QueueMs: Stopwatch.GetElapsedTime(job.State.RevisionTimestamp, modelStarted).TotalMilliseconds,
+                    RasterMs: job.RasterMs,
+                    TextMs: t.Text.TotalMilliseconds,
+                    ControlEncodeMs: t.ControlEncode.TotalMilliseconds,
+                    StepsMs: [.. t.Steps.Select(s => s.TotalMilliseconds)],
+                    DecodeMs: t.Decode.TotalMilliseconds,
+                    ModelMs: t.Total > TimeSpan.Zero ? t.Total.TotalMilliseconds : modelMs,
+                    EncodeMs: encodeMs,
+                    ServerMs: Stopwatch.GetElapsedTime(job.State.RevisionTimestamp).TotalMilliseconds,
+                    BatchSize: batch.Count);
+                var frame = new FrameMessage(job.State.Revision, bytes, contentType, results[i].Image.Width, results[i].Image.Height,
+                    job.Steps, requests[i].Seed, job.State.Prompt, info.ModelName, job.IsRefinement, timings);
+                MarkRendered(job);
+                rooms.SetLastFrame(job.State.RoomId, frame);
+                await hub.Clients.Group(SketchHub.GroupName(job.State.RoomId)).Frame(frame);
+                feed.Publish(new FrameReadyEvent(job.State.RoomId, frame));
+                Interlocked.Increment(ref _framesSent);
+            }
+            catch (Exception ex)
+            {
+                Log.FrameFailed(logger, job.State.RoomId, job.State.Revision, ex);
+                await FailAsync(job.State.RoomId, new FrameFailedMessage(job.State.Revision, $"The frame for revision {job.State.Revision} failed: {ex.Message}", false));
+            }
+        }
+    }
+
+    private void MarkRendered(Job job)
+    {
+        lock (_gate)
+        {
+            var state = StateLocked(job.State.RoomId);
+            state.LastRenderedRevision = Math.Max(state.LastRenderedRevision, job.State.Revision);
+            // A live frame of a room that has not changed since earns one refinement once the room is quiet.
+            if (!job.IsRefinement && state.Node is null && !state.RefinePending && _options.RefineSteps > job.Steps)
+            {
+                state.RefinePending = true;
+                _refine.Add(job.State.RoomId);
+            }
+        }
+    }
+
+    private async Task FailAsync(string roomId, FrameFailedMessage message)
+    {
+        Interlocked.Increment(ref _framesFailed);
+        try
+        {
+            await hub.Clients.Group(SketchHub.GroupName(roomId)).FrameFailed(message);
+        }
+        catch (Exception ex)
+        {
+            Log.SendFailed(logger, roomId, ex);
+        }
+        feed.Publish(new FrameFailedEvent(roomId, message));
+    }
+
+    private static GuidanceMode PickMode(GuidanceMode wanted, IReadOnlyList<GuidanceMode> supported)
+    {
+        if (supported.Contains(wanted)) return wanted;
+        if (supported.Contains(GuidanceMode.ControlNet)) return GuidanceMode.ControlNet;
+        return supported.Contains(GuidanceMode.Img2Img) ? GuidanceMode.Img2Img : GuidanceMode.Text;
+    }
+
+    private async Task WaitAsync(TimeSpan delay, CancellationToken ct)
+    {
+        if (delay == TimeSpan.Zero) return;
+        await _wake.WaitAsync(delay, ct);
+    }
+
+    private RoomFrameState StateLocked(string roomId)
+    {
+        if (!_states.TryGetValue(roomId, out var state)) _states[roomId] = state = new RoomFrameState();
+        return state;
+    }
+
+    private sealed class RoomFrameState
+    {
+        public LinkedListNode<string>? Node;          // in the dirty queue when not null
+        public long ChangedAt = Stopwatch.GetTimestamp();
+        public long LastRenderedRevision;
+        public bool RefinePending;
+        public string? ToldUnavailable;              // the unavailability reason this room was told
+    }
+
+    private sealed class Job(RoomRenderState state, int steps, bool isRefinement)
+    {
+        public RoomRenderState State { get; } = state;
+        public int Steps { get; } = steps;
+        public bool IsRefinement { get; } = isRefinement;
+        public double RasterMs { get; set; }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Error, "The frame loop hit an unexpected error; it keeps serving", EventName = "FrameLoopError")]
+        public static partial void StepFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(2, LogLevel.Warning, "A batch of {BatchSize} rooms failed; retrying each room alone", EventName = "FrameBatchFailed")]
+        public static partial void BatchFailedRetryingSingly(ILogger logger, int batchSize, Exception exception);
+
+        [LoggerMessage(3, LogLevel.Warning, "The frame of room '{RoomId}' at revision {Revision} failed", EventName = "FrameFailed")]
+        public static partial void FrameFailed(ILogger logger, string roomId, long revision, Exception exception);
+
+        [LoggerMessage(4, LogLevel.Warning, "Sending a frame event to room '{RoomId}' failed", EventName = "FrameSendFailed")]
+        public static partial void SendFailed(ILogger logger, string roomId, Exception exception);
+    }
+}
