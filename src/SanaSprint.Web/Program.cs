@@ -2,7 +2,7 @@ using SanaSprint.Inference.Extensions;
 using SanaSprint.Web.Components;
 using SanaSprint.Web.Extensions;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(ServiceDefaults.CreateOptions(args));
 
 builder.AddServiceDefaults();
 builder.AddSanaSprintInference();

@@ -10,26 +10,44 @@ public static class ServiceDefaults
     public const string RepoRootMarker = "SanaSprint.sln";
 
     /// <summary>
-    /// Makes the top-level <c>wwwroot/</c> the web root and the top-level <c>appsettings.json</c> (plus
-    /// <c>appsettings.{Environment}.json</c>) the configuration, whether the app starts from the repository root, from
-    /// <c>src/SanaSprint.Web</c> or from a test's output folder; adds health checks.
+    /// Host options that make the top-level <c>wwwroot/</c> the web root, whether the app starts from the repository root,
+    /// from <c>src/SanaSprint.Web</c> or from a build output folder (the repository root is the nearest folder above the
+    /// current directory or the app's base directory that holds <see cref="RepoRootMarker"/>).
+    /// </summary>
+    /// <param name="args">Command-line arguments.</param>
+    /// <returns>Options for <see cref="WebApplication.CreateBuilder(WebApplicationOptions)"/>.</returns>
+    public static WebApplicationOptions CreateOptions(string[] args) => new()
+    {
+        Args = args,
+        WebRootPath = RepoRoot is { } root ? Path.Combine(root, "wwwroot") : null,
+    };
+
+    /// <summary>The repository root, or null when the app runs outside a checkout.</summary>
+    public static string? RepoRoot => FindRepoRoot(Directory.GetCurrentDirectory()) ?? FindRepoRoot(AppContext.BaseDirectory);
+
+    /// <summary>
+    /// Adds the top-level <c>appsettings.json</c> (and <c>appsettings.{Environment}.json</c>) to the configuration, ahead of
+    /// environment variables and the command line so those still override it; adds health checks.
     /// </summary>
     /// <param name="builder">The web application builder.</param>
     /// <returns>The same builder.</returns>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        if ((FindRepoRoot(builder.Environment.ContentRootPath) ?? FindRepoRoot(AppContext.BaseDirectory)) is { } root)
+        if ((FindRepoRoot(builder.Environment.ContentRootPath) ?? RepoRoot) is { } root)
         {
-            builder.WebHost.UseWebRoot(Path.Combine(root, "wwwroot"));
-            // Inserted before the environment variables and command line, so those still override the file.
             var sources = builder.Configuration.Sources;
             var top = new ConfigurationBuilder()
                 .AddJsonFile(Path.Combine(root, "appsettings.json"), optional: true, reloadOnChange: false)
                 .AddJsonFile(Path.Combine(root, $"appsettings.{builder.Environment.EnvironmentName}.json"), optional: true, reloadOnChange: false);
-            var index = Math.Min(IndexAfterLastJson(sources), sources.Count);
+            var index = IndexAfterLastJson(sources);
             foreach (var source in top.Sources.Reverse()) sources.Insert(index, source);
+            // Inserting sources does not reload the built configuration; adding one does.
+            builder.Configuration.AddInMemoryCollection();
         }
+        // Package assets (_content/MudBlazor/…, _framework/…) come from the build's static web assets manifest; serve them
+        // in every environment when running from build output (a no-op for published apps, whose assets are in wwwroot).
+        builder.WebHost.UseStaticWebAssets();
         builder.Services.AddHealthChecks().AddCheck<ModelHealthCheck>("model");
         return builder;
     }
