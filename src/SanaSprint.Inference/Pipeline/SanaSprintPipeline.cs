@@ -1,22 +1,47 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using SanaSprint.Inference.Sampling;
 
 namespace SanaSprint.Inference.Pipeline;
 
+/// <summary>Receives intermediate tensors of a run (golden verification, debugging).</summary>
+public interface IPipelineTrace
+{
+    /// <summary>Called with a batch tensor, e.g. <c>step0.transformer_out</c>, <c>vae_decode_input</c>, <c>vae_decode_output</c>, <c>latents</c>.</summary>
+    /// <param name="name">Tensor name.</param>
+    /// <param name="values">The batch's values, row-major (do not keep the array).</param>
+    void Record(string name, float[] values);
+}
+
 /// <summary>
-/// SANA-Sprint text/sketch-to-image pipeline on ONNX Runtime (1–4 sCM steps; text, ControlNet and img2img guidance).
+/// SANA-Sprint text/sketch-to-image pipeline on ONNX Runtime: 1–4 sCM steps with text, ControlNet or img2img guidance.
 /// </summary>
 /// <remarks>
-/// Ported from diffusers <c>pipelines/sana/pipeline_sana_sprint.py</c> <c>SanaSprintPipeline.__call__</c> @ 58eb52c.
-/// Thread-safe: model sessions are loaded once (<see cref="LoadAsync"/>) and shared by all callers.
+/// <para>Ported from diffusers <c>pipelines/sana/pipeline_sana_sprint.py</c> <c>SanaSprintPipeline.__call__</c> @ 58eb52c
+/// (img2img: <c>pipeline_sana_sprint_img2img.py</c>). Step numbers in <see cref="RunBatch"/> follow diffusers'.</para>
+/// <para>What each guidance mode needs: <b>Text</b> — the Sprint checkpoint. <b>Img2Img</b> — the Sprint checkpoint (its
+/// DC-AE encoder) and a sketch. <b>ControlNet</b> — additionally a Sana ControlNet checkpoint
+/// (<see cref="InferenceOptions.ControlNetPath"/>) and a sketch.</para>
+/// <para>Thread-safe: the components are loaded once (<see cref="LoadAsync"/>) and shared; prompt embeddings are cached per
+/// prompt text. Noise comes only from the <see cref="INoiseSource"/> seam, so a seed reproduces a frame exactly.</para>
 /// </remarks>
 public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
 {
+    /// <summary>Most distinct prompts kept in the embedding cache.</summary>
+    public const int PromptCacheCapacity = 256;
+
     private readonly InferenceOptions _options;
     private readonly ILogger _logger;
-    private readonly object _loadGate = new();
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly Func<ISanaSprintComponents>? _componentFactory;
+    private readonly INoiseSource _noise;
+    private readonly Lock _loadGate = new();
+    private readonly ConcurrentDictionary<string, PromptEmbedding> _promptCache = new(StringComparer.Ordinal);
     private Task? _loadTask;
+    private ISanaSprintComponents? _components;
     private volatile GeneratorInfo _info = new()
     {
         ModelName = "(loading)",
@@ -24,24 +49,40 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         UnavailableReason = "The model is still loading.",
     };
 
-    /// <summary>Creates a pipeline; nothing is loaded until <see cref="LoadAsync"/> or the first generation.</summary>
+    /// <summary>Creates a pipeline for the configured checkpoint (or the demo checkpoint); nothing loads until <see cref="LoadAsync"/>.</summary>
     /// <param name="options">Model paths and runtime settings.</param>
     /// <param name="loggerFactory">Logger factory (optional).</param>
     public SanaSprintPipeline(IOptions<InferenceOptions> options, ILoggerFactory? loggerFactory = null)
+        : this(options?.Value ?? throw new ArgumentNullException(nameof(options)), null, null, loggerFactory)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        _options = options.Value;
-        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SanaSprintPipeline>();
+    }
+
+    /// <summary>Creates a pipeline over given components (tests, benchmarks, golden verification).</summary>
+    /// <param name="options">Settings (used for logging and warm-up only).</param>
+    /// <param name="componentFactory">Creates the components on load; null loads from <paramref name="options"/>.</param>
+    /// <param name="noise">The noise seam; defaults to <see cref="SeededNoiseSource"/>.</param>
+    /// <param name="loggerFactory">Logger factory (optional).</param>
+    public SanaSprintPipeline(InferenceOptions options, Func<ISanaSprintComponents>? componentFactory, INoiseSource? noise = null, ILoggerFactory? loggerFactory = null)
+    {
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _componentFactory = componentFactory;
+        _noise = noise ?? SeededNoiseSource.Instance;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger<SanaSprintPipeline>();
     }
 
     /// <inheritdoc />
     public GeneratorInfo Info => _info;
 
+    /// <summary>The loaded components (null until loaded).</summary>
+    public ISanaSprintComponents? Components => _components;
+
     /// <summary>
-    /// Loads (once) the checkpoint, builds or reuses the cached graphs, creates the sessions and warms them up.
+    /// Loads (once) the checkpoint — building or reusing the cached graphs — creates the sessions and warms them up.
     /// Failures do not throw: they leave <see cref="Info"/> unavailable with the reason.
     /// </summary>
     /// <param name="cancellationToken">Stops waiting (the load itself continues for other callers).</param>
+    /// <returns>A task that completes when loading has finished or failed.</returns>
     public Task LoadAsync(CancellationToken cancellationToken = default)
     {
         lock (_loadGate)
@@ -51,22 +92,61 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
 
     private void LoadCore()
     {
+        var started = Stopwatch.GetTimestamp();
         try
         {
-            // The model components (transformer, DC-AE, text encoder graphs) are being integrated; until they are,
-            // this generator reports itself unavailable instead of producing fake frames.
-            SetUnavailable("The SANA-Sprint pipeline is not integrated yet (model components pending).");
+            var loaded = _componentFactory is not null
+                ? new LoadedModel(_componentFactory(), IsDemo: false)
+                : SanaSprintLoader.Load(_options, _loggerFactory);
+            _components = loaded.Components;
+            var mi = loaded.Components.Info;
+            var modes = new List<GuidanceMode> { GuidanceMode.Text };
+            if (mi.HasEncoder) modes.Add(GuidanceMode.Img2Img);
+            if (mi.HasEncoder && mi.HasControlNet) modes.Add(GuidanceMode.ControlNet);
+            _info = new GeneratorInfo
+            {
+                ModelName = mi.ModelName,
+                IsDemo = loaded.IsDemo,
+                DemoNotice = loaded.IsDemo ? Demo.DemoCheckpoint.Notice : null,
+                IsAvailable = true,
+                SupportedModes = modes,
+                Provider = loaded.Components.Provider,
+            };
+            Log.Loaded(_logger, mi.ModelName, loaded.Components.Provider, Stopwatch.GetElapsedTime(started).TotalSeconds);
+            Warmup();
         }
         catch (Exception ex)
         {
-            SetUnavailable($"Loading the model failed: {ex.Message}");
+            _components?.Dispose();
+            _components = null;
+            SetUnavailable(ex is GeneratorUnavailableException ? ex.Message : $"Loading the model failed: {ex.Message}", ex);
         }
     }
 
-    private void SetUnavailable(string reason)
+    private void Warmup()
+    {
+        int size = _options.WarmupSize;
+        var c = _components!;
+        if (size <= 0) return;
+        int f = c.Info.VaeScaleFactor;
+        size = Math.Max(f, size / f * f);
+        var started = Stopwatch.GetTimestamp();
+        var request = new GenerationRequest
+        {
+            Prompt = "warm-up",
+            Width = size,
+            Height = size,
+            Steps = 2,
+            Embedding = c.Info.HasTextEncoder ? null : new PromptEmbedding(new float[c.Info.CaptionChannels], [1], 1, c.Info.CaptionChannels),
+        };
+        RunBatch([request], 0, CancellationToken.None, null);
+        Log.WarmedUp(_logger, size, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    private void SetUnavailable(string reason, Exception? ex = null)
     {
         _info = new GeneratorInfo { ModelName = "(none)", IsAvailable = false, UnavailableReason = reason };
-        Log.Unavailable(_logger, reason);
+        Log.Unavailable(_logger, reason, ex);
     }
 
     /// <inheritdoc />
@@ -75,18 +155,266 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         ArgumentNullException.ThrowIfNull(requests);
         if (requests.Count == 0) throw new ArgumentException("`requests` must contain at least one request.", nameof(requests));
         await LoadAsync(cancellationToken).ConfigureAwait(false);
-        var info = _info;
-        throw new GeneratorUnavailableException(info.UnavailableReason ?? "The model is unavailable.");
+        var components = _components;
+        if (components is null) throw new GeneratorUnavailableException(_info.UnavailableReason ?? "The model is unavailable.");
+        return await Task.Run(() => Generate(requests, cancellationToken, null), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Synchronous generation with an optional trace (golden verification, benchmarks).</summary>
+    /// <param name="requests">The requests.</param>
+    /// <param name="cancellationToken">Checked between stages.</param>
+    /// <param name="trace">Receives intermediate tensors.</param>
+    /// <returns>One result per request, in order.</returns>
+    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken, IPipelineTrace? trace)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        if (requests.Count == 0) throw new ArgumentException("`requests` must contain at least one request.", nameof(requests));
+        if (_components is null)
+        {
+            LoadAsync(CancellationToken.None).GetAwaiter().GetResult();
+            if (_components is null) throw new GeneratorUnavailableException(_info.UnavailableReason ?? "The model is unavailable.");
+        }
+
+        var info = _components.Info;
+        // 1. Check inputs (all of them, before any work).
+        for (int i = 0; i < requests.Count; i++) CheckInputs(requests[i], i, info);
+
+        long started = Stopwatch.GetTimestamp();
+        var results = new GenerationResult[requests.Count];
+        // Requests sharing resolution, step count and ControlNet use run as one batch per component.
+        var groups = requests.Select((r, i) => (r, i)).GroupBy(x => (x.r.Width, x.r.Height, x.r.Steps, Control: x.r.Mode == GuidanceMode.ControlNet));
+        foreach (var group in groups)
+        {
+            var items = group.ToList();
+            var batch = RunBatch(items.Select(x => x.r).ToList(), started, cancellationToken, trace);
+            for (int k = 0; k < items.Count; k++) results[items[k].i] = batch[k];
+        }
+
+        return results;
+    }
+
+    /// <summary>Validates one request against the loaded model; messages name the argument.</summary>
+    private static void CheckInputs(GenerationRequest r, int index, SanaSprintModelInfo info)
+    {
+        string at = $"requests[{index}]";
+        if (r is null) throw new ArgumentNullException($"{at}", $"{at} is null.");
+        if (r.Steps is < 1 or > 4) throw new ArgumentException($"{at}: `steps` must be 1–4 but is {r.Steps}.", nameof(r.Steps));
+        int f = info.VaeScaleFactor;
+        if (r.Width <= 0 || r.Height <= 0 || r.Width % f != 0 || r.Height % f != 0)
+            throw new ArgumentException($"{at}: `height` and `width` have to be positive and divisible by {f} but are {r.Height} and {r.Width}.", nameof(r.Width));
+        if (r.Width > 4096 || r.Height > 4096)
+            throw new ArgumentException($"{at}: `height` and `width` must be at most 4096 but are {r.Height} and {r.Width}.", nameof(r.Width));
+        if (!float.IsFinite(r.GuidanceScale)) throw new ArgumentException($"{at}: `guidance_scale` must be finite but is {r.GuidanceScale}.", nameof(r.GuidanceScale));
+        if (!(r.Strength >= 0 && r.Strength <= 1)) throw new ArgumentException($"{at}: `strength` must be in [0, 1] but is {r.Strength}.", nameof(r.Strength));
+        if (!float.IsFinite(r.ControlScale)) throw new ArgumentException($"{at}: `control_scale` must be finite but is {r.ControlScale}.", nameof(r.ControlScale));
+        if (r.Mode is GuidanceMode.ControlNet or GuidanceMode.Img2Img)
+        {
+            if (r.Sketch is null) throw new ArgumentException($"{at}: `sketch` is required in {r.Mode} mode.", nameof(r.Sketch));
+            r.Sketch.Validate();
+            if (!info.HasEncoder) throw new ArgumentException($"{at}: {r.Mode} mode needs the DC-AE encoder, which this checkpoint lacks.", nameof(r.Mode));
+        }
+
+        if (r.Mode == GuidanceMode.ControlNet && !info.HasControlNet)
+            throw new ArgumentException($"{at}: ControlNet mode needs a ControlNet checkpoint (Inference:ControlNetPath / --controlnet).", nameof(r.Mode));
+        if (r.Embedding is { } e)
+        {
+            if (e.Channels != info.CaptionChannels)
+                throw new ArgumentException($"{at}: `embedding` has {e.Channels} channels; the transformer expects caption_channels = {info.CaptionChannels}.", nameof(r.Embedding));
+            if (e.Tokens < 1 || e.Embeddings.Length != (long)e.Tokens * e.Channels || e.Mask.Length != e.Tokens)
+                throw new ArgumentException($"{at}: `embedding` holds {e.Embeddings.Length} values and a {e.Mask.Length}-entry mask; expected {e.Tokens}×{e.Channels} and {e.Tokens}.", nameof(r.Embedding));
+        }
+        else
+        {
+            ArgumentNullException.ThrowIfNull(r.Prompt, $"{at}.Prompt");
+            if (!info.HasTextEncoder) throw new ArgumentException($"{at}: this checkpoint has no text encoder, so `embedding` must be given.", nameof(r.Embedding));
+        }
+    }
+
+    /// <summary>Runs one batch of requests that share resolution and step count.</summary>
+    private GenerationResult[] RunBatch(IReadOnlyList<GenerationRequest> requests, long callStarted, CancellationToken ct, IPipelineTrace? trace)
+    {
+        var c = _components!;
+        var info = c.Info;
+        int batch = requests.Count;
+        int width = requests[0].Width, height = requests[0].Height, steps = requests[0].Steps;
+        int f = info.VaeScaleFactor, ch = info.LatentChannels, h = height / f, w = width / f;
+        int n = ch * h * w;
+        float sigma = info.Scheduler.SigmaData;
+
+        // 3. Encode input prompt (cached per prompt text).
+        ct.ThrowIfCancellationRequested();
+        long t0 = Stopwatch.GetTimestamp();
+        var embeddings = EncodePrompts(requests);
+        var (promptEmbeds, promptMask, tokens) = StackEmbeddings(embeddings, info.CaptionChannels);
+        var textTime = Stopwatch.GetElapsedTime(t0);
+
+        // 4. Prepare timesteps: one schedule per sample (img2img scales it by strength).
+        var scheduler = new ScmScheduler(info.Scheduler);
+        var baseTimesteps = scheduler.SetTimesteps(steps, intermediateTimesteps: steps == 2 ? ScmScheduler.DefaultIntermediateTimesteps : null);
+        var timesteps = requests.Select(r => r.Mode == GuidanceMode.Img2Img ? ScmScheduler.ScaleTimestepsByStrength(baseTimesteps, r.Strength) : baseTimesteps).ToArray();
+
+        // 5. Prepare latents: σ_d·z, or for img2img cos(s₀)·(E(sketch)·scaling·σ_d) + sin(s₀)·σ_d·z.
+        ct.ThrowIfCancellationRequested();
+        long t1 = Stopwatch.GetTimestamp();
+        var latents = new float[batch * n];
+        for (int b = 0; b < batch; b++) _noise.Fill(new NoiseDraw(requests[b].Seed, b, 0), latents.AsSpan(b * n, n));
+        var img2img = Enumerable.Range(0, batch).Where(b => requests[b].Mode == GuidanceMode.Img2Img && requests[b].Strength < 1f).ToList();
+        float[]? sketchLatents = img2img.Count > 0 ? EncodeSketches(img2img.Select(b => requests[b]).ToList(), width, height, control: false) : null;
+        for (int b = 0; b < batch; b++)
+        {
+            var x = latents.AsSpan(b * n, n);
+            int k = img2img.IndexOf(b);
+            if (k < 0)
+            {
+                for (int i = 0; i < n; i++) x[i] *= sigma;
+                continue;
+            }
+
+            float s0 = timesteps[b][0];
+            float cos = (float)Math.Cos(s0), sinSigma = (float)Math.Sin(s0) * sigma;
+            var image = sketchLatents.AsSpan(k * n, n);
+            float scale = info.ScalingFactor * sigma;
+            for (int i = 0; i < n; i++) x[i] = cos * (image[i] * scale) + sinSigma * x[i];
+        }
+
+        // ControlNet: sketch → scribble map → DC-AE encoder × scaling_factor.
+        float[]? controlLatent = null;
+        float[]? controlScale = null;
+        if (requests[0].Mode == GuidanceMode.ControlNet)
+        {
+            controlLatent = EncodeSketches(requests, width, height, control: true);
+            for (int i = 0; i < controlLatent.Length; i++) controlLatent[i] *= info.ScalingFactor;
+            controlScale = requests.Select(r => r.ControlScale).ToArray();
+        }
+
+        var encodeTime = Stopwatch.GetElapsedTime(t1);
+
+        // 6. Guidance: guidance_scale × guidance_embeds_scale.
+        var guidance = requests.Select(r => ScmScheduler.EmbeddedGuidance(r.GuidanceScale, info.GuidanceEmbedsScale)).ToArray();
+
+        // 7. Denoising loop.
+        var stepTimes = new TimeSpan[steps];
+        var modelInput = new float[batch * n];
+        var modelOutput = new float[batch * n];
+        var denoised = new float[batch * n];
+        var next = new float[batch * n];
+        var stepNoise = new float[n];
+        var scmTimestep = new float[batch];
+        for (int i = 0; i < steps; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            long ts = Stopwatch.GetTimestamp();
+            for (int b = 0; b < batch; b++)
+            {
+                float s = timesteps[b][i];
+                scmTimestep[b] = ScmScheduler.ScmTimestep(s);
+                ScmScheduler.ScaleModelInput(latents.AsSpan(b * n, n), s, sigma, modelInput.AsSpan(b * n, n));
+            }
+
+            var call = new TransformerCall(modelInput, batch, h, w, scmTimestep, guidance, promptEmbeds, tokens, promptMask, null);
+            if (controlLatent is not null)
+                call = call with { ControlBlocks = c.ControlNet(new ControlNetCall(call, controlLatent, controlScale!)) };
+            var flow = c.Transformer(call);
+            trace?.Record($"step{i}.transformer_out", flow);
+
+            for (int b = 0; b < batch; b++)
+            {
+                float s = timesteps[b][i], t = timesteps[b][i + 1];
+                var range = new Range(b * n, (b + 1) * n);
+                ScmScheduler.ConvertModelOutput(modelInput.AsSpan(range), flow.AsSpan(range), s, sigma, modelOutput.AsSpan(range));
+                _noise.Fill(new NoiseDraw(requests[b].Seed, b, i + 1), stepNoise);
+                ScmScheduler.Step(modelOutput.AsSpan(range), latents.AsSpan(range), stepNoise, s, t, sigma, next.AsSpan(range), denoised.AsSpan(range));
+            }
+
+            (latents, next) = (next, latents);
+            stepTimes[i] = Stopwatch.GetElapsedTime(ts);
+        }
+
+        // 8. Decode the last denoised sample: denoised / σ_d / scaling_factor.
+        ct.ThrowIfCancellationRequested();
+        long td = Stopwatch.GetTimestamp();
+        if (trace is not null)
+        {
+            var latentsOut = new float[denoised.Length];
+            for (int i = 0; i < denoised.Length; i++) latentsOut[i] = denoised[i] / sigma;
+            trace.Record("latents", latentsOut);
+        }
+
+        var decoderInput = new float[batch * n];
+        ScmScheduler.DecoderInput(denoised, sigma, info.ScalingFactor, decoderInput);
+        trace?.Record("vae_decode_input", decoderInput);
+        var decoded = c.Decode(decoderInput, batch, h, w);
+        trace?.Record("vae_decode_output", decoded);
+
+        // 9. Postprocess.
+        int plane = 3 * width * height;
+        var images = new RgbImage[batch];
+        for (int b = 0; b < batch; b++) images[b] = SketchPreprocessor.ToRgb(decoded.AsSpan(b * plane, plane), width, height);
+        var decodeTime = Stopwatch.GetElapsedTime(td);
+        var total = Stopwatch.GetElapsedTime(callStarted);
+
+        var timings = new StageTimings { Text = textTime, ControlEncode = encodeTime, Steps = stepTimes, Decode = decodeTime, Total = total };
+        return images.Select(img => new GenerationResult(img, timings)).ToArray();
+    }
+
+    private float[] EncodeSketches(IReadOnlyList<GenerationRequest> requests, int width, int height, bool control)
+    {
+        int plane = 3 * width * height;
+        var images = new float[requests.Count * plane];
+        Parallel.For(0, requests.Count, k =>
+        {
+            var dst = images.AsSpan(k * plane, plane);
+            if (control) SketchPreprocessor.ControlImage(requests[k].Sketch!, width, height, dst);
+            else SketchPreprocessor.InitImage(requests[k].Sketch!, width, height, dst);
+        });
+        return _components!.EncodeImages(images, requests.Count, height, width);
+    }
+
+    private List<PromptEmbedding> EncodePrompts(IReadOnlyList<GenerationRequest> requests)
+    {
+        var missing = requests.Where(r => r.Embedding is null && !_promptCache.ContainsKey(r.Prompt)).Select(r => r.Prompt).Distinct(StringComparer.Ordinal).ToList();
+        if (missing.Count > 0)
+        {
+            var encoded = _components!.EncodePrompts(missing);
+            if (_promptCache.Count + missing.Count > PromptCacheCapacity) _promptCache.Clear();
+            for (int i = 0; i < missing.Count; i++) _promptCache[missing[i]] = encoded[i];
+        }
+
+        return requests.Select(r => r.Embedding ?? _promptCache[r.Prompt]).ToList();
+    }
+
+    /// <summary>Stacks embeddings into [B, L, C] with L the longest; shorter ones are padded with masked zero tokens.</summary>
+    private static (float[] Embeds, long[] Mask, int Tokens) StackEmbeddings(IReadOnlyList<PromptEmbedding> embeddings, int channels)
+    {
+        int tokens = embeddings.Max(e => e.Tokens);
+        var embeds = new float[embeddings.Count * tokens * channels];
+        var mask = new long[embeddings.Count * tokens];
+        for (int b = 0; b < embeddings.Count; b++)
+        {
+            var e = embeddings[b];
+            e.Embeddings.AsSpan().CopyTo(embeds.AsSpan(b * tokens * channels));
+            e.Mask.AsSpan().CopyTo(mask.AsSpan(b * tokens));
+        }
+
+        return (embeds, mask, tokens);
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
+        _components?.Dispose();
+        _components = null;
     }
 
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Warning, "Generator unavailable: {Reason}", EventName = "GeneratorUnavailable")]
-        public static partial void Unavailable(ILogger logger, string reason);
+        public static partial void Unavailable(ILogger logger, string reason, Exception? exception);
+
+        [LoggerMessage(2, LogLevel.Information, "Model '{ModelName}' loaded on {Provider} in {Seconds:F1} s", EventName = "ModelLoaded")]
+        public static partial void Loaded(ILogger logger, string modelName, string provider, double seconds);
+
+        [LoggerMessage(3, LogLevel.Information, "Warm-up frame at {Size}² took {Milliseconds:F0} ms", EventName = "ModelWarmedUp")]
+        public static partial void WarmedUp(ILogger logger, int size, double milliseconds);
     }
 }

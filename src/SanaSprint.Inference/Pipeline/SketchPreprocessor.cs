@@ -1,0 +1,246 @@
+namespace SanaSprint.Inference.Pipeline;
+
+/// <summary>
+/// Turns a canvas sketch (dark line art on a light background) into the tensors the pipeline feeds the DC-AE encoder,
+/// and decoded images back into RGB bytes.
+/// </summary>
+/// <remarks>
+/// The control image follows SANA ControlNet's "scribble" post-processing (shared spec §1.3, steps 4–6): white strokes on
+/// black, Gaussian blur σ = 3 then every pixel above 4/255 set to white (which widens each stroke by a few pixels), then
+/// the thickness rule (0: erode 4×4; 1–3: unchanged; ≥ 4: dilate with a (thickness / 2)² square). No HED network runs:
+/// a canvas sketch is already line art. HED's non-maximum suppression is skipped because it only thins HED's soft, wide
+/// edge responses to centre lines; binarised canvas strokes are already crisp (and NMS at threshold 127 after a σ = 3 blur
+/// would erase strokes thinner than about 4 px).
+/// </remarks>
+public static class SketchPreprocessor
+{
+    /// <summary>σ of both Gaussian blurs of the scribble post-processing.</summary>
+    public const float ScribbleSigma = 3.0f;
+
+    /// <summary>The app's default stroke thickness (a no-op in the thickness rule).</summary>
+    public const int DefaultThickness = 2;
+
+    /// <summary>
+    /// The ControlNet control image: the sketch resized to <paramref name="width"/> × <paramref name="height"/>, turned into a
+    /// scribble map (white strokes on black), 3 channels in [−1, 1], CHW.
+    /// </summary>
+    /// <param name="sketch">The canvas sketch.</param>
+    /// <param name="width">Target width.</param>
+    /// <param name="height">Target height.</param>
+    /// <param name="destination">3 × height × width values.</param>
+    /// <param name="thickness">Stroke thickness rule (see remarks).</param>
+    public static void ControlImage(RgbImage sketch, int width, int height, Span<float> destination, int thickness = DefaultThickness)
+    {
+        var map = ScribbleMap(sketch, width, height, thickness);
+        int plane = width * height;
+        if (destination.Length != 3 * plane) throw new ArgumentException($"`destination` has {destination.Length} values; expected {3 * plane} (3×{height}×{width}).", nameof(destination));
+        for (int i = 0; i < plane; i++)
+        {
+            float v = map[i] ? 1f : -1f;
+            destination[i] = v;
+            destination[plane + i] = v;
+            destination[2 * plane + i] = v;
+        }
+    }
+
+    /// <summary>The scribble map (true = white stroke) at the target size.</summary>
+    /// <param name="sketch">The canvas sketch.</param>
+    /// <param name="width">Target width.</param>
+    /// <param name="height">Target height.</param>
+    /// <param name="thickness">Stroke thickness rule.</param>
+    /// <returns>height × width booleans, row-major.</returns>
+    public static bool[] ScribbleMap(RgbImage sketch, int width, int height, int thickness = DefaultThickness)
+    {
+        ArgumentNullException.ThrowIfNull(sketch);
+        sketch.Validate();
+        var gray = Resize(Luma(sketch), sketch.Width, sketch.Height, width, height);
+
+        // 1. Invert and binarise: strokes (dark) → 1, background → 0.
+        var strokes = new float[gray.Length];
+        for (int i = 0; i < gray.Length; i++) strokes[i] = gray[i] < 127.5f ? 1f : 0f;
+
+        // 2. GaussianBlur(σ = 3), then map[map > 4] = 255 (4/255 of a full stroke).
+        var blurred = GaussianBlur(strokes, width, height, ScribbleSigma);
+        var map = new bool[gray.Length];
+        for (int i = 0; i < map.Length; i++) map[i] = blurred[i] * 255f > 4f;
+
+        // 3. Thickness.
+        if (thickness == 0) map = Morph(map, width, height, 4, erode: true);
+        else if (thickness > 1 && thickness / 2 > 1) map = Morph(map, width, height, thickness / 2, erode: false);
+        return map;
+    }
+
+    /// <summary>The img2img init image: the sketch resized to the target size, RGB in [−1, 1], CHW.</summary>
+    /// <param name="sketch">The canvas sketch.</param>
+    /// <param name="width">Target width.</param>
+    /// <param name="height">Target height.</param>
+    /// <param name="destination">3 × height × width values.</param>
+    public static void InitImage(RgbImage sketch, int width, int height, Span<float> destination)
+    {
+        ArgumentNullException.ThrowIfNull(sketch);
+        sketch.Validate();
+        int plane = width * height;
+        if (destination.Length != 3 * plane) throw new ArgumentException($"`destination` has {destination.Length} values; expected {3 * plane} (3×{height}×{width}).", nameof(destination));
+        for (int c = 0; c < 3; c++)
+        {
+            var channel = new float[sketch.Width * sketch.Height];
+            for (int i = 0; i < channel.Length; i++) channel[i] = sketch.Pixels[i * 3 + c];
+            var resized = Resize(channel, sketch.Width, sketch.Height, width, height);
+            var dst = destination.Slice(c * plane, plane);
+            for (int i = 0; i < plane; i++) dst[i] = Math.Clamp(resized[i], 0f, 255f) / 127.5f - 1f;
+        }
+    }
+
+    /// <summary>
+    /// Decoder output → pixels, as diffusers' postprocess: (x / 2 + 0.5) clamped to [0, 1], × 255, rounded.
+    /// </summary>
+    /// <param name="chw">One image, 3 × height × width.</param>
+    /// <param name="width">Width.</param>
+    /// <param name="height">Height.</param>
+    /// <returns>The RGB image.</returns>
+    public static RgbImage ToRgb(ReadOnlySpan<float> chw, int width, int height)
+    {
+        int plane = width * height;
+        if (chw.Length != 3 * plane) throw new ArgumentException($"decoded image has {chw.Length} values; expected {3 * plane} (3×{height}×{width}).", nameof(chw));
+        var pixels = new byte[3 * plane];
+        for (int c = 0; c < 3; c++)
+        {
+            var src = chw.Slice(c * plane, plane);
+            for (int i = 0; i < plane; i++)
+            {
+                float v = Math.Clamp(src[i] * 0.5f + 0.5f, 0f, 1f) * 255f;
+                pixels[i * 3 + c] = (byte)MathF.Round(v, MidpointRounding.ToEven);
+            }
+        }
+
+        return new RgbImage(width, height, pixels);
+    }
+
+    /// <summary>Decoder output → NHWC floats in [0, 1] (diffusers' <c>output_type="np"</c>).</summary>
+    /// <param name="chw">One image, 3 × height × width.</param>
+    /// <param name="width">Width.</param>
+    /// <param name="height">Height.</param>
+    /// <param name="hwc">Receives height × width × 3 values.</param>
+    public static void ToUnitHwc(ReadOnlySpan<float> chw, int width, int height, Span<float> hwc)
+    {
+        int plane = width * height;
+        for (int c = 0; c < 3; c++)
+            for (int i = 0; i < plane; i++)
+                hwc[i * 3 + c] = Math.Clamp(chw[c * plane + i] / 2 + 0.5f, 0f, 1f);
+    }
+
+    private static float[] Luma(RgbImage image)
+    {
+        var g = new float[image.Width * image.Height];
+        var p = image.Pixels;
+        for (int i = 0; i < g.Length; i++) g[i] = 0.299f * p[3 * i] + 0.587f * p[3 * i + 1] + 0.114f * p[3 * i + 2];
+        return g;
+    }
+
+    /// <summary>Separable resize with a triangle filter widened by the scale factor when shrinking (antialiased bilinear).</summary>
+    internal static float[] Resize(float[] src, int sw, int sh, int dw, int dh)
+    {
+        if (sw == dw && sh == dh) return src;
+        var tmp = new float[dw * sh];
+        for (int y = 0; y < sh; y++) Resample1D(src.AsSpan(y * sw, sw), tmp.AsSpan(y * dw, dw), 1, 1);
+        var dst = new float[dw * dh];
+        var column = new float[sh];
+        var outColumn = new float[dh];
+        for (int x = 0; x < dw; x++)
+        {
+            for (int y = 0; y < sh; y++) column[y] = tmp[y * dw + x];
+            Resample1D(column, outColumn, 1, 1);
+            for (int y = 0; y < dh; y++) dst[y * dw + x] = outColumn[y];
+        }
+
+        return dst;
+    }
+
+    private static void Resample1D(ReadOnlySpan<float> src, Span<float> dst, int srcStride, int dstStride)
+    {
+        int n = src.Length, m = dst.Length;
+        double scale = (double)n / m;
+        double support = Math.Max(1.0, scale);
+        for (int j = 0; j < m; j++)
+        {
+            double center = (j + 0.5) * scale;
+            int lo = Math.Max(0, (int)Math.Floor(center - support));
+            int hi = Math.Min(n - 1, (int)Math.Ceiling(center + support));
+            double sum = 0, wsum = 0;
+            for (int i = lo; i <= hi; i++)
+            {
+                double w = 1.0 - Math.Abs((i + 0.5 - center) / support);
+                if (w <= 0) continue;
+                sum += w * src[i * srcStride];
+                wsum += w;
+            }
+
+            dst[j * dstStride] = wsum > 0 ? (float)(sum / wsum) : src[Math.Clamp((int)center, 0, n - 1) * srcStride];
+        }
+    }
+
+    /// <summary>Separable Gaussian blur with OpenCV's 8-bit kernel size (2·round(3σ)+1 taps) and reflected borders.</summary>
+    internal static float[] GaussianBlur(float[] src, int w, int h, float sigma)
+    {
+        int radius = (int)MathF.Round(sigma * 3);
+        var k = new float[2 * radius + 1];
+        float sum = 0;
+        for (int i = -radius; i <= radius; i++) sum += k[i + radius] = MathF.Exp(-(i * i) / (2 * sigma * sigma));
+        for (int i = 0; i < k.Length; i++) k[i] /= sum;
+
+        var tmp = new float[src.Length];
+        for (int y = 0; y < h; y++)
+        {
+            int row = y * w;
+            for (int x = 0; x < w; x++)
+            {
+                float acc = 0;
+                for (int t = -radius; t <= radius; t++) acc += k[t + radius] * src[row + Reflect(x + t, w)];
+                tmp[row + x] = acc;
+            }
+        }
+
+        var dst = new float[src.Length];
+        for (int y = 0; y < h; y++)
+        {
+            for (int t = -radius; t <= radius; t++)
+            {
+                float kt = k[t + radius];
+                int srcRow = Reflect(y + t, h) * w;
+                int dstRow = y * w;
+                for (int x = 0; x < w; x++) dst[dstRow + x] += kt * tmp[srcRow + x];
+            }
+        }
+
+        return dst;
+    }
+
+    private static int Reflect(int i, int n)
+    {
+        if (n == 1) return 0;
+        while (i < 0 || i >= n) i = i < 0 ? -i - 1 : 2 * n - i - 1;
+        return i;
+    }
+
+    private static bool[] Morph(bool[] src, int w, int h, int size, bool erode)
+    {
+        var dst = new bool[src.Length];
+        int a = (size - 1) / 2; // OpenCV anchor at the kernel centre
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                bool acc = erode;
+                for (int dy = 0; dy < size && acc == erode; dy++)
+                    for (int dx = 0; dx < size; dx++)
+                    {
+                        int yy = y + dy - a, xx = x + dx - a;
+                        bool v = yy >= 0 && yy < h && xx >= 0 && xx < w ? src[yy * w + xx] : erode;
+                        if (erode ? !v : v) { acc = !erode; break; }
+                    }
+
+                dst[y * w + x] = acc;
+            }
+
+        return dst;
+    }
+}
