@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor.Services;
 using SanaSprint.Inference.Pipeline;
+using SanaSprint.Web.Components;
 using SanaSprint.Web.Hubs;
 using SanaSprint.Web.Rooms;
 using SanaSprint.Web.Scheduling;
@@ -43,6 +44,7 @@ public static class Extensions
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
+        services.AddSketchUi();
         return builder;
     }
 

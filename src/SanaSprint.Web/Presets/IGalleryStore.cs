@@ -21,6 +21,15 @@ public interface IGalleryStore
     /// <returns>The preset, or null.</returns>
     ValueTask<StylePreset?> FindPresetAsync(string id, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The prompt the model sees for a room: the room's prompt composed into its preset's template
+    /// (<see cref="StylePreset.Compose"/>). An unknown or null preset id leaves the prompt as it is.
+    /// </summary>
+    /// <param name="prompt">The room's prompt.</param>
+    /// <param name="presetId">The room's <c>RoomSettings.PresetId</c>.</param>
+    /// <returns>The composed prompt.</returns>
+    string ComposePrompt(string prompt, string? presetId);
+
     /// <summary>Saves a user preset under a new id.</summary>
     /// <param name="preset">The preset; its <see cref="StylePreset.Id"/> is replaced by a fresh one.</param>
     /// <param name="cancellationToken">Cancels the write.</param>

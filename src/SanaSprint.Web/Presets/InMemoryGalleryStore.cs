@@ -51,6 +51,22 @@ public sealed class InMemoryGalleryStore(PresetCatalog catalog, TimeProvider tim
     }
 
     /// <inheritdoc />
+    public string ComposePrompt(string prompt, string? presetId)
+    {
+        if (presetId is null) return prompt;
+        var preset = catalog.Find(presetId);
+        if (preset is null)
+        {
+            lock (_gate)
+            {
+                preset = _userPresets.FirstOrDefault(p => p.Id == presetId);
+            }
+        }
+
+        return preset is null ? prompt : preset.Compose(prompt);
+    }
+
+    /// <inheritdoc />
     public ValueTask<StylePreset> SavePresetAsync(StylePreset preset, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(preset);

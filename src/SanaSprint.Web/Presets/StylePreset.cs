@@ -1,4 +1,5 @@
 using SanaSprint.Inference.Pipeline;
+using SanaSprint.Web.Hubs;
 
 namespace SanaSprint.Web.Presets;
 
@@ -75,5 +76,28 @@ public sealed record StylePreset
         // Tidy what an empty subject leaves behind: "of , x" → "of x", leading ", ".
         composed = composed.Replace(" ,", ",", StringComparison.Ordinal).Replace(",,", ",", StringComparison.Ordinal);
         return composed.Trim().Trim(',').Trim();
+    }
+
+    /// <summary>
+    /// The room settings after applying this preset: <see cref="RoomSettings.PresetId"/> becomes <see cref="Id"/>, and each
+    /// suggested setting replaces the room's (a suggested mode only when the model supports it; a saved seed also locks it).
+    /// </summary>
+    /// <param name="current">The room's settings now.</param>
+    /// <param name="supportedModes">Modes the model supports; null accepts any.</param>
+    /// <returns>The new settings.</returns>
+    public RoomSettings ApplyTo(RoomSettings current, IReadOnlyCollection<GuidanceMode>? supportedModes = null)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        var mode = Mode is { } m && (supportedModes is null || supportedModes.Contains(m)) ? m : current.Mode;
+        return current with
+        {
+            PresetId = Id,
+            Steps = Steps ?? current.Steps,
+            Mode = mode,
+            Strength = Strength ?? current.Strength,
+            ControlScale = ControlScale ?? current.ControlScale,
+            Seed = Seed ?? current.Seed,
+            SeedLocked = Seed is not null || current.SeedLocked,
+        };
     }
 }

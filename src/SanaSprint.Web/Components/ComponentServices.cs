@@ -1,0 +1,25 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using SanaSprint.Web.Components.Room;
+using SanaSprint.Web.Presets;
+
+namespace SanaSprint.Web.Components;
+
+/// <summary>Services the pages need beyond rooms and the hub.</summary>
+public static class ComponentServices
+{
+    /// <summary>
+    /// Registers the preset catalog (<c>presets.json</c>), the gallery store (in memory unless another
+    /// <see cref="IGalleryStore"/> was registered first) and the browser room connection factory.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <returns>The same collection.</returns>
+    public static IServiceCollection AddSketchUi(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(_ => PresetCatalog.LoadDefault());
+        services.TryAddSingleton<IGalleryStore, InMemoryGalleryStore>();
+        services.TryAddScoped<IRoomConnectionFactory, JsRoomConnectionFactory>();
+        return services;
+    }
+}

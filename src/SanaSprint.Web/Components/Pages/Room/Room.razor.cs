@@ -1,0 +1,272 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+using MudBlazor;
+using SanaSprint.Inference.Pipeline;
+using SanaSprint.Web.Components.Room;
+using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Presets;
+using SanaSprint.Web.Rooms;
+
+namespace SanaSprint.Web.Components.Pages.Room;
+
+/// <summary>
+/// A sketch room: the shared canvas beside the live frame, with prompt, style preset, settings, participants and latency.
+/// The canvas and frames run in the browser over the hub (<c>sketchCanvas.js</c>); this page shows the room's state from
+/// the events it forwards and sends prompt and settings changes through the same connection, as this participant.
+/// </summary>
+public partial class Room : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _disposed = new();
+    private RoomState _state = new();
+    private IRoomConnection? _connection;
+    private SketchCanvas? _canvas;
+    private FrameView? _frame;
+    private CanvasTool _tool = CanvasTool.Default;
+    private IReadOnlyList<StylePreset> _presets = [];
+    private bool _exists;
+    private bool _presetApplied;
+
+    /// <summary>The room id from the URL.</summary>
+    [Parameter]
+    public string RoomId { get; set; } = "";
+
+    /// <summary>A preset to apply once joined (<c>?preset=</c>, set by the gallery's "Apply").</summary>
+    [SupplyParameterFromQuery(Name = "preset")]
+    public string? PresetQuery { get; set; }
+
+    /// <summary>A display name to join with (<c>?name=</c>); otherwise the one saved in this browser, or a guest name.</summary>
+    [SupplyParameterFromQuery(Name = "name")]
+    public string? NameQuery { get; set; }
+
+    [Inject] private RoomService Rooms { get; set; } = default!;
+    [Inject] private IImageGenerator Generator { get; set; } = default!;
+    [Inject] private IGalleryStore Gallery { get; set; } = default!;
+    [Inject] private IRoomConnectionFactory Connections { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+
+    /// <summary>The room as this page sees it (for tests and diagnostics).</summary>
+    public RoomState State => _state;
+
+    private string ShortId => RoomId.Length > 8 ? RoomId[..8] : RoomId;
+
+    private ModelInfo Model => _state.Model is { } m && m.IsAvailable == Generator.Info.IsAvailable ? m : SketchHub.DescribeModel(Generator.Info);
+
+    private string ConnectionText => _state.Connection switch
+    {
+        RoomConnectionStatus.Connected => "connected",
+        RoomConnectionStatus.Reconnecting => "reconnecting…",
+        RoomConnectionStatus.Disconnected => "offline",
+        _ => "connecting…",
+    };
+
+    private Color ConnectionColour => _state.Connection switch
+    {
+        RoomConnectionStatus.Connected => Color.Success,
+        RoomConnectionStatus.Disconnected => Color.Error,
+        _ => Color.Warning,
+    };
+
+    /// <inheritdoc />
+    protected override async Task OnInitializedAsync()
+    {
+        _exists = Rooms.RoomExists(RoomId);
+        _state = new RoomState { RoomId = RoomId };
+        _state.Changed += OnStateChanged;
+        _presets = await Gallery.GetPresetsAsync(_disposed.Token);
+    }
+
+    /// <inheritdoc />
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!firstRender || !_exists || _canvas is null || _frame is null) return;
+        try
+        {
+            var name = await ResolveDisplayNameAsync();
+            var elements = new RoomElements(_canvas.CanvasElement, _canvas.CursorLayer, _frame.ImageElement);
+            _connection = await Connections.ConnectAsync(RoomId, name, elements, _tool, _state);
+            await RememberRoomAsync();
+            await ApplyPresetQueryAsync();
+        }
+        catch (JSDisconnectedException)
+        {
+            // The user left before the room opened.
+        }
+        catch (Exception ex) when (ex is JSException or InvalidOperationException)
+        {
+            _state.Fail(ex.Message);
+            Snackbar.Add($"Could not join the room: {ex.Message}", Severity.Error);
+        }
+    }
+
+    private void OnStateChanged()
+    {
+        if (_state.LastError is { } error)
+        {
+            _state.DismissError();
+            _ = InvokeAsync(() => Snackbar.Add(error.Message, Severity.Warning));
+        }
+
+        _ = InvokeAsync(StateHasChanged);
+    }
+
+    private async Task<string> ResolveDisplayNameAsync()
+    {
+        if (!string.IsNullOrWhiteSpace(NameQuery)) return NameQuery.Trim();
+        string? saved = null;
+        try
+        {
+            saved = await JS.InvokeAsync<string?>("localStorage.getItem", RecentRooms.DisplayNameKey);
+        }
+        catch (JSException)
+        {
+            // Storage disabled: fall through to a guest name.
+        }
+
+        if (!string.IsNullOrWhiteSpace(saved)) return saved.Trim();
+        var guest = $"Guest {Random.Shared.Next(1000, 10000)}";
+        await TrySetItemAsync(RecentRooms.DisplayNameKey, guest);
+        return guest;
+    }
+
+    private async Task RememberRoomAsync()
+    {
+        try
+        {
+            var json = await JS.InvokeAsync<string?>("localStorage.getItem", RecentRooms.StorageKey);
+            var list = RecentRooms.Parse(json);
+            await TrySetItemAsync(RecentRooms.StorageKey, RecentRooms.Serialize(RecentRooms.Add(list, RoomId, _state.Prompt, DateTimeOffset.UtcNow)));
+        }
+        catch (JSException)
+        {
+            // Recent rooms are a convenience only.
+        }
+    }
+
+    private async Task TrySetItemAsync(string key, string value)
+    {
+        try
+        {
+            await JS.InvokeVoidAsync("localStorage.setItem", key, value);
+        }
+        catch (JSException)
+        {
+            // Storage disabled.
+        }
+    }
+
+    private async Task ApplyPresetQueryAsync()
+    {
+        if (_presetApplied || string.IsNullOrEmpty(PresetQuery)) return;
+        _presetApplied = true;
+        await ApplyPresetByIdAsync(PresetQuery);
+    }
+
+    private async Task SetPromptAsync(string prompt)
+    {
+        if (_connection is null) return;
+        await _connection.SetPromptAsync(prompt);
+    }
+
+    private async Task PushSettingsAsync(RoomSettings settings)
+    {
+        if (_connection is null) return;
+        await _connection.SetSettingsAsync(settings);
+    }
+
+    private async Task ApplyPresetByIdAsync(string? presetId)
+    {
+        if (_connection is null || _state.Settings is not { } current) return;
+        var preset = presetId is null ? null : await Gallery.FindPresetAsync(presetId, _disposed.Token);
+        if (preset is null)
+        {
+            Snackbar.Add($"Unknown preset '{presetId}'.", Severity.Warning);
+            return;
+        }
+
+        await _connection.SetSettingsAsync(preset.ApplyTo(current, Model.SupportedModes.ToArray()));
+        if (preset.Subject is { } subject && subject != _state.Prompt)
+        {
+            await _connection.SetPromptAsync(subject);
+        }
+    }
+
+    private async Task SetToolAsync(CanvasTool tool)
+    {
+        _tool = tool;
+        if (_connection is not null) await _connection.SetToolAsync(tool);
+    }
+
+    private Task UndoAsync() => _connection?.UndoAsync() ?? Task.CompletedTask;
+
+    private Task RedoAsync() => _connection?.RedoAsync() ?? Task.CompletedTask;
+
+    private Task ClearAsync() => _connection?.ClearAsync() ?? Task.CompletedTask;
+
+    private async Task CopyInviteAsync()
+    {
+        var link = Navigation.ToAbsoluteUri($"/room/{RoomId}").ToString();
+        try
+        {
+            await JS.InvokeVoidAsync("navigator.clipboard.writeText", link);
+            Snackbar.Add("Invite link copied", Severity.Success);
+        }
+        catch (JSException)
+        {
+            Snackbar.Add($"Share this link: {link}", Severity.Info);
+        }
+    }
+
+    private async Task DownloadSketchAsync()
+    {
+        if (_connection is null || _state.Settings is not { } s) return;
+        var prompt = Gallery.ComposePrompt(_state.Prompt, s.PresetId);
+        await _connection.DownloadSketchAsync(new PngText(prompt, s.Seed, s.Steps, Model.ModelName), $"sanasprint-sketch-{ShortId}-r{_state.Revision}.png");
+    }
+
+    private async Task DownloadFrameAsync()
+    {
+        if (_connection is null || _state.LastFrame is not { } f) return;
+        await _connection.DownloadFrameAsync($"sanasprint-frame-{ShortId}-r{f.Revision}.png");
+    }
+
+    private async Task KeepFrameAsync()
+    {
+        var frame = Rooms.GetSnapshot(RoomId, Model).LastFrame;
+        if (frame is null)
+        {
+            Snackbar.Add("No frame to keep yet.", Severity.Info);
+            return;
+        }
+
+        await Gallery.KeepResultAsync(new KeptResult
+        {
+            Id = "",
+            RoomId = RoomId,
+            Image = frame.Image,
+            ContentType = frame.ContentType,
+            Prompt = frame.Prompt,
+            Seed = frame.Seed,
+            Steps = frame.Steps,
+            Mode = _state.Settings?.Mode ?? GuidanceMode.Text,
+            Model = frame.ModelName,
+            Revision = frame.Revision,
+        }, _disposed.Token);
+        Snackbar.Add("Frame kept in the gallery", Severity.Success);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        _state.Changed -= OnStateChanged;
+        await _disposed.CancelAsync();
+        _disposed.Dispose();
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+        }
+
+        GC.SuppressFinalize(this);
+    }
+}
