@@ -49,6 +49,7 @@ public sealed partial class SketchHub(RoomService rooms, IImageGenerator generat
     /// <returns>The snapshot; stroke events with a revision ≤ its revision are already in it.</returns>
     public Task<RoomSnapshot> JoinRoom(string roomId, string displayName) => Run(async () =>
     {
+        rooms.CheckJoin(roomId, displayName);
         await LeaveCurrentRoom();
         var joining = rooms.Reserve(roomId, Context.ConnectionId, displayName);
         try

@@ -86,6 +86,16 @@ public sealed partial class RoomService
     public (string RoomId, string ParticipantId)? FindSession(string sessionId) =>
         _sessions.TryGetValue(sessionId, out var s) ? (s.RoomId, s.ParticipantId) : null;
 
+    /// <summary>Checks a join request without changing anything (so a caller can stay in its room when the request is bad).</summary>
+    /// <param name="roomId">The room to join.</param>
+    /// <param name="displayName">The caller's name.</param>
+    /// <exception cref="RoomException">Bad id or name, or unknown room.</exception>
+    public void CheckJoin(string? roomId, string? displayName)
+    {
+        RequireRoom(roomId);
+        ValidateDisplayName(displayName);
+    }
+
     /// <summary>First half of joining: checks the room, the name and the room's capacity, and holds a place.</summary>
     /// <param name="roomId">The room to join.</param>
     /// <param name="sessionId">The caller's session (connection id); must not be in a room already.</param>
@@ -175,7 +185,9 @@ public sealed partial class RoomService
         {
             if (room.StrokesById.ContainsKey(strokeId))
                 throw new RoomException(RoomErrorCodes.Conflict, $"`strokeId` '{strokeId}' is already used in this room.");
-            if (room.Strokes.Count >= _options.MaxStrokesPerRoom)
+            // Strokes in the caller's redo stack are dropped by this new action, so they do not count.
+            var droppable = room.Histories[participant].Redo.OfType<DrawAction>().Count(d => room.StrokesById.TryGetValue(d.StrokeId, out var s) && s.Undone);
+            if (room.Strokes.Count - droppable >= _options.MaxStrokesPerRoom)
                 throw new RoomException(RoomErrorCodes.Limit, $"The room holds {_options.MaxStrokesPerRoom} strokes (`RoomOptions.MaxStrokesPerRoom`); clear it to draw more.");
             var stroke = new Stroke(strokeId, participant, colour.ToLowerInvariant(), width);
             room.Strokes.Add(stroke);

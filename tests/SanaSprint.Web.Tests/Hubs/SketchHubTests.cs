@@ -1,0 +1,316 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using SanaSprint.Inference.Pipeline;
+using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Tests.TestSupport;
+
+namespace SanaSprint.Web.Tests.Hubs;
+
+[Collection(SketchHubCollection.Name)]
+public sealed class SketchHubTests(SketchHubFixture app)
+{
+    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
+
+    private static StrokePoint[] Line(int count, float x0 = 10, float y0 = 10) =>
+        [.. Enumerable.Range(0, count).Select(i => new StrokePoint(x0 + i, y0 + i / 2f, 0.5f))];
+
+    [Fact]
+    public async Task StrokesReachTheOtherMemberAndNotOtherRooms()
+    {
+        var (_, room) = await app.RoomWithClientsAsync(2);
+        var (_, other) = await app.RoomWithClientsAsync(1);
+
+        await room[0].DrawAsync("s1", Line(5), Line(3, 100, 100));
+
+        var ended = await room[1].WaitForAsync<StrokeEndedMessage>(m => m.StrokeId == "s1");
+        var begun = Assert.Single(room[1].All<StrokeBegunMessage>(), m => m.StrokeId == "s1");
+        Assert.Equal(room[0].Snapshot!.ParticipantId, begun.OwnerId);
+        Assert.Equal([.. Line(5), .. Line(3, 100, 100)], room[1].All<PointsAppendedMessage>().Where(m => m.StrokeId == "s1").SelectMany(m => m.Points));
+        Assert.True(ended.Revision > begun.Revision);
+        // The sender drew it already: it gets no echo. The other room hears nothing.
+        Assert.Empty(room[0].All<StrokeBegunMessage>());
+        await Task.Delay(Quiet);
+        Assert.Empty(other[0].All<StrokeBegunMessage>());
+        Assert.Empty(other[0].All<PointsAppendedMessage>());
+    }
+
+    [Fact]
+    public async Task LateJoinersSnapshotEqualsTheOthersState()
+    {
+        var (roomId, room) = await app.RoomWithClientsAsync(2);
+        await room[0].DrawAsync("a", Line(4));
+        await room[1].DrawAsync("b", Line(6, 200, 50));
+        await room[0].Connection.InvokeAsync<long>("Undo"); // "a" hidden
+        await room[1].Connection.InvokeAsync<long>("SetSettings", room[1].Snapshot!.Settings with { Steps = 3, PresetId = "anime" });
+        await room[0].Connection.InvokeAsync<long>("BeginStroke", "c", "#ff0000", 8f);
+        await room[0].Connection.InvokeAsync<long>("AppendPoints", "c", Line(2, 300, 300)); // in progress
+        await room[0].WaitForAsync<FrameMessage>(f => f.Revision > 0);
+
+        var late = await app.ConnectAsync();
+        var snapshot = await late.JoinAsync(roomId, "late");
+
+        Assert.Equal(["b", "c"], snapshot.Strokes.Select(s => s.Id));
+        Assert.Equal(Line(6, 200, 50), snapshot.Strokes[0].Points);
+        Assert.True(snapshot.Strokes[0].Ended);
+        Assert.False(snapshot.Strokes[1].Ended);
+        Assert.Equal(room[1].Snapshot!.ParticipantId, snapshot.Strokes[0].OwnerId);
+        Assert.Equal(3, snapshot.Settings.Steps);
+        Assert.Equal("anime", snapshot.Settings.PresetId);
+        Assert.Equal("a test prompt", snapshot.Prompt);
+        Assert.Equal(["user 0", "user 1", "late"], snapshot.Participants.Select(p => p.DisplayName));
+        Assert.Equal(3, snapshot.Participants.Select(p => p.Colour).Distinct().Count());
+        Assert.NotNull(snapshot.LastFrame);
+        Assert.Equal("fake", snapshot.Model.ModelName);
+        Assert.True(snapshot.Model.IsDemo);
+        var expected = app.Rooms.GetSnapshot(roomId, snapshot.Model);
+        Assert.Equal(expected.Revision, snapshot.Revision);
+        // The others hear about the newcomer.
+        var presence = await room[0].WaitForAsync<PresenceMessage>(p => p.Participant.DisplayName == "late");
+        Assert.Equal(3, presence.Participants.Count);
+    }
+
+    [Fact]
+    public async Task UndoAndRedoTouchOnlyTheCallersStrokes()
+    {
+        var (_, room) = await app.RoomWithClientsAsync(2);
+        await room[0].DrawAsync("mine", Line(3));
+        await room[1].DrawAsync("theirs", Line(3, 50, 50));
+
+        await room[0].Connection.InvokeAsync<long>("Undo");
+        var removed = await room[1].WaitForAsync<StrokesRemovedMessage>();
+        Assert.Equal(["mine"], removed.StrokeIds);
+
+        // Nothing more of the caller's to undo: the other's stroke stays.
+        await room[0].Connection.InvokeAsync<long>("Undo");
+        await Task.Delay(Quiet);
+        Assert.Single(room[1].All<StrokesRemovedMessage>());
+
+        await room[0].Connection.InvokeAsync<long>("Redo");
+        var restored = await room[1].WaitForAsync<StrokesRestoredMessage>();
+        Assert.Equal(["mine"], restored.Strokes.Select(s => s.Id));
+        Assert.Equal(["mine", "theirs"], restored.Order);
+    }
+
+    [Fact]
+    public async Task ClearIsUndoableByTheOneWhoCleared()
+    {
+        var (roomId, room) = await app.RoomWithClientsAsync(2);
+        await room[0].DrawAsync("a", Line(3));
+        await room[1].DrawAsync("b", Line(3, 40, 40));
+
+        await room[1].Connection.InvokeAsync<long>("Clear");
+        await room[0].WaitForAsync<ClearedMessage>();
+        Assert.Empty(app.Rooms.GetSnapshot(roomId, SketchHub.DescribeModel(app.Generator.Info)).Strokes);
+
+        await room[1].Connection.InvokeAsync<long>("Undo");
+        var restored = await room[0].WaitForAsync<StrokesRestoredMessage>();
+        Assert.Equal(["a", "b"], restored.Order);
+    }
+
+    [Fact]
+    public async Task AFloodOfRevisionsYieldsAHandfulOfFramesEndingWithTheLastRevision()
+    {
+        var (_, room) = await app.RoomWithClientsAsync(2);
+        var watcher = room[1];
+        var clock = Stopwatch.StartNew();
+        await room[0].Connection.InvokeAsync<long>("BeginStroke", "flood", "#000000", 3f);
+        for (var i = 0; i < 198; i++)
+        {
+            await room[0].Connection.SendAsync("AppendPoints", "flood", Line(1, 10 + i, 10 + i));
+            await Task.Delay(4);
+        }
+        var last = await room[0].Connection.InvokeAsync<long>("EndStroke", "flood");
+        var elapsed = clock.Elapsed;
+
+        var final = await watcher.WaitForAsync<FrameMessage>(f => f.Revision == last);
+        var frames = watcher.All<FrameMessage>();
+        Assert.True(elapsed < TimeSpan.FromSeconds(3), $"sending took {elapsed}");
+        Assert.InRange(frames.Count, 2, 200 / 8); // latest wins: most revisions are never rendered
+        Assert.Equal(frames.Select(f => f.Revision).Order(), frames.Select(f => f.Revision)); // never older after newer
+        Assert.Equal(last, frames[^1].Revision);
+        Assert.Equal("image/jpeg", final.ContentType);
+        Assert.Equal([0xFF, 0xD8], final.Image[..2]);
+        Assert.True(final.Timings.ServerMs >= final.Timings.ModelMs);
+    }
+
+    [Fact]
+    public async Task AQuietRoomGetsOneRefinementFrameAtMoreSteps()
+    {
+        var (_, room) = await app.RoomWithClientsAsync(1);
+        var last = await room[0].DrawAsync("r", Line(8));
+
+        var refined = await room[0].WaitForAsync<FrameMessage>(f => f.IsRefinement);
+        Assert.Equal(last, refined.Revision);
+        Assert.Equal(4, refined.Steps);
+        await Task.Delay(Quiet * 2);
+        Assert.Single(room[0].All<FrameMessage>(), f => f.IsRefinement);
+        Assert.All(room[0].All<FrameMessage>().Where(f => !f.IsRefinement), f => Assert.Equal(2, f.Steps));
+    }
+
+    [Fact]
+    public async Task FramesOfOneRoomNeverReachAnother()
+    {
+        var (roomA, a) = await app.RoomWithClientsAsync(1, "prompt of room A");
+        var (roomB, b) = await app.RoomWithClientsAsync(1, "prompt of room B");
+        for (var i = 0; i < 5; i++)
+        {
+            await a[0].DrawAsync($"a{i}", Line(3, i * 10, 0));
+            await b[0].DrawAsync($"b{i}", Line(3, 0, i * 10));
+        }
+        await a[0].WaitForAsync<FrameMessage>(f => f.IsRefinement);
+        await b[0].WaitForAsync<FrameMessage>(f => f.IsRefinement);
+
+        Assert.All(a[0].All<FrameMessage>(), f => Assert.Equal("prompt of room A", f.Prompt));
+        Assert.All(b[0].All<FrameMessage>(), f => Assert.Equal("prompt of room B", f.Prompt));
+        Assert.NotEqual(roomA, roomB);
+    }
+
+    [Fact]
+    public async Task AGeneratorFaultYieldsAnErrorEventAndTheSchedulerKeepsServing()
+    {
+        var (_, healthy) = await app.RoomWithClientsAsync(1, "healthy room");
+        var (_, broken) = await app.RoomWithClientsAsync(1, $"broken room {FakeImageGenerator.FaultMarker}");
+        // Both dirty at once, so they are likely batched together: the fault must still hit one room only.
+        var brokenRevision = await broken[0].DrawAsync("x", Line(3));
+        await healthy[0].DrawAsync("y", Line(3));
+
+        var failure = await broken[0].WaitForAsync<FrameFailedMessage>();
+        Assert.False(failure.Unavailable);
+        Assert.Contains("Injected fault", failure.Message);
+        Assert.True(failure.Revision <= brokenRevision);
+        await healthy[0].WaitForAsync<FrameMessage>(f => f.Prompt == "healthy room");
+        Assert.Empty(healthy[0].All<FrameFailedMessage>());
+
+        // The broken room recovers as soon as its prompt is fixed.
+        var fixedRevision = await broken[0].Connection.InvokeAsync<long>("SetPrompt", "fixed room");
+        var frame = await broken[0].WaitForAsync<FrameMessage>(f => f.Revision >= fixedRevision);
+        Assert.Equal("fixed room", frame.Prompt);
+    }
+
+    [Fact]
+    public async Task EightBusyRoomsEachWaitAtMostTwoModelRunsForTheirNextFrame()
+    {
+        var rooms = new List<(string Id, SketchClient Client)>();
+        for (var i = 0; i < 8; i++)
+        {
+            var (id, clients) = await app.RoomWithClientsAsync(1, $"busy room {i}");
+            rooms.Add((id, clients[0]));
+        }
+        var before = app.Generator.Calls.Count;
+        foreach (var (_, c) in rooms) await c.Connection.InvokeAsync<long>("BeginStroke", "busy", "#000000", 3f);
+        var clock = Stopwatch.StartNew();
+        var step = 0;
+        while (clock.Elapsed < TimeSpan.FromSeconds(1.5))
+        {
+            foreach (var (_, c) in rooms) await c.Connection.SendAsync("AppendPoints", "busy", Line(1, step % 500, step % 500));
+            step++;
+            await Task.Delay(10);
+        }
+        var runs = app.Generator.Calls.Skip(before).Select(batch => batch.Select(r => r.Prompt).ToHashSet()).ToList();
+
+        // While every room keeps changing, each run takes up to 4 rooms and a rendered room queues behind the others.
+        var busyRuns = runs.Skip(1).Take(runs.Count - 2).ToList();
+        Assert.True(busyRuns.Count >= 6, $"only {busyRuns.Count} model runs");
+        for (var i = 0; i < 8; i++)
+        {
+            var prompt = $"busy room {i}";
+            var hits = busyRuns.Select((r, index) => (r, index)).Where(x => x.r.Contains(prompt)).Select(x => x.index).ToList();
+            Assert.NotEmpty(hits);
+            var gaps = hits.Zip(hits.Skip(1), (p, q) => q - p - 1).Append(hits[0]).Append(busyRuns.Count - 1 - hits[^1]);
+            Assert.True(gaps.Max() <= 2, $"{prompt} waited {gaps.Max()} runs; runs: {string.Join(" | ", busyRuns.Select(r => string.Join(",", r)))}");
+        }
+        Assert.All(busyRuns, r => Assert.InRange(r.Count, 1, 4));
+    }
+
+    [Theory]
+    [InlineData("AppendPoints", "nan", "invalid-argument")]
+    [InlineData("AppendPoints", "outside", "invalid-argument")]
+    [InlineData("AppendPoints", "oversized", "limit")]
+    [InlineData("AppendPoints", "unknown-stroke", "not-found")]
+    [InlineData("BeginStroke", "bad-id", "invalid-argument")]
+    [InlineData("BeginStroke", "bad-colour", "invalid-argument")]
+    [InlineData("JoinRoom", "bad-room", "invalid-argument")]
+    [InlineData("SetSettings", "steps", "invalid-argument")]
+    public async Task BadInputGetsAnErrorToTheCallerOnly(string method, string kind, string code)
+    {
+        var (roomId, room) = await app.RoomWithClientsAsync(2);
+        var (bad, other) = (room[0], room[1]);
+        await bad.Connection.InvokeAsync<long>("BeginStroke", "ok", "#000000", 2f);
+        var revision = app.Rooms.GetSnapshot(roomId, SketchHub.DescribeModel(app.Generator.Info)).Revision;
+
+        Task call = (method, kind) switch
+        {
+            (_, "nan") => bad.Connection.InvokeAsync<long>("AppendPoints", "ok", new[] { new StrokePoint(float.NaN, 1, 0.5f) }),
+            (_, "outside") => bad.Connection.InvokeAsync<long>("AppendPoints", "ok", new[] { new StrokePoint(5000, 1, 0.5f) }),
+            (_, "oversized") => bad.Connection.InvokeAsync<long>("AppendPoints", "ok", Line(513)),
+            (_, "unknown-stroke") => bad.Connection.InvokeAsync<long>("AppendPoints", "nope", Line(1)),
+            (_, "bad-id") => bad.Connection.InvokeAsync<long>("BeginStroke", "../../etc", "#000000", 2f),
+            (_, "bad-colour") => bad.Connection.InvokeAsync<long>("BeginStroke", "s2", "red; drop", 2f),
+            (_, "bad-room") => bad.Connection.InvokeAsync<RoomSnapshot>("JoinRoom", "not-a-room", "x"),
+            (_, "steps") => bad.Connection.InvokeAsync<long>("SetSettings", bad.Snapshot!.Settings with { Steps = 9 }),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+        var thrown = await Assert.ThrowsAsync<HubException>(() => call);
+
+        var error = await bad.WaitForAsync<ErrorMessage>();
+        Assert.Equal(method, error.Method);
+        Assert.Contains(error.Message, thrown.Message);
+        Assert.Equal(code, error.Code);
+        if (code == "invalid-argument") Assert.Matches("`[a-zA-Z\\[\\]0-9.]+`", error.Message); // names the argument
+        // The state is unchanged and the others hear nothing of it.
+        Assert.Equal(revision, app.Rooms.GetSnapshot(roomId, SketchHub.DescribeModel(app.Generator.Info)).Revision);
+        await Task.Delay(Quiet);
+        Assert.Empty(other.All<ErrorMessage>());
+        Assert.Empty(other.All<PointsAppendedMessage>());
+        // The connection still works.
+        await bad.Connection.InvokeAsync<long>("EndStroke", "ok");
+        await other.WaitForAsync<StrokeEndedMessage>(m => m.StrokeId == "ok");
+    }
+
+    [Fact]
+    public async Task AFullRoomTurnsTheNextJoinerAway()
+    {
+        var (roomId, _) = await app.RoomWithClientsAsync(3);
+        var fourth = await app.ConnectAsync();
+
+        var thrown = await Assert.ThrowsAsync<HubException>(() => fourth.JoinAsync(roomId, "fourth"));
+
+        var error = await fourth.WaitForAsync<ErrorMessage>();
+        Assert.Equal("room-full", error.Code);
+        Assert.Contains("full", thrown.Message);
+    }
+
+    [Fact]
+    public async Task JsonAndMessagePackClientsShareOneRoom()
+    {
+        var roomId = app.Rooms.CreateRoom();
+        var packed = await app.ConnectAsync();
+        var json = await app.ConnectAsync(json: true);
+        await packed.JoinAsync(roomId, "packed");
+        var snapshot = await json.JoinAsync(roomId, "json");
+        Assert.Equal(GuidanceMode.ControlNet, snapshot.Settings.Mode);
+
+        await json.DrawAsync("j", Line(3));
+        await json.Connection.InvokeAsync<long>("SetSettings", snapshot.Settings with { Mode = GuidanceMode.Img2Img, Strength = 0.25f });
+
+        var points = await packed.WaitForAsync<PointsAppendedMessage>();
+        Assert.Equal(Line(3), points.Points);
+        var settings = await packed.WaitForAsync<SettingsChangedMessage>();
+        Assert.Equal(GuidanceMode.Img2Img, settings.Settings.Mode);
+        var frame = await json.WaitForAsync<FrameMessage>();
+        Assert.Equal([0xFF, 0xD8], frame.Image[..2]);
+    }
+
+    [Fact]
+    public async Task LeavingTellsTheOthers()
+    {
+        var (_, room) = await app.RoomWithClientsAsync(2);
+        var leaverId = room[1].Snapshot!.ParticipantId;
+
+        await room[1].DisposeAsync();
+
+        var presence = await room[0].WaitForAsync<PresenceMessage>(p => p.Participant.Id == leaverId && p.Participant.State == "Left");
+        Assert.Equal([room[0].Snapshot!.ParticipantId], presence.Participants.Select(p => p.Id));
+    }
+}

@@ -1,0 +1,226 @@
+using Microsoft.Extensions.Options;
+using SanaSprint.Inference.Pipeline;
+using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Rooms;
+
+namespace SanaSprint.Web.Tests.Rooms;
+
+public sealed class RoomServiceTests
+{
+    private static readonly ModelInfo Model = new("m", false, null, true, null, [GuidanceMode.Text], "CPU");
+
+    private static RoomService Service(Action<RoomOptions>? configure = null)
+    {
+        var options = new RoomOptions();
+        configure?.Invoke(options);
+        return new RoomService(new InMemoryRoomStore(), Options.Create(options));
+    }
+
+    private static string Join(RoomService rooms, string roomId, string session, string name = "ann")
+    {
+        var (snapshot, _) = rooms.Admit(rooms.Reserve(roomId, session, name), Model);
+        return snapshot.ParticipantId;
+    }
+
+    private static void Draw(RoomService rooms, string session, string strokeId, int points = 3)
+    {
+        rooms.BeginStroke(session, strokeId, "#000000", 2);
+        rooms.AppendPoints(session, strokeId, [.. Enumerable.Range(0, points).Select(i => new StrokePoint(i, i, 0.5f))]);
+        rooms.EndStroke(session, strokeId);
+    }
+
+    private static string[] Visible(RoomService rooms, string roomId) => [.. rooms.GetSnapshot(roomId, Model).Strokes.Select(s => s.Id)];
+
+    [Fact]
+    public void RoomIdsAre128RandomBitsInUrlSafeCharacters()
+    {
+        var rooms = Service();
+        var ids = Enumerable.Range(0, 200).Select(_ => rooms.CreateRoom()).ToList();
+
+        Assert.All(ids, id => Assert.Matches("^[A-Za-z0-9_-]{22}$", id));
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.All(ids, id => Assert.Equal(16, System.Buffers.Text.Base64Url.DecodeFromChars(id).Length));
+    }
+
+    [Fact]
+    public void EveryAcceptedChangeBumpsTheRevisionAndRaisesRevisionChanged()
+    {
+        var rooms = Service();
+        var roomId = rooms.CreateRoom();
+        Join(rooms, roomId, "c1");
+        var raised = new List<string>();
+        rooms.RevisionChanged += raised.Add;
+
+        var r1 = rooms.BeginStroke("c1", "s", "#000000", 2).Revision;
+        var r2 = rooms.AppendPoints("c1", "s", [new(1, 1, 0.5f)]).Revision;
+        var r3 = rooms.EndStroke("c1", "s").Revision;
+        var r4 = rooms.SetPrompt("c1", "cat").Revision;
+
+        Assert.NotNull(rooms.Cursor("c1", 5, 5)); // presence only: no revision
+
+        Assert.Equal([1L, 2, 3, 4], [r1, r2, r3, r4]);
+        Assert.Equal(4, rooms.GetRevision("c1"));
+        Assert.Equal(4, raised.Count);
+        Assert.All(raised, id => Assert.Equal(roomId, id));
+    }
+
+    [Fact]
+    public void UndoHidesOnlyTheCallersNewestStrokeAndRedoBringsItBack()
+    {
+        var rooms = Service();
+        var roomId = rooms.CreateRoom();
+        Join(rooms, roomId, "a");
+        var bob = Join(rooms, roomId, "b", "bob");
+        Draw(rooms, "a", "a1");
+        Draw(rooms, "b", "b1");
+        Draw(rooms, "a", "a2");
+
+        var undo = rooms.Undo("b");
+        Assert.Equal(["b1"], undo.Removed!.StrokeIds);
+        Assert.Equal(bob, undo.Removed.ByParticipantId);
+        Assert.Equal(["a1", "a2"], Visible(rooms, roomId));
+        Assert.Same(HistoryResult.None, rooms.Undo("b"));
+
+        var redo = rooms.Redo("b");
+        Assert.Equal(["a1", "b1", "a2"], redo.Restored!.Order);
+        Assert.Equal(["a1", "b1", "a2"], Visible(rooms, roomId));
+    }
+
+    [Fact]
+    public void ANewActionDropsTheRedoStackAndItsStrokes()
+    {
+        var rooms = Service(o => o.MaxStrokesPerRoom = 2);
+        var roomId = rooms.CreateRoom();
+        Join(rooms, roomId, "a");
+        Draw(rooms, "a", "a1");
+        Draw(rooms, "a", "a2");
+        rooms.Undo("a");
+
+        Draw(rooms, "a", "a3"); // a2 can never come back: its place is free again
+
+        Assert.Same(HistoryResult.None, rooms.Redo("a"));
+        Assert.Equal(["a1", "a3"], Visible(rooms, roomId));
+        var full = Assert.Throws<RoomException>(() => rooms.BeginStroke("a", "a4", "#000000", 2));
+        Assert.Equal(RoomErrorCodes.Limit, full.Code);
+    }
+
+    [Fact]
+    public void ClearHidesEveryonesStrokesAndOnlyItsAuthorCanUndoIt()
+    {
+        var rooms = Service();
+        var roomId = rooms.CreateRoom();
+        Join(rooms, roomId, "a");
+        Join(rooms, roomId, "b", "bob");
+        Draw(rooms, "a", "a1");
+        Draw(rooms, "b", "b1");
+
+        Assert.NotNull(rooms.Clear("b"));
+        Assert.Empty(Visible(rooms, roomId));
+        Assert.Null(rooms.Clear("b")); // already empty
+
+        // a's undo acts on a's own stroke, which the clear already hides: nothing visible changes.
+        Assert.Same(HistoryResult.None, rooms.Undo("a"));
+        var undoClear = rooms.Undo("b");
+        Assert.Equal(["b1"], undoClear.Restored!.Strokes.Select(s => s.Id)); // a1 stays undone by its owner
+        Assert.Equal(["b1"], Visible(rooms, roomId));
+    }
+
+    [Fact]
+    public void OnlyTheOwnerMayExtendOrEndAStroke()
+    {
+        var rooms = Service();
+        var roomId = rooms.CreateRoom();
+        Join(rooms, roomId, "a");
+        Join(rooms, roomId, "b", "bob");
+        rooms.BeginStroke("a", "s", "#000000", 2);
+
+        Assert.Equal(RoomErrorCodes.Forbidden, Assert.Throws<RoomException>(() => rooms.AppendPoints("b", "s", [new(1, 1, 0.5f)])).Code);
+        Assert.Equal(RoomErrorCodes.Forbidden, Assert.Throws<RoomException>(() => rooms.EndStroke("b", "s")).Code);
+        Assert.Equal(RoomErrorCodes.Conflict, Assert.Throws<RoomException>(() => rooms.BeginStroke("b", "s", "#000000", 2)).Code);
+        rooms.EndStroke("a", "s");
+        Assert.Equal(RoomErrorCodes.Conflict, Assert.Throws<RoomException>(() => rooms.AppendPoints("a", "s", [new(1, 1, 0.5f)])).Code);
+    }
+
+    [Theory]
+    [InlineData(float.NaN, 1f, 0.5f, "`points[1].x` must be finite")]
+    [InlineData(1f, float.PositiveInfinity, 0.5f, "`points[1].y` must be finite")]
+    [InlineData(-1f, 1f, 0.5f, "`points[1].x` must be within [0, 1024]")]
+    [InlineData(1f, 1025f, 0.5f, "`points[1].y` must be within [0, 1024]")]
+    [InlineData(1f, 1f, 1.5f, "`points[1].pressure` must be within [0, 1]")]
+    public void BadPointsAreRejectedNamingTheFirstBadOne(float x, float y, float pressure, string expected)
+    {
+        var rooms = Service();
+        var roomId = rooms.CreateRoom();
+        Join(rooms, roomId, "a");
+        var revision = rooms.BeginStroke("a", "s", "#000000", 2).Revision;
+
+        var ex = Assert.Throws<RoomException>(() => rooms.AppendPoints("a", "s", [new(1, 1, 0.5f), new(x, y, pressure)]));
+
+        Assert.Equal(RoomErrorCodes.InvalidArgument, ex.Code);
+        Assert.StartsWith(expected, ex.Message);
+        Assert.Equal(revision, rooms.GetRevision("a"));
+        Assert.Empty(rooms.GetSnapshot(roomId, Model).Strokes.Single().Points);
+    }
+
+    [Fact]
+    public void LimitsOnPointsRoomsParticipantsAndNamesAreEnforced()
+    {
+        var rooms = Service(o => { o.MaxPointsPerAppend = 4; o.MaxPointsPerStroke = 6; o.MaxRooms = 2; o.MaxParticipantsPerRoom = 1; o.MaxDisplayNameLength = 5; });
+        var roomId = rooms.CreateRoom();
+        Join(rooms, roomId, "a");
+        rooms.BeginStroke("a", "s", "#000000", 2);
+        var four = Enumerable.Repeat(new StrokePoint(1, 1, 0.5f), 4).ToArray();
+
+        Assert.Equal(RoomErrorCodes.Limit, Assert.Throws<RoomException>(() => rooms.AppendPoints("a", "s", [.. four, four[0]])).Code);
+        rooms.AppendPoints("a", "s", four);
+        Assert.Equal(RoomErrorCodes.Limit, Assert.Throws<RoomException>(() => rooms.AppendPoints("a", "s", four)).Code);
+        Assert.Equal(RoomErrorCodes.RoomFull, Assert.Throws<RoomException>(() => rooms.Reserve(roomId, "b", "bob")).Code);
+        var second = rooms.CreateRoom();
+        Assert.Equal(RoomErrorCodes.Limit, Assert.Throws<RoomException>(rooms.CreateRoom).Code);
+        Assert.Contains("`displayName`", Assert.Throws<RoomException>(() => rooms.Reserve(second, "b", "toolongname")).Message);
+        Assert.Contains("`displayName`", Assert.Throws<RoomException>(() => rooms.Reserve(second, "b", "<b>")).Message);
+        Assert.Contains("`prompt`", Assert.Throws<RoomException>(() => rooms.SetPrompt("a", "bell\a")).Message);
+        Assert.Equal(RoomErrorCodes.NotJoined, Assert.Throws<RoomException>(() => rooms.Undo("nobody")).Code);
+
+        // Leaving frees the place.
+        rooms.Leave("a");
+        Join(rooms, roomId, "b", "bob");
+    }
+
+    [Fact]
+    public void APromptChangePicksANewSeedUnlessTheSeedIsLocked()
+    {
+        var rooms = Service();
+        var roomId = rooms.CreateRoom();
+        Join(rooms, roomId, "a");
+        var settings = rooms.GetSnapshot(roomId, Model).Settings;
+
+        var seeds = Enumerable.Range(0, 5).Select(i => rooms.SetPrompt("a", $"p{i}").Settings.Seed).ToHashSet();
+        Assert.True(seeds.Count > 1);
+
+        rooms.SetSettings("a", settings with { Seed = 42, SeedLocked = true });
+        Assert.Equal(42, rooms.SetPrompt("a", "locked").Settings.Seed);
+        Assert.Equal(42, rooms.GetSnapshot(roomId, Model).Settings.Seed);
+    }
+
+    [Fact]
+    public void ConcurrentDrawersLoseNoPointsAndRevisionsStayUnique()
+    {
+        var rooms = Service();
+        var roomId = rooms.CreateRoom();
+        var sessions = Enumerable.Range(0, 8).Select(i => $"c{i}").ToArray();
+        foreach (var s in sessions) Join(rooms, roomId, s, s);
+        var revisions = new System.Collections.Concurrent.ConcurrentBag<long>();
+
+        Parallel.ForEach(sessions, s =>
+        {
+            revisions.Add(rooms.BeginStroke(s, s, "#000000", 2).Revision);
+            for (var i = 0; i < 100; i++) revisions.Add(rooms.AppendPoints(s, s, [new(i, i, 0.5f)]).Revision);
+            revisions.Add(rooms.EndStroke(s, s).Revision);
+        });
+
+        Assert.Equal(revisions.Count, revisions.Distinct().Count());
+        Assert.Equal(revisions.Max(), rooms.GetRevision("c0"));
+        Assert.All(rooms.GetSnapshot(roomId, Model).Strokes, s => Assert.Equal(100, s.Points.Count));
+    }
+}
