@@ -42,6 +42,12 @@ public sealed record AutoencoderDCBuildOptions
     public (int Height, int Width)? InputSize { get; init; }
 }
 
+/// <summary>One parameter of an <c>AutoencoderDC</c> checkpoint (see <see cref="AutoencoderDC.Parameters"/>).</summary>
+/// <param name="Key">The safetensors key.</param>
+/// <param name="Shape">Its shape.</param>
+/// <param name="IsNormWeight">True for an RMSNorm weight (initialised around 1, not 0).</param>
+public sealed record AutoencoderDCParameter(string Key, long[] Shape, bool IsNormWeight = false);
+
 /// <summary>
 /// Builds ONNX graphs of diffusers' <c>AutoencoderDC</c> (DC-AE; dc-ae-f32c32-sana and other configs of the same class)
 /// straight from its <c>config.json</c> and safetensors weights. One method per diffusers module, in diffusers' order;
@@ -70,13 +76,26 @@ public sealed class AutoencoderDC
     private readonly AutoencoderDCConfig config;
     private readonly AutoencoderDCBuildOptions options;
     private readonly string source;
+    private readonly IProgress<GraphBuildProgress>? progress;
+    private readonly long totalBlocks;
+    private long blocksDone;
 
-    private AutoencoderDC(GraphBuilder builder, AutoencoderDCConfig config, AutoencoderDCBuildOptions options, string source)
+    private AutoencoderDC(GraphBuilder builder, AutoencoderDCConfig config, AutoencoderDCBuildOptions options, string source,
+        IProgress<GraphBuildProgress>? progress, AutoencoderDCPart part)
     {
         g = builder;
         this.config = config;
         this.options = options;
         this.source = source;
+        this.progress = progress;
+        var layers = part == AutoencoderDCPart.Encoder ? config.EncoderLayersPerBlock : config.DecoderLayersPerBlock;
+        totalBlocks = layers.Sum() + 2L * layers.Length; // blocks, up/downsamples, conv_in/conv_out
+    }
+
+    private void Report(long blocks = 1)
+    {
+        blocksDone = Math.Min(totalBlocks, blocksDone + blocks);
+        progress?.Report(new GraphBuildProgress("building graph", blocksDone, totalBlocks));
     }
 
     /// <summary>Element type of activations between fp32 islands.</summary>
@@ -90,11 +109,12 @@ public sealed class AutoencoderDC
     /// <param name="weights">The component's safetensors (<c>encoder.*</c> and/or <c>decoder.*</c> keys).</param>
     /// <param name="options">Precision and spatial size; defaults when <c>null</c>.</param>
     /// <param name="configPath">The config file, named in configuration errors.</param>
+    /// <param name="progress">Receives <c>building graph</c> progress, one unit per block.</param>
     /// <returns>The finished graph, ready for <see cref="OnnxModelWriter.Save"/>.</returns>
     /// <exception cref="CheckpointException">The config is inconsistent or unsupported, or a tensor is missing,
     /// mis-shaped, of an unsupported dtype, or unexpected under the part's prefix.</exception>
     public static GraphBuilder Build(AutoencoderDCPart part, AutoencoderDCConfig config, SafetensorsCheckpoint weights,
-        AutoencoderDCBuildOptions? options = null, string configPath = "config.json")
+        AutoencoderDCBuildOptions? options = null, string configPath = "config.json", IProgress<GraphBuildProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(weights);
@@ -111,7 +131,7 @@ public sealed class AutoencoderDC
         }
 
         var builder = new GraphBuilder(part == AutoencoderDCPart.Encoder ? "AutoencoderDC.encoder" : "AutoencoderDC.decoder", options.Precision, weights);
-        var model = new AutoencoderDC(builder, config, options, configPath);
+        var model = new AutoencoderDC(builder, config, options, configPath, progress, part);
         if (part == AutoencoderDCPart.Encoder) model.BuildEncoderGraph();
         else model.BuildDecoderGraph();
 
@@ -149,6 +169,86 @@ public sealed class AutoencoderDC
             ["scaling_factor"] = config.ScalingFactor.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
             ["spatial_compression"] = SpatialCompression(config).ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
+
+    /// <summary>
+    /// Every parameter diffusers' <c>AutoencoderDC(**config)</c> has, with its shape, in module order (encoder, then
+    /// decoder): the keys and shapes a checkpoint for this config must hold. Useful to write random checkpoints in
+    /// diffusers layout (tests, benches, the demo checkpoint).
+    /// </summary>
+    /// <exception cref="CheckpointException">The config is inconsistent or unsupported (see <see cref="Validate"/>).</exception>
+    public static IReadOnlyList<AutoencoderDCParameter> Parameters(AutoencoderDCConfig config)
+    {
+        Validate(config);
+        var list = new List<AutoencoderDCParameter>();
+        long d = config.AttentionHeadDim;
+        void Conv(string p, long cIn, long cOut, long k, bool bias = true, long groups = 1)
+        {
+            list.Add(new($"{p}.weight", [cOut, cIn / groups, k, k]));
+            if (bias) list.Add(new($"{p}.bias", [cOut]));
+        }
+        void Norm(string p, long c)
+        {
+            list.Add(new($"{p}.weight", [c], IsNormWeight: true));
+            list.Add(new($"{p}.bias", [c]));
+        }
+        void Block(string p, string type, long c, int[] scales)
+        {
+            if (type == "ResBlock")
+            {
+                Conv($"{p}.conv1", c, c, 3);
+                Conv($"{p}.conv2", c, c, 3, bias: false);
+                Norm($"{p}.norm", c);
+                return;
+            }
+            long inner = c / d * d;
+            foreach (var name in new[] { "to_q", "to_k", "to_v" }) list.Add(new($"{p}.attn.{name}.weight", [inner, c]));
+            for (int i = 0; i < scales.Length; i++)
+            {
+                list.Add(new($"{p}.attn.to_qkv_multiscale.{i}.proj_in.weight", [3 * inner, 1, scales[i], scales[i]]));
+                list.Add(new($"{p}.attn.to_qkv_multiscale.{i}.proj_out.weight", [3 * inner, d, 1, 1]));
+            }
+            list.Add(new($"{p}.attn.to_out.weight", [c, inner * (1 + scales.Length)]));
+            Norm($"{p}.attn.norm_out", c);
+            Conv($"{p}.conv_out.conv_inverted", c, 8 * c, 1);
+            Conv($"{p}.conv_out.conv_depth", 8 * c, 8 * c, 3, groups: 8 * c);
+            Conv($"{p}.conv_out.conv_point", 4 * c, c, 1, bias: false);
+            Norm($"{p}.conv_out.norm", c);
+        }
+
+        bool unshuffle = config.DownsampleBlockType == "pixel_unshuffle", interpolate = config.UpsampleBlockType == "interpolate";
+        var enc = config.EncoderBlockOutChannels;
+        int n = enc.Length;
+        if (config.EncoderLayersPerBlock[0] > 0) Conv("encoder.conv_in", config.InChannels, enc[0], 3);
+        else Conv("encoder.conv_in.conv", config.InChannels, unshuffle ? enc[1] / 4 : enc[1], 3);
+        for (int i = 0; i < n; i++)
+        {
+            int layers = config.EncoderLayersPerBlock[i];
+            for (int j = 0; j < layers; j++)
+                Block($"encoder.down_blocks.{i}.{j}", AutoencoderDCConfig.PerStage(config.EncoderBlockTypes, i), enc[i], config.EncoderQkvMultiscales[i]);
+            if (i < n - 1 && layers > 0)
+                Conv($"encoder.down_blocks.{i}.{layers}.conv", enc[i], unshuffle ? enc[i + 1] / 4 : enc[i + 1], 3);
+        }
+        Conv("encoder.conv_out", enc[^1], config.LatentChannels, 3);
+
+        var dec = config.DecoderBlockOutChannels;
+        Conv("decoder.conv_in", config.LatentChannels, dec[^1], 3);
+        for (int i = n - 1; i >= 0; i--)
+        {
+            int layers = config.DecoderLayersPerBlock[i], j = 0;
+            if (i < n - 1 && layers > 0)
+            {
+                Conv($"decoder.up_blocks.{i}.0.conv", dec[i + 1], interpolate ? dec[i] : 4 * dec[i], 3);
+                j = 1;
+            }
+            for (int k = 0; k < layers; k++, j++)
+                Block($"decoder.up_blocks.{i}.{j}", AutoencoderDCConfig.PerStage(config.DecoderBlockTypes, i), dec[i], config.DecoderQkvMultiscales[i]);
+        }
+        long last = config.DecoderLayersPerBlock[0] > 0 ? dec[0] : dec[1];
+        Norm("decoder.norm_out", last);
+        if (config.DecoderLayersPerBlock[0] > 0) Conv("decoder.conv_out", last, config.InChannels, 3);
+        else Conv("decoder.conv_out.conv", last, interpolate ? config.InChannels : 4 * config.InChannels, 3);
+        return list;
+    }
 
     /// <summary>Checks that per-stage lists agree in length and that every block, norm, activation and
     /// up/downsample type is one this builder implements.</summary>
@@ -271,7 +371,7 @@ public sealed class AutoencoderDC
         {
             string type = AutoencoderDCConfig.PerStage(config.EncoderBlockTypes, i);
             for (int j = 0; j < layers[i]; j++)
-                h = Block($"encoder.down_blocks.{i}.{j}", h, type, channels[i], "rms_norm", "silu", config.EncoderQkvMultiscales[i],
+                h = Block($"encoder.down_blocks.{i}.{j}", h, type, channels[i], "silu", config.EncoderQkvMultiscales[i],
                     StageSize(AutoencoderDCPart.Encoder, i));
             if (layers[i] > 0) c = channels[i];
             if (i < n - 1 && layers[i] > 0)
@@ -290,6 +390,7 @@ public sealed class AutoencoderDC
         }
 
         latent = g.CastIfNeeded("encoder/output", latent, DT.Float);
+        Report(totalBlocks);
         long f = SpatialCompression(config);
         g.Output(latent, "latent", "batch", (long)config.LatentChannels, Dim(size?.Height / f, "latent_height"), Dim(size?.Width / f, "latent_width"));
     }
@@ -326,10 +427,9 @@ public sealed class AutoencoderDC
                 j = 1;
             }
             string type = AutoencoderDCConfig.PerStage(config.DecoderBlockTypes, i);
-            string norm = AutoencoderDCConfig.PerStage(config.DecoderNormTypes, i);
             string act = AutoencoderDCConfig.PerStage(config.DecoderActFns, i);
             for (int k = 0; k < layers[i]; k++, j++)
-                h = Block($"decoder.up_blocks.{i}.{j}", h, type, channels[i], norm, act, config.DecoderQkvMultiscales[i],
+                h = Block($"decoder.up_blocks.{i}.{j}", h, type, channels[i], act, config.DecoderQkvMultiscales[i],
                     StageSize(AutoencoderDCPart.Decoder, i));
         }
 
@@ -341,6 +441,7 @@ public sealed class AutoencoderDC
             : DCUpBlock2d("decoder.conv_out", h, c, config.InChannels, UpsampleIsInterpolate, shortcut: false);
 
         var sample = g.CastIfNeeded("decoder/output", h, DT.Float);
+        Report(totalBlocks);
         long f = SpatialCompression(config);
         g.Output(sample, "sample", "batch", (long)config.InChannels, Dim(size?.Height * f, "height"), Dim(size?.Width * f, "width"));
     }
@@ -359,13 +460,17 @@ public sealed class AutoencoderDC
     }
 
     /// <summary>diffusers <c>get_block</c>.</summary>
-    private GraphValue Block(string path, GraphValue x, string type, long channels, string normType, string actFn, int[] qkvMultiscales,
-        (long Height, long Width)? size) => type switch
+    private GraphValue Block(string path, GraphValue x, string type, long channels, string actFn, int[] qkvMultiscales,
+        (long Height, long Width)? size)
     {
-        "ResBlock" => ResBlock(path, x, channels, actFn),
-        "EfficientViTBlock" => EfficientViTBlock(path, x, channels, qkvMultiscales, size),
-        _ => throw new CheckpointException(source, null, $"block type '{type}' at '{path}' is not supported."),
-    };
+        Report();
+        return type switch
+        {
+            "ResBlock" => ResBlock(path, x, channels, actFn),
+            "EfficientViTBlock" => EfficientViTBlock(path, x, channels, qkvMultiscales, size),
+            _ => throw new CheckpointException(source, null, $"block type '{type}' at '{path}' is not supported."),
+        };
+    }
 
     // ================================================================== blocks
 

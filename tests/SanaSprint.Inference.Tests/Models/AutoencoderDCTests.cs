@@ -81,6 +81,22 @@ public sealed class AutoencoderDCTests(ITestOutputHelper output)
         Assert.Equal(new[] { "batch", "3", "height", "width" }, DimTexts(graph.Output.Single()));
     }
 
+    [Theory]
+    [InlineData("dcae_decoder_tiny")]
+    [InlineData("dcae_decoder_tiny_mixedattn")]
+    [InlineData("dcae_encoder_tiny")]
+    public void ParameterListMatchesTheDiffusersCheckpointExactly(string caseName)
+    {
+        string dir = TestPaths.GoldenCase(caseName);
+        var config = ComponentConfig.Load(dir).Deserialize<AutoencoderDCConfig>();
+        using var weights = SafetensorsCheckpoint.Open(dir);
+
+        var expected = weights.Names.Order(StringComparer.Ordinal).Select(n => $"{n} {weights.GetInfo(n).ShapeText}").ToList();
+        var listed = AutoencoderDC.Parameters(config).Select(p => $"{p.Key} {SafetensorsTensorInfo.FormatShape(p.Shape)}").Order(StringComparer.Ordinal).ToList();
+
+        Assert.Equal(expected, listed);
+    }
+
     [Fact]
     public void FixedSizeBuildChoosesQuadraticAttentionWhereHwIsAtMostHeadDim()
     {
@@ -353,21 +369,19 @@ public sealed class AutoencoderDCTests(ITestOutputHelper output)
 }
 
 /// <summary>
-/// Writes a random <c>AutoencoderDC</c> checkpoint in diffusers' layout for any config: parameter names and shapes are
-/// restated here from diffusers' <c>autoencoder_dc.py</c> (independently of the graph builder), initialised like the
-/// golden cases (norm weights 1 + 0.1·N, weights s·N with s = clamp(1/√fan_in, 0.02, 0.2), biases 0.05·N).
+/// Writes a random <c>AutoencoderDC</c> checkpoint in diffusers' layout for any config (keys and shapes from
+/// <see cref="AutoencoderDC.Parameters"/>, which a test holds to the golden checkpoints), initialised like the golden
+/// cases (norm weights 1 + 0.1·N, weights s·N with s = clamp(1/√fan_in, 0.02, 0.2), biases 0.05·N).
 /// </summary>
 internal static class TinyCheckpoint
 {
-    internal sealed record Parameter(string Key, long[] Shape, bool IsNormWeight = false);
-
-    public static void Write(string folder, AutoencoderDCConfig config, int seed, Func<Parameter, Parameter?>? mutate = null,
+    public static void Write(string folder, AutoencoderDCConfig config, int seed, Func<AutoencoderDCParameter, AutoencoderDCParameter?>? mutate = null,
         (string Key, long[] Shape)? extra = null)
     {
         var writer = new SafetensorsWriter();
         var rng = new Random(seed);
-        var parameters = Parameters(config).Select(p => mutate is null ? p : mutate(p)).Where(p => p is not null).Select(p => p!).ToList();
-        if (extra is { } e) parameters.Add(new Parameter(e.Key, e.Shape));
+        var parameters = AutoencoderDC.Parameters(config).Select(p => mutate is null ? p : mutate(p)).Where(p => p is not null).Select(p => p!).ToList();
+        if (extra is { } e) parameters.Add(new AutoencoderDCParameter(e.Key, e.Shape));
         foreach (var p in parameters)
         {
             long n = p.Shape.Aggregate(1L, (a, b) => a * b);
@@ -384,74 +398,5 @@ internal static class TinyCheckpoint
         var json = JsonSerializer.SerializeToNode(config, ComponentConfig.SerializerOptions)!.AsObject();
         json["_class_name"] = AutoencoderDC.ClassName;
         File.WriteAllText(Path.Combine(folder, "config.json"), json.ToJsonString());
-    }
-
-    public static IEnumerable<Parameter> Parameters(AutoencoderDCConfig c)
-    {
-        IEnumerable<Parameter> Conv(string p, long cin, long cout, long k, bool bias = true, long groups = 1)
-        {
-            yield return new($"{p}.weight", [cout, cin / groups, k, k]);
-            if (bias) yield return new($"{p}.bias", [cout]);
-        }
-        IEnumerable<Parameter> Norm(string p, long ch) => [new($"{p}.weight", [ch], true), new($"{p}.bias", [ch])];
-        IEnumerable<Parameter> Block(string p, string type, long ch, int[] scales)
-        {
-            if (type == "ResBlock")
-                return [.. Conv($"{p}.conv1", ch, ch, 3), .. Conv($"{p}.conv2", ch, ch, 3, bias: false), .. Norm($"{p}.norm", ch)];
-            long heads = ch / c.AttentionHeadDim, inner = heads * c.AttentionHeadDim;
-            var list = new List<Parameter> { new($"{p}.attn.to_q.weight", [inner, ch]), new($"{p}.attn.to_k.weight", [inner, ch]), new($"{p}.attn.to_v.weight", [inner, ch]) };
-            for (int i = 0; i < scales.Length; i++)
-            {
-                list.Add(new($"{p}.attn.to_qkv_multiscale.{i}.proj_in.weight", [3 * inner, 1, scales[i], scales[i]]));
-                list.Add(new($"{p}.attn.to_qkv_multiscale.{i}.proj_out.weight", [3 * inner, c.AttentionHeadDim, 1, 1]));
-            }
-            list.Add(new($"{p}.attn.to_out.weight", [ch, inner * (1 + scales.Length)]));
-            list.AddRange(Norm($"{p}.attn.norm_out", ch));
-            list.AddRange(Conv($"{p}.conv_out.conv_inverted", ch, 8 * ch, 1));
-            list.AddRange(Conv($"{p}.conv_out.conv_depth", 8 * ch, 8 * ch, 3, groups: 8 * ch));
-            list.AddRange(Conv($"{p}.conv_out.conv_point", 4 * ch, ch, 1, bias: false));
-            list.AddRange(Norm($"{p}.conv_out.norm", ch));
-            return list;
-        }
-
-        bool unshuffle = c.DownsampleBlockType == "pixel_unshuffle", interpolate = c.UpsampleBlockType == "interpolate";
-        var enc = c.EncoderBlockOutChannels;
-        int n = enc.Length;
-        foreach (var p in c.EncoderLayersPerBlock[0] > 0
-                     ? Conv("encoder.conv_in", c.InChannels, enc[0], 3)
-                     : Conv("encoder.conv_in.conv", c.InChannels, unshuffle ? enc[1] / 4 : enc[1], 3))
-            yield return p;
-        for (int i = 0; i < n; i++)
-        {
-            int layers = c.EncoderLayersPerBlock[i];
-            for (int j = 0; j < layers; j++)
-                foreach (var p in Block($"encoder.down_blocks.{i}.{j}", AutoencoderDCConfig.PerStage(c.EncoderBlockTypes, i), enc[i], c.EncoderQkvMultiscales[i]))
-                    yield return p;
-            if (i < n - 1 && layers > 0)
-                foreach (var p in Conv($"encoder.down_blocks.{i}.{layers}.conv", enc[i], unshuffle ? enc[i + 1] / 4 : enc[i + 1], 3))
-                    yield return p;
-        }
-        foreach (var p in Conv("encoder.conv_out", enc[^1], c.LatentChannels, 3)) yield return p;
-
-        var dec = c.DecoderBlockOutChannels;
-        foreach (var p in Conv("decoder.conv_in", c.LatentChannels, dec[^1], 3)) yield return p;
-        for (int i = n - 1; i >= 0; i--)
-        {
-            int layers = c.DecoderLayersPerBlock[i], j = 0;
-            if (i < n - 1 && layers > 0)
-            {
-                foreach (var p in Conv($"decoder.up_blocks.{i}.0.conv", dec[i + 1], interpolate ? dec[i] : 4 * dec[i], 3)) yield return p;
-                j = 1;
-            }
-            for (int k = 0; k < layers; k++, j++)
-                foreach (var p in Block($"decoder.up_blocks.{i}.{j}", AutoencoderDCConfig.PerStage(c.DecoderBlockTypes, i), dec[i], c.DecoderQkvMultiscales[i]))
-                    yield return p;
-        }
-        long last = c.DecoderLayersPerBlock[0] > 0 ? dec[0] : dec[1];
-        foreach (var p in Norm("decoder.norm_out", last)) yield return p;
-        foreach (var p in c.DecoderLayersPerBlock[0] > 0
-                     ? Conv("decoder.conv_out", last, c.InChannels, 3)
-                     : Conv("decoder.conv_out.conv", last, interpolate ? c.InChannels : 4 * c.InChannels, 3))
-            yield return p;
     }
 }
