@@ -7,11 +7,12 @@ using DT = SanaSprint.Inference.Onnx.Proto.TensorProto.Types.DataType;
 namespace SanaSprint.Inference.Onnx;
 
 /// <summary>A checkpoint tensor a graph uses as an initializer; its data is written or referenced when the graph is saved.</summary>
-/// <param name="Key">Initializer name = the safetensors key, unchanged.</param>
+/// <param name="Name">Initializer name: the safetensors key, unchanged (prefixed only inside a <see cref="GraphBuilder.Scope"/>).</param>
+/// <param name="Key">The safetensors key.</param>
 /// <param name="Type">The element type the graph wants.</param>
 /// <param name="File">The safetensors file holding it.</param>
 /// <param name="Info">Its header entry.</param>
-public sealed record WeightReference(string Key, DT Type, SafetensorsFile File, SafetensorsTensorInfo Info);
+public sealed record WeightReference(string Name, string Key, DT Type, SafetensorsFile File, SafetensorsTensorInfo Info);
 
 /// <summary>
 /// Builds one ONNX graph, one method per ONNX operator. Every method takes a module path (<c>transformer_blocks.3.attn1.to_q</c>)
@@ -43,7 +44,7 @@ public sealed class GraphBuilder
     {
         _graph = new GraphProto { Name = name };
         Precision = precision;
-        Checkpoint = checkpoint;
+        _rootCheckpoint = checkpoint;
     }
 
     /// <summary>Compute precision.</summary>
@@ -52,8 +53,36 @@ public sealed class GraphBuilder
     /// <summary>Element type of activations and weights outside fp32 islands.</summary>
     public DT ComputeType => Precision.ComputeType();
 
-    /// <summary>The checkpoint weights come from.</summary>
-    public SafetensorsCheckpoint? Checkpoint { get; }
+    /// <summary>The checkpoint weights come from (the innermost <see cref="Scope"/>'s, if any).</summary>
+    public SafetensorsCheckpoint? Checkpoint => _scopes.Count > 0 ? _scopes.Peek().Checkpoint : _rootCheckpoint;
+
+    private readonly SafetensorsCheckpoint? _rootCheckpoint;
+    private readonly Stack<(string Prefix, SafetensorsCheckpoint? Checkpoint)> _scopes = new();
+
+    /// <summary>The node/initializer name prefix of the current scope (empty at the root).</summary>
+    public string Prefix => _scopes.Count > 0 ? _scopes.Peek().Prefix : "";
+
+    /// <summary>
+    /// Builds a sub-model from a second checkpoint inside this graph: until disposed, node names and initializer names
+    /// get <paramref name="prefix"/> (e.g. <c>transformer.</c>, as a wrapping module's attribute path would), and
+    /// <see cref="Weight"/> reads from <paramref name="checkpoint"/>. Used where two checkpoints share key names.
+    /// </summary>
+    public IDisposable Scope(string prefix, SafetensorsCheckpoint? checkpoint)
+    {
+        _scopes.Push((Prefix + prefix, checkpoint));
+        return new PopScope(_scopes);
+    }
+
+    private sealed class PopScope(Stack<(string, SafetensorsCheckpoint?)> stack) : IDisposable
+    {
+        private bool _done;
+        public void Dispose()
+        {
+            if (_done) return;
+            _done = true;
+            stack.Pop();
+        }
+    }
 
     /// <summary>The graph proto built so far (initializers for weights are added by <see cref="OnnxModelWriter"/>).</summary>
     public GraphProto Graph => _graph;
@@ -79,7 +108,7 @@ public sealed class GraphBuilder
     {
         if (value.Name != name)
         {
-            AddNode(name, "Identity", [value.Name], [name], []);
+            AddNode($"{name}/Identity", "Identity", [value.Name], [name], []);
             value = value with { Name = name };
         }
         _graph.Output.Add(MakeValueInfo(name, value.Type, dims));
@@ -118,7 +147,8 @@ public sealed class GraphBuilder
     public GraphValue Weight(string key, long[] shape, string? because = null, DT? type = null)
     {
         var t = type ?? ComputeType;
-        if (_weights.TryGetValue(key, out var existing))
+        string name = Prefix + key;
+        if (_weights.TryGetValue(name, out var existing))
         {
             if (existing.Type != t)
                 throw new InvalidOperationException($"Weight '{key}' was requested as {existing.Type} and as {t}; use one type per weight.");
@@ -130,9 +160,9 @@ public sealed class GraphBuilder
         var dtype = Checkpoint.FileOf(key).GetDType(key);
         if (dtype == SafetensorsDType.I64)
             throw new CheckpointException(Checkpoint.FileOf(key).Path, key, "has dtype I64; expected a floating type (F32, F16, BF16).");
-        _weightRefs.Add(new WeightReference(key, t, Checkpoint.FileOf(key), info));
-        var v = new GraphValue(key, t, shape);
-        _weights[key] = v;
+        _weightRefs.Add(new WeightReference(name, key, t, Checkpoint.FileOf(key), info));
+        var v = new GraphValue(name, t, shape);
+        _weights[name] = v;
         return v;
     }
 
@@ -214,7 +244,7 @@ public sealed class GraphBuilder
     public GraphValue[] Node(string path, string opType, GraphValue?[] inputs, DT[] outputTypes,
         IEnumerable<AttributeProto>? attributes = null, long[]?[]? outputShapes = null, string domain = "")
     {
-        string nodeName = $"{path}/{opType}";
+        string nodeName = $"{Prefix}{path}/{opType}";
         var outputs = new GraphValue[outputTypes.Length];
         for (int i = 0; i < outputs.Length; i++)
             outputs[i] = new GraphValue($"{nodeName}/output_{i}", outputTypes[i], outputShapes?[i]);

@@ -75,7 +75,7 @@ public static class OnnxModelWriter
             foreach (var w in builder.Weights)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var tensor = new TensorProto { Name = w.Key, DataType = (int)w.Type, DataLocation = TensorProto.Types.DataLocation.External };
+                var tensor = new TensorProto { Name = w.Name, DataType = (int)w.Type, DataLocation = TensorProto.Types.DataLocation.External };
                 tensor.Dims.AddRange(w.Info.Shape);
                 var srcType = w.File.GetDType(w.Key);
                 bool same = SameType(srcType, w.Type);

@@ -1,0 +1,131 @@
+using SanaSprint.Inference.Checkpoints;
+using SanaSprint.Inference.Onnx;
+
+namespace SanaSprint.Inference.Models;
+
+/// <summary>How the ControlNet's residuals enter the transformer (see <see cref="SanaControlNetModel"/>).</summary>
+public enum ControlNetWiring
+{
+    /// <summary>diffusers <c>SanaControlNetModel</c>: the ControlNet starts from the patch-embedded latent plus the
+    /// embedded condition; residual i is added after transformer block i + 1.</summary>
+    Diffusers,
+
+    /// <summary>NVlabs <c>SanaMSControlNet</c>: the ControlNet starts from the output of main block 0 plus the embedded
+    /// condition; residual i is added before main block i + 1.</summary>
+    NvLabs,
+}
+
+/// <summary>Options that change the graph built for a component (all part of the graph cache key).</summary>
+public sealed record ModelBuildOptions
+{
+    /// <summary>Compute precision. Defaults to <see cref="GraphPrecision.Fp32"/>.</summary>
+    public GraphPrecision Precision { get; init; } = GraphPrecision.Fp32;
+
+    /// <summary>Which part of a two-part model (<c>encoder</c> or <c>decoder</c> of <c>AutoencoderDC</c>); <c>null</c> for others.</summary>
+    public string? Part { get; init; }
+
+    /// <summary>Transformer only: how many ControlNet residual inputs (<c>controlnet_block_samples_{i}</c>) the graph takes.
+    /// Defaults to 0 (no ControlNet inputs).</summary>
+    public int ControlBlocks { get; init; }
+
+    /// <summary>ControlNet wiring. Defaults to <see cref="ControlNetWiring.Diffusers"/>.</summary>
+    public ControlNetWiring ControlNetWiring { get; init; } = ControlNetWiring.Diffusers;
+
+    /// <summary>ControlNet with <see cref="ControlNetWiring.NvLabs"/> only: the base transformer's component folder, whose
+    /// patch embedding, conditioning and block 0 the ControlNet graph runs first (the NVlabs ControlNet starts from the
+    /// output of main block 0). Its files join the cache key.</summary>
+    public string? BaseTransformerDirectory { get; init; }
+
+    /// <summary>A canonical text of every option, used in cache keys.</summary>
+    public string CacheText =>
+        $"precision={Precision};part={Part ?? "-"};control_blocks={ControlBlocks};wiring={ControlNetWiring};base={(BaseTransformerDirectory is null ? "-" : "yes")}";
+}
+
+/// <summary>
+/// Maps a component's <c>_class_name</c> to the builder of its ONNX graph, like onnxruntime-genai's <c>builder.py</c>
+/// dispatch. To add a model family, add one arm to <see cref="Build"/> and its name to <see cref="SupportedClassNames"/>.
+/// </summary>
+public static class ModelCatalog
+{
+    /// <summary>Every <c>_class_name</c> that <see cref="Build"/> accepts.</summary>
+    public static IReadOnlyList<string> SupportedClassNames { get; } =
+    [
+        "SanaTransformer2DModel",
+        "SanaControlNetModel",
+        "AutoencoderDC",
+    ];
+
+    /// <summary>Builds the graph of a component from its config and weights.</summary>
+    /// <exception cref="CheckpointException">Unknown class, or weights that do not fit the config.</exception>
+    /// <exception cref="ArgumentException">Options that do not fit the class (e.g. a missing <c>Part</c>).</exception>
+    public static GraphBuilder Build(ComponentConfig config, SafetensorsCheckpoint weights, ModelBuildOptions options,
+        IProgress<GraphBuildProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(options);
+        return config.ClassName switch
+        {
+            "SanaTransformer2DModel" => SanaTransformer2DModel.Build(config.Deserialize<SanaTransformer2DConfig>(), weights, options, progress),
+            "SanaControlNetModel" => SanaControlNetModel.Build(config.Deserialize<SanaControlNetConfig>(), weights, options, progress),
+            "AutoencoderDC" => AutoencoderDC.Build(AutoencoderPart(options), config.Deserialize<AutoencoderDCConfig>(), weights,
+                new AutoencoderDCBuildOptions { Precision = options.Precision }, config.Path),
+            _ => throw new CheckpointException(config.Path, null,
+                $"has unknown _class_name '{config.ClassName}'; supported: {string.Join(", ", SupportedClassNames)}."),
+        };
+    }
+
+    private static AutoencoderDCPart AutoencoderPart(ModelBuildOptions options) => options.Part switch
+    {
+        "encoder" => AutoencoderDCPart.Encoder,
+        "decoder" => AutoencoderDCPart.Decoder,
+        _ => throw new ArgumentException($"AutoencoderDC needs `part` encoder or decoder but it is '{options.Part ?? "null"}'.", nameof(options)),
+    };
+
+    /// <summary>
+    /// Builds a standalone graph of the component in <paramref name="componentDirectory"/> (with <c>config.json</c> and
+    /// weights) and writes it to <paramref name="outputPath"/> with every weight in <c>{outputPath}.data</c>.
+    /// </summary>
+    /// <exception cref="CheckpointException">Missing or malformed checkpoint, or an unknown class.</exception>
+    public static SavedModel Export(string componentDirectory, string outputPath, ModelBuildOptions options,
+        IProgress<GraphBuildProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var config = ComponentConfig.Load(componentDirectory);
+        using var weights = SafetensorsCheckpoint.Open(config.Directory);
+        var graph = Build(config, weights, options, progress);
+        return OnnxModelWriter.Save(graph, outputPath, WeightStorage.SingleFile, progress, Metadata(config, options), cancellationToken);
+    }
+
+    /// <summary>
+    /// Returns the cached graph of the component, building it on first use. The cached graph references the checkpoint's
+    /// <c>.safetensors</c> in place where its dtype matches the precision (see <see cref="WeightStorage.ReferenceCheckpoint"/>).
+    /// </summary>
+    /// <exception cref="CheckpointException">Missing or malformed checkpoint, or an unknown class.</exception>
+    public static CachedGraph BuildCached(string componentDirectory, GraphCache cache, ModelBuildOptions options,
+        IProgress<GraphBuildProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        var config = ComponentConfig.Load(componentDirectory);
+        using var weights = SafetensorsCheckpoint.Open(config.Directory);
+        var inputs = new List<string> { config.Path };
+        inputs.AddRange(weights.Files.Select(f => f.Path));
+        if (weights.Path.EndsWith(".index.json", StringComparison.OrdinalIgnoreCase)) inputs.Add(weights.Path);
+        if (options.BaseTransformerDirectory is not null)
+        {
+            inputs.Add(ComponentConfig.Load(options.BaseTransformerDirectory).Path);
+            inputs.Add(SafetensorsCheckpoint.FindWeights(options.BaseTransformerDirectory));
+        }
+        string name = $"{config.ClassName}{(options.Part is null ? "" : "-" + options.Part)}";
+        return cache.GetOrBuild(name, inputs, options.CacheText, modelPath =>
+        {
+            var graph = Build(config, weights, options, progress);
+            OnnxModelWriter.Save(graph, modelPath, WeightStorage.ReferenceCheckpoint, progress, Metadata(config, options), cancellationToken);
+        }, progress);
+    }
+
+    private static Dictionary<string, string> Metadata(ComponentConfig config, ModelBuildOptions options) => new()
+    {
+        ["sanasprint.class_name"] = config.ClassName,
+        ["sanasprint.options"] = options.CacheText,
+    };
+}

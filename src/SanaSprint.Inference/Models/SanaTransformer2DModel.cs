@@ -1,0 +1,177 @@
+// Ported from diffusers sana_transformer.py (GLUMBConv, SanaModulatedNorm, SanaCombinedTimestepGuidanceEmbeddings,
+// SanaTransformerBlock, SanaTransformer2DModel) @ 58eb52c.
+using SanaSprint.Inference.Checkpoints;
+using SanaSprint.Inference.Onnx;
+using DT = SanaSprint.Inference.Onnx.Proto.TensorProto.Types.DataType;
+
+namespace SanaSprint.Inference.Models;
+
+/// <summary>
+/// The Sana / SANA-Sprint diffusion transformer as an ONNX graph. One builder serves both variants, read from the
+/// config as diffusers does: Sprint (<c>guidance_embeds</c> adds a guidance embedding and a <c>guidance</c> input;
+/// <c>qk_norm="rms_norm_across_heads"</c> adds RMSNorm on q and k) and standard Sana (neither; time embedding via
+/// <c>AdaLayerNormSingle</c>).
+/// </summary>
+/// <remarks>
+/// Graph contract: inputs <c>hidden_states</c> [batch, in_channels, height, width], <c>encoder_hidden_states</c>
+/// [batch, text_len, caption_channels], <c>encoder_attention_mask</c> int64 [batch, text_len] (1 = keep),
+/// <c>timestep</c> [batch], <c>guidance</c> [batch] (Sprint only; already × guidance_embeds_scale), and with
+/// <see cref="ModelBuildOptions.ControlBlocks"/> = n: <c>controlnet_block_samples_0..n−1</c> [batch, tokens, inner_dim].
+/// Output <c>sample</c> [batch, out_channels, height, width]. Batch, text length and spatial size are dynamic.
+/// ControlNet residuals follow <see cref="ModelBuildOptions.ControlNetWiring"/>: diffusers adds residual k−1 after
+/// block k (0 &lt; k ≤ n); NVlabs adds residual i after block i (before block i + 1).
+/// </remarks>
+public static class SanaTransformer2DModel
+{
+    /// <summary>The qk-norm value of Sprint checkpoints.</summary>
+    public const string RmsNormAcrossHeads = "rms_norm_across_heads";
+
+    /// <summary>Builds the graph.</summary>
+    /// <exception cref="CheckpointException">Unsupported config values, or weights that do not fit the config.</exception>
+    public static GraphBuilder Build(SanaTransformer2DConfig config, SafetensorsCheckpoint weights, ModelBuildOptions options,
+        IProgress<GraphBuildProgress>? progress = null)
+    {
+        Validate(config, weights.Path);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.ControlBlocks);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.ControlBlocks, config.NumLayers);
+        int d = config.InnerDim;
+        var g = new GraphBuilder(nameof(SanaTransformer2DModel), options.Precision, weights);
+
+        var hiddenIn = g.Input("hidden_states", DT.Float, "batch", (long)config.InChannels, "height", "width");
+        var textIn = g.Input("encoder_hidden_states", DT.Float, "batch", "text_len", (long)config.CaptionChannels);
+        var maskIn = g.Input("encoder_attention_mask", DT.Int64, "batch", "text_len");
+        var timestep = g.Input("timestep", DT.Float, "batch");
+        var guidance = config.GuidanceEmbeds ? g.Input("guidance", DT.Float, "batch") : null;
+        var control = Enumerable.Range(0, options.ControlBlocks)
+            .Select(i => g.Input($"controlnet_block_samples_{i}", DT.Float, "batch", "tokens", (long)d)).ToArray();
+
+        // encoder_attention_mask (1 = keep, 0 = discard) → additive bias (1 − m)·(−10000), [B, 1, 1, S]
+        var maskBias = MaskBias(g, maskIn);
+
+        // 1. Input
+        var hidden = g.CastIfNeeded("hidden_states/cast", hiddenIn, g.ComputeType);
+        var (x, spatial) = Embeddings.PatchEmbed(g, "patch_embed", hidden, config.InChannels, d, config.PatchSize);
+        var (t6, embeddedTimestep) = TimeEmbedding(g, config, timestep, guidance);
+        var context = CaptionEmbedding(g, config, textIn);
+
+        // 2. Transformer blocks
+        for (int i = 0; i < config.NumLayers; i++)
+        {
+            if (options.ControlNetWiring == ControlNetWiring.NvLabs && i >= 1 && i <= control.Length)
+                x = AddControlResidual(g, i - 1, x, control[i - 1]); // NVlabs: residual i−1 enters block i
+            x = Block(g, config, $"transformer_blocks.{i}", x, context, maskBias, t6, spatial);
+            if (options.ControlNetWiring == ControlNetWiring.Diffusers && i >= 1 && i <= control.Length)
+                x = AddControlResidual(g, i - 1, x, control[i - 1]); // diffusers: residual k−1 after block k
+            progress?.Report(new GraphBuildProgress("building graph", i + 1, config.NumLayers));
+        }
+
+        // 3. Normalization
+        var table = g.Weight("scale_shift_table", [2, d], "2 × inner_dim");
+        x = Normalization.SanaModulatedNorm(g, "norm_out", x, embeddedTimestep, table, d, 1e-6);
+        int p = config.PatchSize, outC = config.ResolvedOutChannels;
+        x = Layers.Linear(g, "proj_out", x, d, p * p * outC);
+
+        // 4. Unpatchify: [B, h·w, p·p·C] → [B, h, w, p, p, C] → [B, C, h, p, w, p] → [B, C, h·p, w·p]
+        GraphValue sample;
+        if (p == 1)
+            sample = Layers.TokensToImage(g, "unpatchify", x, spatial);
+        else
+        {
+            var s6 = g.Concat("unpatchify/shape6", 0, g.Const(0), spatial, g.Const(p, p, outC));
+            var y = g.Transpose("unpatchify", g.Reshape("unpatchify/split", x, s6), 0, 5, 1, 3, 2, 4);
+            var s4 = g.Concat("unpatchify/shape4", 0, g.Const(0, outC), g.Shape("unpatchify/input_size", hiddenIn, 2, 4));
+            sample = g.Reshape("unpatchify/merge", y, s4);
+        }
+        g.Output(g.CastIfNeeded("sample/cast", sample, DT.Float), "sample", "batch", (long)outC, "height", "width");
+        weights.EnsureAllUsed();
+        return g;
+    }
+
+    /// <summary>Fails for config values this builder does not implement.</summary>
+    /// <exception cref="CheckpointException">Unsupported value (the message names the config key).</exception>
+    internal static void Validate(SanaTransformer2DConfig c, string path)
+    {
+        if (c.QkNorm is not null && c.QkNorm != RmsNormAcrossHeads)
+            throw new CheckpointException(path, null, $"config qk_norm '{c.QkNorm}' is not supported (supported: null, '{RmsNormAcrossHeads}').");
+        if (c.InterpolationScale is not null)
+            throw new CheckpointException(path, null, "config interpolation_scale is set (sin-cos positional embedding), which is not supported; SANA and SANA-Sprint use null.");
+        if (c.CrossAttentionDim is null || c.NumCrossAttentionHeads is null || c.CrossAttentionHeadDim is null)
+            throw new CheckpointException(path, null, "config cross_attention_dim, num_cross_attention_heads and cross_attention_head_dim must be set.");
+        if (c.NumLayers <= 0 || c.NumAttentionHeads <= 0 || c.AttentionHeadDim <= 0 || c.PatchSize <= 0)
+            throw new CheckpointException(path, null, "config num_layers, num_attention_heads, attention_head_dim and patch_size must be positive.");
+    }
+
+    /// <summary><c>(1 − mask)·(−10000)</c> as [B, 1, 1, S] in the compute type.</summary>
+    internal static GraphValue MaskBias(GraphBuilder g, GraphValue mask)
+    {
+        var m = g.Cast("encoder_attention_mask/cast", mask, g.ComputeType);
+        var bias = g.Mul("encoder_attention_mask/bias", g.Sub("encoder_attention_mask/bias", g.ScalarLike(m, 1.0), m), g.ScalarLike(m, -10000.0));
+        return g.Unsqueeze("encoder_attention_mask/bias", bias, 1, 2);
+    }
+
+    /// <summary>
+    /// 2. Additional condition embeddings: <c>SanaCombinedTimestepGuidanceEmbeddings</c> (guidance_embeds) or
+    /// <c>AdaLayerNormSingle</c>. Returns (modulation [B, 6D], embedded timestep [B, D]).
+    /// </summary>
+    internal static (GraphValue Modulation, GraphValue Embedded) TimeEmbedding(GraphBuilder g, SanaTransformer2DConfig c, GraphValue timestep, GraphValue? guidance)
+    {
+        int d = c.InnerDim;
+        if (!c.GuidanceEmbeds)
+            return Normalization.AdaLayerNormSingle(g, "time_embed", timestep, d);
+
+        // SanaCombinedTimestepGuidanceEmbeddings
+        var tProj = Embeddings.Timesteps(g, "time_embed.time_proj", timestep, 256, flipSinToCos: true, downscaleFreqShift: 0);
+        var tEmb = Embeddings.TimestepEmbedding(g, "time_embed.timestep_embedder", tProj, 256, d);
+        var gProj = Embeddings.Timesteps(g, "time_embed.guidance_condition_proj", guidance!, 256, flipSinToCos: true, downscaleFreqShift: 0);
+        var gEmb = Embeddings.TimestepEmbedding(g, "time_embed.guidance_embedder", gProj, 256, d);
+        var conditioning = g.Add("time_embed/conditioning", tEmb, gEmb);
+        var t6 = Layers.Linear(g, "time_embed.linear", Layers.Silu(g, "time_embed.silu", conditioning), d, 6 * d);
+        return (t6, conditioning);
+    }
+
+    /// <summary><c>caption_projection</c> then <c>caption_norm</c> (RMSNorm eps 1e-5): [B, S, caption_channels] → [B, S, D].</summary>
+    internal static GraphValue CaptionEmbedding(GraphBuilder g, SanaTransformer2DConfig c, GraphValue text)
+    {
+        var t = g.CastIfNeeded("encoder_hidden_states/cast", text, g.ComputeType);
+        t = Embeddings.PixArtAlphaTextProjection(g, "caption_projection", t, c.CaptionChannels, c.InnerDim);
+        return Normalization.RmsNorm(g, "caption_norm", t, c.InnerDim, 1e-5);
+    }
+
+    private static GraphValue AddControlResidual(GraphBuilder g, int index, GraphValue x, GraphValue residual) =>
+        g.Add($"controlnet_block_samples_{index}/add", x, g.CastIfNeeded($"controlnet_block_samples_{index}/cast", residual, x.Type));
+
+    /// <summary>
+    /// <c>SanaTransformerBlock.forward</c> on tokens [B, N, D]. Shared with <see cref="SanaControlNetModel"/>, whose blocks
+    /// are the same module (built from a config without qk-norm).
+    /// </summary>
+    internal static GraphValue Block(GraphBuilder g, SanaTransformer2DConfig c, string path, GraphValue x, GraphValue context,
+        GraphValue maskBias, GraphValue t6, GraphValue spatial)
+    {
+        int d = c.InnerDim;
+        bool qkNorm = c.QkNorm == RmsNormAcrossHeads;
+
+        // 1. Modulation: scale_shift_table[6, D] + t6.reshape(B, 6, D) → shift/scale/gate for attention and MLP
+        var table = g.Weight($"{path}.scale_shift_table", [6, d], "6 × inner_dim");
+        var mod = g.Add($"{path}/modulation", table, g.Reshape($"{path}/modulation", t6, 0, 6, d));
+        var m = g.Split($"{path}/modulation", mod, 1, 1, 1, 1, 1, 1, 1);
+        GraphValue shiftMsa = m[0], scaleMsa = m[1], gateMsa = m[2], shiftMlp = m[3], scaleMlp = m[4], gateMlp = m[5];
+
+        // 2. Self Attention (linear)
+        var n = Normalization.LayerNormNoAffine(g, $"{path}.norm1", x, d, c.NormEps);
+        n = Normalization.Modulate(g, $"{path}.norm1/modulate", n, shiftMsa, scaleMsa);
+        var attn = Layers.LinearAttention(g, $"{path}.attn1", n, d, c.NumAttentionHeads, c.AttentionHeadDim, c.AttentionBias, qkNorm);
+        x = g.Add($"{path}.attn1/residual", x, g.Mul($"{path}.attn1/gate", gateMsa, attn));
+
+        // 3. Cross Attention (no norm, no modulation before it)
+        var cross = Layers.CrossAttention(g, $"{path}.attn2", x, context, maskBias, d, c.CrossAttentionDim!.Value,
+            c.NumCrossAttentionHeads!.Value, c.CrossAttentionHeadDim!.Value, qkNorm);
+        x = g.Add($"{path}.attn2/residual", cross, x);
+
+        // 4. Feed-forward (GLUMBConv on the [B, D, h, w] image of the tokens)
+        n = Normalization.LayerNormNoAffine(g, $"{path}.norm2", x, d, c.NormEps);
+        n = Normalization.Modulate(g, $"{path}.norm2/modulate", n, shiftMlp, scaleMlp);
+        var img = Layers.TokensToImage(g, $"{path}.ff", n, spatial);
+        var ff = Layers.ImageToTokens(g, $"{path}.ff", Layers.GluMbConv(g, $"{path}.ff", img, d, d, c.MlpRatio), d);
+        return g.Add($"{path}.ff/residual", x, g.Mul($"{path}.ff/gate", gateMlp, ff));
+    }
+}
