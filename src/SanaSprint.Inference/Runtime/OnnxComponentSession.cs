@@ -55,6 +55,12 @@ public sealed class OnnxComponentSession : IDisposable
     /// <summary>Element type of each graph input (Float, Float16, Int64, ...).</summary>
     public IReadOnlyDictionary<string, TensorElementType> InputTypes { get; }
 
+    /// <summary>Declared dimensions of a graph input (−1 for symbolic ones), or null when there is no such input.</summary>
+    /// <param name="name">Input name.</param>
+    /// <returns>The dimensions.</returns>
+    public long[]? InputDimensions(string name) =>
+        _session.InputMetadata.TryGetValue(name, out var meta) ? meta.Dimensions.Select(d => (long)d).ToArray() : null;
+
     /// <summary>Total time spent inside ONNX Runtime <c>Run</c> calls of this session.</summary>
     public TimeSpan OrtTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _ortTicks));
 
