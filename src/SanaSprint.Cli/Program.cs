@@ -1,2 +1,9 @@
-// Placeholder entry point; verbs are added under Commands/.
-return 0;
+// sanasprint: a table of contents of the verbs; each lives in Commands/.
+using System.CommandLine;
+using SanaSprint.Cli.Commands;
+
+var root = new RootCommand("SanaSprint: SANA-Sprint from diffusers checkpoints on ONNX Runtime.");
+root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(VerifyGoldenCommand.Create());
+root.Subcommands.Add(BenchBuildCommand.Create());
+return await root.Parse(args).InvokeAsync();

@@ -62,6 +62,16 @@ public sealed record ComponentConfig(string Path, string ClassName, string Json)
         }
     }
 
+    /// <summary>Serialises a config record with its <c>_class_name</c> first, as diffusers writes <c>config.json</c>.</summary>
+    public static string ToJson(string className, object config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var node = JsonSerializer.SerializeToNode(config, config.GetType(), SerializerOptions)!.AsObject();
+        var result = new System.Text.Json.Nodes.JsonObject { ["_class_name"] = className };
+        foreach (var (k, v) in node) result[k] = v?.DeepClone();
+        return result.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
     /// <summary>Fails unless <see cref="ClassName"/> is one of the given names.</summary>
     /// <exception cref="CheckpointException">Another class.</exception>
     public void ExpectClass(params string[] names)

@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML.OnnxRuntime;
+using SanaSprint.Inference.Checkpoints;
+using SanaSprint.Inference.Models;
+using SanaSprint.Inference.Onnx;
+
+namespace SanaSprint.Cli.Commands;
+
+/// <summary>
+/// <c>bench-build [--work DIR] [--dtype bf16|fp32] [--layers N]</c>: writes a full-size SANA-Sprint 0.6B transformer with
+/// deterministic random weights in diffusers layout, then reports the cold graph build (time, peak memory, file sizes),
+/// a second start that hits the graph cache, and one CPU forward at an 8×8 latent (256² image) with 300 text tokens.
+/// A benchmark, not a test.
+/// </summary>
+internal static class BenchBuildCommand
+{
+    /// <summary>The SANA-Sprint 0.6B transformer config (shared/spec/sana-sprint.md §3.1).</summary>
+    public static SanaTransformer2DConfig Sprint06B => new()
+    {
+        InChannels = 32, OutChannels = 32, NumAttentionHeads = 36, AttentionHeadDim = 32, NumLayers = 28,
+        NumCrossAttentionHeads = 16, CrossAttentionHeadDim = 72, CrossAttentionDim = 1152, CaptionChannels = 2304,
+        MlpRatio = 2.5, SampleSize = 32, PatchSize = 1, NormEps = 1e-6, GuidanceEmbeds = true, GuidanceEmbedsScale = 0.1,
+        QkNorm = SanaTransformer2DModel.RmsNormAcrossHeads,
+    };
+
+    /// <summary>Creates the verb.</summary>
+    public static Command Create()
+    {
+        var work = new Option<string?>("--work") { Description = "Folder for the checkpoint and the graph cache (default: a temporary folder, deleted afterwards)." };
+        var dtype = new Option<string>("--dtype") { Description = "Checkpoint dtype: bf16 (as published) or fp32.", DefaultValueFactory = _ => "bf16" };
+        dtype.AcceptOnlyFromAmong("bf16", "fp32");
+        var layers = new Option<int>("--layers") { Description = "Transformer blocks (28 for 0.6B).", DefaultValueFactory = _ => 28 };
+        var command = new Command("bench-build", "Benchmark building the full-size SANA-Sprint 0.6B transformer graph.") { work, dtype, layers };
+        command.SetAction(parse => Run(parse.GetValue(work), parse.GetValue(dtype) == "fp32" ? SafetensorsDType.F32 : SafetensorsDType.BF16,
+            parse.GetValue(layers), parse.InvocationConfiguration.Output));
+        return command;
+    }
+
+    /// <summary>Runs the benchmark and prints the figures; returns 0.</summary>
+    public static int Run(string? workDir, SafetensorsDType dtype, int layers, TextWriter output)
+    {
+        bool temp = workDir is null;
+        string root = workDir ?? Path.Combine(Path.GetTempPath(), "sanasprint-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var config = Sprint06B with { NumLayers = layers };
+            string component = Path.Combine(root, "transformer");
+            var sw = Stopwatch.StartNew();
+            string weights = RandomCheckpoint.Write(component, ComponentConfig.ToJson("SanaTransformer2DModel", config),
+                SanaTransformer2DModel.ParameterShapes(config), dtype, seed: 42);
+            long ckptBytes = new FileInfo(weights).Length;
+            output.WriteLine(Line("checkpoint written", $"{sw.Elapsed.TotalSeconds:F1} s, {Mb(ckptBytes)} ({dtype}, {layers} blocks)"));
+
+            var cache = new GraphCache(Path.Combine(root, "cache"));
+            var options = new ModelBuildOptions { Precision = GraphPrecision.Fp32 };
+            ResetPeakMemory();
+            long before = Environment.WorkingSet;
+            sw.Restart();
+            var cold = ModelCatalog.BuildCached(component, cache, options);
+            double coldSeconds = sw.Elapsed.TotalSeconds;
+            long peak = PeakMemory();
+            string dir = Path.GetDirectoryName(cold.ModelPath)!;
+            output.WriteLine(Line("cold build (hash + graph + weights)", $"{coldSeconds:F1} s"));
+            output.WriteLine(Line("peak RSS during build", $"{Mb(peak)} (before {Mb(before)}; checkpoint {Mb(ckptBytes)}, ratio {(double)peak / ckptBytes:F2})"));
+            foreach (var f in Directory.GetFiles(dir).Order(StringComparer.Ordinal))
+                output.WriteLine(Line($"  {Path.GetFileName(f)}", Mb(new FileInfo(f).Length)));
+
+            sw.Restart();
+            var warm = ModelCatalog.BuildCached(component, cache, options);
+            output.WriteLine(Line("second start (cache hit)", $"{sw.Elapsed.TotalSeconds:F2} s, from cache: {warm.FromCache}"));
+
+            sw.Restart();
+            using var session = new InferenceSession(warm.ModelPath);
+            double load = sw.Elapsed.TotalSeconds;
+            var (names, values) = Inputs(config, batch: 1, latent: 8, textLength: 300);
+            try
+            {
+                sw.Restart();
+                using (var _ = session.Run(new RunOptions(), names, values, ["sample"])) { }
+                double first = sw.Elapsed.TotalSeconds;
+                sw.Restart();
+                using (var _ = session.Run(new RunOptions(), names, values, ["sample"])) { }
+                output.WriteLine(Line("ORT CPU session create", $"{load:F1} s"));
+                output.WriteLine(Line("forward 8×8 latent, 300 tokens", $"first {first:F2} s, second {sw.Elapsed.TotalSeconds:F2} s"));
+            }
+            finally
+            {
+                foreach (var v in values) v.Dispose();
+            }
+            output.WriteLine(Line("process peak RSS", Mb(PeakMemory())));
+            return 0;
+        }
+        finally
+        {
+            if (temp)
+                try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static (List<string>, List<OrtValue>) Inputs(SanaTransformer2DConfig c, int batch, int latent, int textLength)
+    {
+        var rng = new Random(7);
+        float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var names = new List<string> { "hidden_states", "encoder_hidden_states", "encoder_attention_mask", "timestep", "guidance" };
+        var values = new List<OrtValue>
+        {
+            OrtValue.CreateTensorValueFromMemory(Rand(batch * c.InChannels * latent * latent), [batch, c.InChannels, latent, latent]),
+            OrtValue.CreateTensorValueFromMemory(Rand(batch * textLength * c.CaptionChannels), [batch, textLength, c.CaptionChannels]),
+            OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(1L, batch * textLength).ToArray(), [batch, textLength]),
+            OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(1.0f, batch).ToArray(), [batch]),
+            OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(0.45f, batch).ToArray(), [batch]),
+        };
+        return (names, values);
+    }
+
+    private static string Line(string what, string value) => $"{what,-40} {value}";
+
+    private static string Mb(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:F1} MiB");
+
+    private static void ResetPeakMemory()
+    {
+        // Linux: writing 5 to clear_refs resets the peak resident set size (VmHWM).
+        try { File.WriteAllText("/proc/self/clear_refs", "5"); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    private static long PeakMemory()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException) { }
+        Process.GetCurrentProcess().Refresh();
+        return Process.GetCurrentProcess().PeakWorkingSet64;
+    }
+}

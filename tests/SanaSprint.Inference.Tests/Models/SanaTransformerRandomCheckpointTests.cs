@@ -1,0 +1,155 @@
+using SanaSprint.Inference.Checkpoints;
+using SanaSprint.Inference.Golden;
+using SanaSprint.Inference.Models;
+using SanaSprint.Inference.Onnx;
+using SanaSprint.Inference.Tests.TestSupport;
+
+namespace SanaSprint.Inference.Tests.Models;
+
+/// <summary>Shapes and configs the golden cases lack, on tiny random checkpoints written in-test.</summary>
+public sealed class SanaTransformerRandomCheckpointTests
+{
+    private static readonly SanaTransformer2DConfig SprintTiny = new()
+    {
+        InChannels = 4, OutChannels = 4, NumAttentionHeads = 2, AttentionHeadDim = 8, NumLayers = 3,
+        NumCrossAttentionHeads = 2, CrossAttentionHeadDim = 8, CrossAttentionDim = 16, CaptionChannels = 12,
+        MlpRatio = 2.5, GuidanceEmbeds = true, QkNorm = SanaTransformer2DModel.RmsNormAcrossHeads,
+    };
+
+    private static Dictionary<string, (Array, long[])> Inputs(SanaTransformer2DConfig c, int batch, int h, int w, int text, int seed = 3)
+    {
+        var mask = new long[batch * text];
+        for (int b = 0; b < batch; b++)
+            for (int s = 0; s < text; s++) mask[b * text + s] = s < text - b ? 1 : 0; // a different padding per row
+        var inputs = new Dictionary<string, (Array, long[])>
+        {
+            ["hidden_states"] = (TinyModels.Random(batch * c.InChannels * h * w, seed), [batch, c.InChannels, h, w]),
+            ["encoder_hidden_states"] = (TinyModels.Random(batch * text * c.CaptionChannels, seed + 1), [batch, text, c.CaptionChannels]),
+            ["encoder_attention_mask"] = (mask, [batch, text]),
+            ["timestep"] = (Enumerable.Range(0, batch).Select(i => 0.2f + 0.3f * i).ToArray(), [batch]),
+            ["guidance"] = (Enumerable.Repeat(0.45f, batch).ToArray(), [batch]),
+        };
+        return inputs;
+    }
+
+    private static string Export(TempDir tmp, string component, ModelBuildOptions options, string name)
+    {
+        string path = tmp.File(name + ".onnx");
+        ModelCatalog.Export(component, path, options);
+        return path;
+    }
+
+    [Fact]
+    public void StandardVariantWithPatchSizeTwoBiasesAndOtherOutChannelsRunsAtDynamicSizes()
+    {
+        using var tmp = TestPaths.NewTempDir();
+        var config = new SanaTransformer2DConfig
+        {
+            InChannels = 4, OutChannels = 6, NumAttentionHeads = 3, AttentionHeadDim = 4, NumLayers = 1,
+            NumCrossAttentionHeads = 2, CrossAttentionHeadDim = 6, CrossAttentionDim = 12, CaptionChannels = 10,
+            MlpRatio = 2.0, PatchSize = 2, AttentionBias = true,
+        };
+        string dir = TinyModels.WriteTransformer(tmp.File("t"), config);
+        string model = Export(tmp, dir, new ModelBuildOptions(), "std");
+
+        // Same graph, two batch sizes and spatial sizes (non-square), no guidance input in the standard variant.
+        foreach (var (batch, h, w) in new[] { (2, 6, 10), (1, 4, 4) })
+        {
+            var inputs = Inputs(config, batch, h, w, text: 5);
+            inputs.Remove("guidance");
+            var outputs = TinyModels.Run(model, inputs);
+            var (data, shape) = outputs["sample"];
+            Assert.Equal(new long[] { batch, 6, h, w }, shape);
+            Assert.All(data, v => Assert.True(float.IsFinite(v)));
+            Assert.True(data.Select(Math.Abs).Max() > 1e-3);
+        }
+    }
+
+    [Fact]
+    public void Fp16GraphOfARandomSprintCheckpointTracksFp32()
+    {
+        using var tmp = TestPaths.NewTempDir();
+        string dir = TinyModels.WriteTransformer(tmp.File("t"), SprintTiny, dtype: SafetensorsDType.BF16);
+        var inputs = Inputs(SprintTiny, 2, 6, 4, text: 7);
+        var fp32 = TinyModels.Run(Export(tmp, dir, new ModelBuildOptions(), "fp32"), inputs)["sample"].Data;
+        var fp16 = TinyModels.Run(Export(tmp, dir, new ModelBuildOptions { Precision = GraphPrecision.Fp16 }, "fp16"), inputs)["sample"].Data;
+        Assert.InRange(TensorComparison.RelativeRms(fp16, fp32), 1e-6, 1e-2); // close, but really computed in fp16
+    }
+
+    [Fact]
+    public void PaddedTextTokensDoNotChangeTheOutput()
+    {
+        // The mask bias must hide padded tokens: changing their embeddings changes nothing.
+        using var tmp = TestPaths.NewTempDir();
+        string dir = TinyModels.WriteTransformer(tmp.File("t"), SprintTiny);
+        string model = Export(tmp, dir, new ModelBuildOptions(), "m");
+        var inputs = Inputs(SprintTiny, 1, 4, 4, text: 6);
+        var mask = (long[])inputs["encoder_attention_mask"].Item1;
+        mask[4] = mask[5] = 0;
+        var a = TinyModels.Run(model, inputs)["sample"].Data;
+        var text = (float[])inputs["encoder_hidden_states"].Item1;
+        for (int i = 4 * SprintTiny.CaptionChannels; i < text.Length; i++) text[i] += 3f;
+        var b = TinyModels.Run(model, inputs)["sample"].Data;
+        Assert.True(TensorComparison.AllClose("sample", b, a, 1e-5, 1e-5).Passed);
+        text[0] += 3f; // a real token does matter
+        var c = TinyModels.Run(model, inputs)["sample"].Data;
+        Assert.False(TensorComparison.AllClose("sample", c, a, 1e-5, 1e-5).Passed);
+    }
+
+    [Theory]
+    [InlineData(ControlNetWiring.Diffusers)]
+    [InlineData(ControlNetWiring.NvLabs)]
+    public void ZeroControlResidualsLeaveTheOutputUnchangedAndEachResidualMatters(ControlNetWiring wiring)
+    {
+        using var tmp = TestPaths.NewTempDir();
+        string dir = TinyModels.WriteTransformer(tmp.File("t"), SprintTiny);
+        int tokens = 4 * 4, d = SprintTiny.InnerDim;
+        var inputs = Inputs(SprintTiny, 1, 4, 4, text: 5);
+        var plain = TinyModels.Run(Export(tmp, dir, new ModelBuildOptions(), "plain"), inputs)["sample"].Data;
+        string controlled = Export(tmp, dir, new ModelBuildOptions { ControlBlocks = 2, ControlNetWiring = wiring }, "control");
+
+        inputs["controlnet_block_samples_0"] = (new float[tokens * d], [1, tokens, d]);
+        inputs["controlnet_block_samples_1"] = (new float[tokens * d], [1, tokens, d]);
+        var zero = TinyModels.Run(controlled, inputs)["sample"].Data;
+        Assert.True(TensorComparison.AllClose("sample", zero, plain, 1e-6, 1e-6).Passed);
+
+        for (int i = 0; i < 2; i++)
+        {
+            var withOne = new Dictionary<string, (Array, long[])>(inputs) { [$"controlnet_block_samples_{i}"] = (TinyModels.Random(tokens * d, 50 + i), [1, tokens, d]) };
+            var y = TinyModels.Run(controlled, withOne)["sample"].Data;
+            Assert.False(TensorComparison.AllClose("sample", y, plain, 1e-4, 1e-4).Passed);
+        }
+    }
+
+    [Fact]
+    public void WiringsAddTheSameResidualAfterDifferentBlocks()
+    {
+        // NVlabs adds residual 0 after block 0, diffusers after block 1: the same input gives different outputs.
+        using var tmp = TestPaths.NewTempDir();
+        string dir = TinyModels.WriteTransformer(tmp.File("t"), SprintTiny);
+        int tokens = 16, d = SprintTiny.InnerDim;
+        var inputs = Inputs(SprintTiny, 1, 4, 4, text: 5);
+        inputs["controlnet_block_samples_0"] = (TinyModels.Random(tokens * d, 9), [1, tokens, d]);
+        var diffusers = TinyModels.Run(Export(tmp, dir, new ModelBuildOptions { ControlBlocks = 1 }, "d"), inputs)["sample"].Data;
+        var nvlabs = TinyModels.Run(Export(tmp, dir, new ModelBuildOptions { ControlBlocks = 1, ControlNetWiring = ControlNetWiring.NvLabs }, "n"), inputs)["sample"].Data;
+        Assert.False(TensorComparison.AllClose("sample", nvlabs, diffusers, 1e-4, 1e-4).Passed);
+    }
+
+    [Fact]
+    public void GraphNamesFollowModulePathsAndWeightKeys()
+    {
+        using var tmp = TestPaths.NewTempDir();
+        string dir = TinyModels.WriteTransformer(tmp.File("t"), SprintTiny);
+        var config = ComponentConfig.Load(dir);
+        using var weights = SafetensorsCheckpoint.Open(dir);
+        var g = ModelCatalog.Build(config, weights, new ModelBuildOptions());
+        var nodes = g.Graph.Node.Select(n => n.Name).ToHashSet();
+        Assert.Contains("transformer_blocks.2.attn1.to_q/MatMul", nodes);
+        Assert.Contains("transformer_blocks.0.attn2.norm_k/ReduceMean", nodes);
+        Assert.Contains("transformer_blocks.1.ff.conv_depth/Conv", nodes);
+        Assert.Equal(nodes.Count, g.Graph.Node.Count);
+        Assert.Equal(weights.Names.Order(), g.Weights.Select(w => w.Name).Order());
+        Assert.Equal(["hidden_states", "encoder_hidden_states", "encoder_attention_mask", "timestep", "guidance"], g.Graph.Input.Select(i => i.Name));
+        Assert.Equal(["sample"], g.Graph.Output.Select(o => o.Name));
+    }
+}
