@@ -604,19 +604,13 @@ public sealed class AutoencoderDC
     }
 
     /// <summary>
-    /// diffusers <c>GLUMBConv</c> with <c>norm_type="rms_norm"</c> and a residual: conv_inverted (1×1, C→8C, bias) → SiLU →
-    /// conv_depth (3×3 depthwise, bias) → split [a | gate] → a·SiLU(gate) → conv_point (1×1, 4C→C) → RMSNorm → + input.
+    /// diffusers <c>GLUMBConv(C, C, expand_ratio=4, norm_type="rms_norm")</c> with its residual: the shared GLUMBConv body
+    /// (<see cref="Layers.GluMbConv"/>: conv_inverted 1×1 C→8C → SiLU → conv_depth 3×3 depthwise → a·SiLU(gate) →
+    /// conv_point 1×1 4C→C), then RMSNorm over channels, then + input.
     /// </summary>
     private GraphValue GluMbConv(string path, GraphValue x, long c)
     {
-        long hidden = 4 * c;
-        var h = Conv2d($"{path}.conv_inverted", x, c, 2 * hidden, 1, because: "8 × block_out_channels[i] (expand 4, gated)");
-        h = Activation($"{path}.nonlinearity", h, "silu");
-        h = Conv2d($"{path}.conv_depth", h, 2 * hidden, 2 * hidden, 3, groups: 2 * hidden, because: "depthwise 3×3 over 8 × block_out_channels[i]");
-        var split = g.Split($"{path}/glu", h, 1, hidden, hidden);
-        var gate = Activation($"{path}.nonlinearity/gate", split[1], "silu");
-        h = g.Mul($"{path}/glu", split[0], gate);
-        h = Conv2d($"{path}.conv_point", h, hidden, c, 1, bias: false, because: "block_out_channels[i] × 4 · block_out_channels[i]");
+        var h = Layers.GluMbConv(g, path, x, checked((int)c), checked((int)c), 4);
         h = RmsNorm2d($"{path}.norm", h, c, "block_out_channels[i]");
         return g.Add(path, h, x);
     }

@@ -69,7 +69,7 @@ public static class ModelCatalog
             "SanaTransformer2DModel" => SanaTransformer2DModel.Build(config.Deserialize<SanaTransformer2DConfig>(), weights, options, progress),
             "SanaControlNetModel" => SanaControlNetModel.Build(config.Deserialize<SanaControlNetConfig>(), weights, options, progress),
             "AutoencoderDC" => AutoencoderDC.Build(AutoencoderPart(options), config.Deserialize<AutoencoderDCConfig>(), weights,
-                new AutoencoderDCBuildOptions { Precision = options.Precision }, config.Path),
+                new AutoencoderDCBuildOptions { Precision = options.Precision }, config.Path, progress),
             _ => throw new CheckpointException(config.Path, null,
                 $"has unknown _class_name '{config.ClassName}'; supported: {string.Join(", ", SupportedClassNames)}."),
         };
