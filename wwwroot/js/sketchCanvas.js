@@ -423,6 +423,9 @@ class SketchRoom {
         if (newest) {
             e2eMs = receivedAt - newest.sentAt;
             this.pending = this.pending.filter(p => p.revision > m.revision);
+            this.lastE2E = { revision: m.revision, ms: e2eMs };
+        } else if (m.isRefinement && this.lastE2E && this.lastE2E.revision === m.revision) {
+            e2eMs = this.lastE2E.ms; // the refinement of a revision this browser changed: keep its stroke-to-frame time
         }
         this.emit("frame", Object.assign(withoutImage(m), { endToEndMs: e2eMs, bytes: bytes.length }));
         this.emitRenderState();

@@ -208,7 +208,8 @@ public sealed class RoomState
         Revision = Math.Max(Revision, f.Revision);
         Render = Revision > f.Revision ? RenderStatus.Rendering : RenderStatus.UpToDate;
         if (LastFailure is not null && LastFailure.Revision <= f.Revision) LastFailure = null;
-        _latencies.Enqueue(f.DisplayMs);
+        // A refinement re-renders a revision already timed; the sparkline tracks live frames only.
+        if (!f.IsRefinement) _latencies.Enqueue(f.DisplayMs);
         while (_latencies.Count > LatencyHistoryLength) _latencies.Dequeue();
         Raise();
     }

@@ -1,0 +1,204 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Rooms;
+using static Microsoft.Playwright.Assertions;
+
+namespace SanaSprint.E2E;
+
+/// <summary>
+/// Two (and three) people in one room, each in their own browser context, against the real app with a painting stand-in
+/// for the model so that frames flow whatever the model's state.
+/// </summary>
+public sealed partial class TwoUsersShareOneRoom(PaintingGeneratorAppFixture app) : IClassFixture<PaintingGeneratorAppFixture>
+{
+    [BrowserFact]
+    public async Task AStrokeDrawnInOneBrowserAppearsInTheOtherAndBothGetANewFrame()
+    {
+        var roomId = app.CreateRoom();
+        await using var aliceContext = await app.NewContextAsync();
+        await using var bobContext = await app.NewContextAsync();
+        var alice = await RoomPage.OpenAsync(aliceContext, roomId, "Alice");
+        var bob = await RoomPage.OpenAsync(bobContext, roomId, "Bob");
+        await Expect(alice.Page.GetByTestId("participants")).ToContainTextAsync("Bob", new() { Timeout = RoomPage.TimeoutMs });
+        Assert.Equal(0, await bob.InkPixelsAsync());
+
+        await alice.DrawStrokeAsync();
+
+        var drawnLocally = await alice.InkPixelsAsync();
+        Assert.True(drawnLocally > 200, $"Alice's own canvas shows only {drawnLocally} ink pixels after her stroke.");
+        await bob.WaitForInkAsync(drawnLocally / 2);
+        var revision = Revision(roomId);
+        Assert.True(revision >= 3, $"the room is at revision {revision} after a stroke; expected begin, points and end to bump it.");
+
+        Assert.True(await alice.WaitForFrameAsync(revision) >= revision);
+        Assert.True(await bob.WaitForFrameAsync(revision) >= revision);
+        foreach (var page in new[] { alice, bob })
+        {
+            await Expect(page.Page.GetByTestId("latency")).ToHaveAttributeAsync("data-latency-ms", NumberPattern(), new() { Timeout = RoomPage.TimeoutMs });
+            await Expect(page.Page.GetByTestId("latency-value")).ToHaveTextAsync(MillisecondsPattern());
+            await Expect(page.Page.GetByTestId("render-state")).ToHaveAttributeAsync("data-state", "up-to-date", new() { Timeout = RoomPage.TimeoutMs });
+        }
+
+        // The browser that drew measured its own stroke-to-frame time.
+        await Expect(alice.Page.GetByTestId("latency")).ToContainTextAsync("end-to-end");
+        await Expect(alice.Page.GetByTestId("demo-banner")).ToBeVisibleAsync();
+        Assert.True(File.Exists(await alice.ScreenshotAsync("two-users-alice")));
+        Assert.True(File.Exists(await bob.ScreenshotAsync("two-users-bob")));
+    }
+
+    [BrowserFact]
+    public async Task AMovingPointerShowsAsACursorInTheOtherBrowser()
+    {
+        var roomId = app.CreateRoom();
+        await using var aliceContext = await app.NewContextAsync();
+        await using var bobContext = await app.NewContextAsync();
+        var alice = await RoomPage.OpenAsync(aliceContext, roomId, "Alice");
+        var bob = await RoomPage.OpenAsync(bobContext, roomId, "Bob");
+        await Expect(bob.Page.GetByTestId("participants")).ToContainTextAsync("Alice", new() { Timeout = RoomPage.TimeoutMs });
+
+        var box = await alice.Page.GetByTestId("sketch-canvas").BoundingBoxAsync();
+        for (var i = 0; i < 10; i++)
+        {
+            await alice.Page.Mouse.MoveAsync(box!.X + 50 + i * 20, box.Y + 80 + i * 10);
+            await Task.Delay(60);
+        }
+
+        var cursor = bob.Page.Locator(".remote-cursor");
+        await Expect(cursor).ToBeVisibleAsync(new() { Timeout = RoomPage.TimeoutMs });
+        await Expect(cursor).ToContainTextAsync("Alice");
+    }
+
+    [BrowserFact]
+    public async Task APromptTypedInOneBrowserReachesTheOther()
+    {
+        var roomId = app.CreateRoom();
+        await using var aliceContext = await app.NewContextAsync();
+        await using var bobContext = await app.NewContextAsync();
+        var alice = await RoomPage.OpenAsync(aliceContext, roomId, "Alice");
+        var bob = await RoomPage.OpenAsync(bobContext, roomId, "Bob");
+
+        await alice.Page.GetByTestId("prompt-input").FillAsync("a red fox in the snow");
+
+        await Expect(bob.Page.GetByTestId("prompt-input")).ToHaveValueAsync("a red fox in the snow", new() { Timeout = RoomPage.TimeoutMs });
+        Assert.Equal("a red fox in the snow", Snapshot(roomId).Prompt);
+    }
+
+    [BrowserFact]
+    public async Task ALateJoinerSeesTheDrawingAndTheFrame()
+    {
+        var roomId = app.CreateRoom();
+        await using var aliceContext = await app.NewContextAsync();
+        var alice = await RoomPage.OpenAsync(aliceContext, roomId, "Alice");
+        await alice.DrawStrokeAsync();
+        var ink = await alice.InkPixelsAsync();
+        var revision = await alice.WaitForFrameAsync(Revision(roomId));
+
+        await using var carolContext = await app.NewContextAsync();
+        var carol = await RoomPage.OpenAsync(carolContext, roomId, "Carol");
+
+        await carol.WaitForInkAsync(ink * 3 / 4);
+        Assert.True(await carol.WaitForFrameAsync(revision) >= revision);
+        await Expect(carol.Page.GetByTestId("participants")).ToContainTextAsync("Alice");
+    }
+
+    [BrowserFact]
+    public async Task UndoRemovesOnlyTheCallersStrokeInBothBrowsers()
+    {
+        var roomId = app.CreateRoom();
+        await using var aliceContext = await app.NewContextAsync();
+        await using var bobContext = await app.NewContextAsync();
+        var alice = await RoomPage.OpenAsync(aliceContext, roomId, "Alice");
+        var bob = await RoomPage.OpenAsync(bobContext, roomId, "Bob");
+        await alice.DrawStrokeAsync(0.1, 0.1, 0.4, 0.4);
+        var aliceInk = await alice.InkPixelsAsync();
+        await bob.WaitForInkAsync(aliceInk * 3 / 4);
+        await bob.DrawStrokeAsync(0.6, 0.6, 0.9, 0.9);
+        var both = await bob.InkPixelsAsync();
+        await alice.WaitForInkAsync(both * 3 / 4);
+
+        await bob.Page.GetByTestId("undo").ClickAsync();
+
+        // Bob's stroke goes in both browsers; Alice's stays.
+        await bob.Page.WaitForFunctionAsync($"() => {{ const n = ({InkProbe})(); return n < {both * 3 / 4} && n > {aliceInk / 2}; }}", null, new() { Timeout = RoomPage.TimeoutMs });
+        await alice.Page.WaitForFunctionAsync($"() => {{ const n = ({InkProbe})(); return n < {both * 3 / 4} && n > {aliceInk / 2}; }}", null, new() { Timeout = RoomPage.TimeoutMs });
+        Assert.Single(Snapshot(roomId).Strokes);
+    }
+
+    [BrowserFact]
+    public async Task TheCreateRoomButtonOpensANewRoom()
+    {
+        await using var context = await app.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("");
+        var before = app.Services.GetRequiredService<RoomService>().RoomCount;
+
+        // The button works once the page is interactive; retry the click until the circuit is up.
+        for (var attempt = 0; attempt < 20 && !page.Url.Contains("/room/", StringComparison.Ordinal); attempt++)
+        {
+            await page.GetByTestId("create-room").ClickAsync();
+            try
+            {
+                await page.WaitForURLAsync(RoomUrlPattern(), new() { Timeout = 1000 });
+            }
+            catch (TimeoutException)
+            {
+                // Not interactive yet.
+            }
+        }
+
+        Assert.Matches(RoomUrlPattern(), page.Url);
+        Assert.True(app.Services.GetRequiredService<RoomService>().RoomCount > before);
+        await new RoomPage(page).WaitUntilJoinedAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(SketchAppFixture.ArtifactsDirectory, "room-created.png") });
+    }
+
+    [BrowserFact]
+    public async Task ApplyingAPresetInTheGalleryChangesTheRoomsStyle()
+    {
+        var roomId = app.CreateRoom();
+        await using var context = await app.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync($"gallery?room={roomId}");
+        var card = page.Locator("[data-testid=preset-card][data-preset-id=watercolour]");
+        await Expect(card).ToBeVisibleAsync(new() { Timeout = RoomPage.TimeoutMs });
+        Assert.True(await page.GetByTestId("preset-card").CountAsync() >= 10);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(SketchAppFixture.ArtifactsDirectory, "gallery.png"), FullPage = true });
+
+        for (var attempt = 0; attempt < 20 && !page.Url.Contains("/room/", StringComparison.Ordinal); attempt++)
+        {
+            await card.GetByTestId("apply-preset").ClickAsync();
+            try
+            {
+                await page.WaitForURLAsync(RoomUrlPattern(), new() { Timeout = 1000 });
+            }
+            catch (TimeoutException)
+            {
+                // Not interactive yet.
+            }
+        }
+
+        await new RoomPage(page).WaitUntilJoinedAsync();
+        await Expect(page.GetByTestId("preset-picker")).ToContainTextAsync("Watercolour", new() { Timeout = RoomPage.TimeoutMs });
+        Assert.Equal("watercolour", Snapshot(roomId).Settings.PresetId);
+    }
+
+    private const string InkProbe =
+        "() => { const c = document.querySelector('[data-testid=sketch-canvas]'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;" +
+        " let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 128 && d[i + 1] < 128 && d[i + 2] < 128) n++; return n; }";
+
+    private RoomSnapshot Snapshot(string roomId) =>
+        app.Services.GetRequiredService<RoomService>().GetSnapshot(roomId, new ModelInfo("", false, null, true, null, [], "CPU"));
+
+    private long Revision(string roomId) => Snapshot(roomId).Revision;
+
+    [GeneratedRegex(@"^\d+$")]
+    private static partial Regex NumberPattern();
+
+    [GeneratedRegex(@"^\d+ ms$")]
+    private static partial Regex MillisecondsPattern();
+
+    [GeneratedRegex(@"/room/[A-Za-z0-9_-]{22}")]
+    private static partial Regex RoomUrlPattern();
+}

@@ -1,0 +1,84 @@
+using AngleSharp.Dom;
+using Bunit;
+using SanaSprint.Web.Components.Room;
+using SanaSprint.Web.Presets;
+using SanaSprint.Web.Tests.TestComponents;
+
+namespace SanaSprint.Web.Tests.Components;
+
+public sealed class PromptBarTests : UiTestContext
+{
+    [Fact]
+    public void DefaultValues()
+    {
+        var cut = Render<PromptBar>();
+        var bar = cut.Instance;
+
+        Assert.Equal("", bar.Prompt);
+        Assert.Null(bar.PresetId);
+        Assert.Empty(bar.Presets);
+        Assert.Equal(400, bar.DebounceMs);
+        Assert.Equal(1000, bar.MaxLength);
+        Assert.False(bar.Disabled);
+        Assert.Equal("", cut.Find("input[data-testid=prompt-input]").GetAttribute("value"));
+        Assert.Equal("1000", cut.Find("input[data-testid=prompt-input]").GetAttribute("maxlength"));
+    }
+
+    [Fact]
+    public void TheRoomsPromptFillsTheInput()
+    {
+        var cut = Render<PromptBar>(p => p.Add(x => x.Prompt, "a lighthouse"));
+        IElement Input() => cut.Find("input[data-testid=prompt-input]");
+        Assert.Equal("a lighthouse", Input().GetAttribute("value"));
+
+        cut.Render(p => p.Add(x => x.Prompt, "a lighthouse at night"));
+
+        Assert.Equal("a lighthouse at night", Input().GetAttribute("value"));
+    }
+
+    [Fact]
+    public void EditingThePromptRaisesPromptChangedOnceWithTheText()
+    {
+        var raised = new List<string>();
+        var cut = Render<PromptBar>(p => p.Add(x => x.Prompt, "a cat").Add(x => x.DebounceMs, 0).Add(x => x.PromptChanged, v => raised.Add(v)));
+
+        cut.Find("input[data-testid=prompt-input]").Change("a cat on a red sofa");
+
+        Assert.Equal(["a cat on a red sofa"], raised);
+    }
+
+    [Fact]
+    public void SubmittingTheUnchangedPromptRaisesNothing()
+    {
+        var raised = new List<string>();
+        var cut = Render<PromptBar>(p => p.Add(x => x.Prompt, "a cat").Add(x => x.DebounceMs, 0).Add(x => x.PromptChanged, v => raised.Add(v)));
+
+        cut.Find("input[data-testid=prompt-input]").Change("a cat");
+
+        Assert.Empty(raised);
+    }
+
+    [Fact]
+    public void PickingAPresetRaisesPresetIdChangedWithItsId()
+    {
+        var popovers = RenderPopoverProvider();
+        var raised = new List<string?>();
+        var cut = Render<PromptBar>(p => p.Add(x => x.Presets, Catalog.Presets).Add(x => x.PresetIdChanged, v => raised.Add(v)));
+        Assert.Contains("None", cut.Find("[data-testid=preset-picker]").GetAttribute("value") ?? cut.Find(".preset-picker").TextContent, StringComparison.Ordinal);
+
+        cut.Find("[data-testid=preset-picker]").MouseDown();
+        var items = popovers.WaitForElements(".mud-list-item");
+        Assert.Equal(Catalog.Presets.Count, items.Count);
+        items.Single(i => i.TextContent.Trim() == "Pixel art").Click();
+
+        Assert.Equal(["pixel-art"], raised);
+    }
+
+    [Fact]
+    public void DisabledDisablesThePromptInput()
+    {
+        var cut = Render<PromptBar>(p => p.Add(x => x.Disabled, true));
+
+        Assert.True(cut.Find("input[data-testid=prompt-input]").HasAttribute("disabled"));
+    }
+}

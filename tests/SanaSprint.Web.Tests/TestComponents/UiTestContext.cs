@@ -1,0 +1,53 @@
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MudBlazor;
+using MudBlazor.Services;
+using SanaSprint.Inference.Pipeline;
+using SanaSprint.Web.Components.Room;
+using SanaSprint.Web.Presets;
+using SanaSprint.Web.Rooms;
+
+namespace SanaSprint.Web.Tests.TestComponents;
+
+/// <summary>A bunit context with MudBlazor, loose JS interop, and the app's UI services backed by test doubles.</summary>
+public abstract class UiTestContext : BunitContext, IAsyncLifetime
+{
+    protected UiTestContext()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices(o => o.PopoverOptions.CheckForPopoverProvider = false);
+        Catalog = PresetCatalog.LoadDefault();
+        Gallery = new InMemoryGalleryStore(Catalog, TimeProvider.System);
+        Rooms = new RoomService(new InMemoryRoomStore(), Options.Create(new RoomOptions()));
+        Services.AddSingleton(Catalog);
+        Services.AddSingleton<IGalleryStore>(Gallery);
+        Services.AddSingleton(Rooms);
+        Services.AddSingleton<IImageGenerator>(Generator);
+        Services.AddSingleton<IRoomConnectionFactory>(Connections);
+    }
+
+    /// <summary>The built-in presets.</summary>
+    protected PresetCatalog Catalog { get; }
+
+    /// <summary>The gallery store the pages use.</summary>
+    protected InMemoryGalleryStore Gallery { get; }
+
+    /// <summary>Real room state (no SignalR).</summary>
+    protected RoomService Rooms { get; }
+
+    /// <summary>The generator the pages describe (its <see cref="StubGenerator.Info"/> is settable).</summary>
+    protected StubGenerator Generator { get; } = new();
+
+    /// <summary>Records what the pages send through the browser connection.</summary>
+    protected RecordingConnectionFactory Connections { get; } = new();
+
+    /// <inheritdoc />
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <inheritdoc />
+    async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();
+
+    /// <summary>Renders the popover provider so MudSelect lists can open.</summary>
+    protected IRenderedComponent<MudPopoverProvider> RenderPopoverProvider() => Render<MudPopoverProvider>();
+}
