@@ -135,6 +135,56 @@ public sealed class AutoencoderDCTests(ITestOutputHelper output)
         Assert.True(TensorComparison.AllClose("out.sample", fixedSize, expected, 1e-4, 1e-4).Passed);
     }
 
+    // ------------------------------------------------------------------ CLI export contract
+
+    [Theory]
+    [InlineData("dcae_encoder_tiny", "encoder", "fp32")]
+    [InlineData("dcae_decoder_tiny_mixedattn", "decoder", "fp32")]
+    [InlineData("dcae_encoder_tiny", "encoder", "fp16")]
+    [InlineData("dcae_decoder_tiny", "decoder", "fp16")]
+    public void CliExportOfAVaeFolderRunsInOnnxRuntime(string caseName, string part, string precision)
+    {
+        using var tmp = TestPaths.NewTempDir();
+        string dir = TestPaths.GoldenCase(caseName);
+        string model = tmp.File("vae.onnx");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+
+        int code = SanaSprint.Cli.Commands.ExportCommand.Run(dir, model,
+            SanaSprint.Cli.Commands.ExportCommand.Options(part, 0, "diffusers", null, precision), stdout, stderr);
+
+        Assert.True(code == 0, stderr.ToString());
+        Assert.True(File.Exists(model + ".data"));
+        using var golden = GoldenCase.Open(dir);
+        var p = part == "encoder" ? AutoencoderDCPart.Encoder : AutoencoderDCPart.Decoder;
+        var input = golden.Read("in." + AutoencoderDC.InputName(p));
+        var expected = golden.Read("out." + AutoencoderDC.OutputName(p)).AsFloats();
+        var actual = RunModelFile(model, AutoencoderDC.InputName(p), input.AsFloats(), input.Shape, out var outputName, out var shape);
+        Assert.Equal(AutoencoderDC.OutputName(p), outputName);
+        Assert.Equal(golden.Read("out." + outputName).Shape, shape);
+        var verifier = new AutoencoderDCGoldenVerifier(precision == "fp16" ? GraphPrecision.Fp16 : GraphPrecision.Fp32);
+        var comparison = verifier.Compare(p, outputName, actual, expected);
+        output.WriteLine($"CLI {part} {precision} {caseName}: {comparison}");
+        Assert.True(comparison.Passed, comparison.ToString());
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("both")]
+    public void CliExportOfAVaeFolderNeedsAPart(string? part)
+    {
+        using var tmp = TestPaths.NewTempDir();
+        var stderr = new StringWriter();
+
+        int code = SanaSprint.Cli.Commands.ExportCommand.Run(TestPaths.GoldenCase("dcae_decoder_tiny"), tmp.File("vae.onnx"),
+            SanaSprint.Cli.Commands.ExportCommand.Options(part, 0, "diffusers", null, "fp32"), new StringWriter(), stderr);
+
+        Assert.Equal(1, code);
+        Assert.Contains("AutoencoderDC", stderr.ToString());
+        Assert.Contains("encoder or decoder", stderr.ToString());
+        Assert.False(File.Exists(tmp.File("vae.onnx")));
+    }
+
     // ------------------------------------------------------------------ tiny random models of other shapes
 
     [Fact]
@@ -358,7 +408,15 @@ public sealed class AutoencoderDCTests(ITestOutputHelper output)
     {
         using var tmp = TestPaths.NewTempDir();
         var saved = OnnxModelWriter.Save(graph, tmp.File("model.onnx"), WeightStorage.SingleFile);
-        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(saved.ModelPath);
+        return RunModelFile(saved.ModelPath, input, data, shape, out _, out outputShape);
+    }
+
+    /// <summary>Runs a saved single-input, single-output graph on ONNX Runtime CPU.</summary>
+    internal static float[] RunModelFile(string modelPath, string input, float[] data, long[] shape, out string outputName, out long[] outputShape)
+    {
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(modelPath);
+        outputName = Assert.Single(session.OutputNames);
+        Assert.Equal(input, Assert.Single(session.InputNames));
         using var value = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(data, shape);
         using var runOptions = new Microsoft.ML.OnnxRuntime.RunOptions();
         using var outputs = session.Run(runOptions, [input], [value], session.OutputNames);
