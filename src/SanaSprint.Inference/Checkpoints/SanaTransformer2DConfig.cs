@@ -68,7 +68,7 @@ public sealed record SanaTransformer2DConfig
     /// <summary><c>qk_norm</c> (<c>str</c>, optional, defaults to <c>null</c>): <c>rms_norm_across_heads</c> in Sprint.</summary>
     [JsonPropertyName("qk_norm")] public string? QkNorm { get; init; }
 
-    /// <summary><c>timestep_scale</c> (<c>float</c>, defaults to <c>1.0</c>): multiplies the timestep before embedding.</summary>
+    /// <summary><c>timestep_scale</c> (<c>float</c>, defaults to <c>1.0</c>): read but not applied, as in diffusers' forward (the pipeline passes the timestep already scaled).</summary>
     [JsonPropertyName("timestep_scale")] public double TimestepScale { get; init; } = 1.0;
 
     /// <summary><c>num_attention_heads × attention_head_dim</c>.</summary>

@@ -18,16 +18,17 @@ public sealed class ExportCommandTests
     }
 
     [Theory]
-    [InlineData("transformer_sprint_tiny", 0, "fp32")]
-    [InlineData("transformer_sprint_with_control_tiny", 2, "fp32")]
-    [InlineData("controlnet_tiny", 0, "fp32")]
-    [InlineData("transformer_sprint_tiny_b", 0, "fp16")]
-    public void ExportedGraphReproducesTheGoldenOutputs(string caseName, int controlBlocks, string precision)
+    [InlineData("transformer_sprint_tiny", 0, "fp32", null)]
+    [InlineData("transformer_sprint_with_control_tiny", 2, "fp32", null)]
+    [InlineData("controlnet_tiny", 0, "fp32", null)]
+    [InlineData("transformer_sprint_tiny_b", 0, "fp16", null)]
+    [InlineData("dcae_decoder_tiny", 0, "fp32", "decoder")]
+    public void ExportedGraphReproducesTheGoldenOutputs(string caseName, int controlBlocks, string precision, string? part)
     {
         using var tmp = TestPaths.NewTempDir();
         string dir = TestPaths.GoldenCase(caseName);
         string model = Path.Combine(tmp.Path, "export", "model.onnx");
-        var (code, stdout, stderr) = Export(dir, model, controlBlocks: controlBlocks, precision: precision);
+        var (code, stdout, stderr) = Export(dir, model, part: part, controlBlocks: controlBlocks, precision: precision);
         Assert.True(code == 0, stderr);
         Assert.Contains(model, stdout);
         Assert.True(File.Exists(model + ".data"));
