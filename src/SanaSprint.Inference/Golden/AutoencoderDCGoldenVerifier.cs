@@ -12,8 +12,8 @@ namespace SanaSprint.Inference.Golden;
 /// attention branch is chosen at run time), saved with external data and run on ONNX Runtime CPU.
 /// </summary>
 /// <remarks>
-/// Tolerances (shared/golden/README.md): fp32 decoder |Δ| ≤ 1e-4 + 1e-4·|ref|; fp32 encoder, whose latents reach
-/// |x| ≈ 16, is relative: |Δ| ≤ 1e-4·max|ref| + 1e-4·|ref|; fp16 graphs: relative RMS ≤ 1e-2.
+/// Tolerances (shared/golden/README.md): fp32 decoder |Δ| ≤ 1e-4 + 1e-4·|ref| elementwise; fp32 encoder, whose latents
+/// reach |x| ≈ 16, is relative: max|Δ| / max|ref| ≤ 1e-4; fp16 graphs: relative RMS ≤ 1e-2.
 /// </remarks>
 public sealed class AutoencoderDCGoldenVerifier : IGoldenVerifier
 {
@@ -98,14 +98,9 @@ public sealed class AutoencoderDCGoldenVerifier : IGoldenVerifier
     {
         if (Precision == GraphPrecision.Fp16)
             return TensorComparison.RelativeRmsWithin(name, actual, expected, Fp16RelativeRms);
-        double atol = Fp32Tolerance;
-        if (part == AutoencoderDCPart.Encoder)
-        {
-            float maxRef = 0;
-            foreach (float e in expected) maxRef = Math.Max(maxRef, Math.Abs(e));
-            atol = Fp32Tolerance * Math.Max(maxRef, 1f);
-        }
-        return TensorComparison.AllClose(name, actual, expected, Fp32Tolerance, atol);
+        var comparison = TensorComparison.AllClose(name, actual, expected, Fp32Tolerance, Fp32Tolerance);
+        // The encoder's latents reach |x| ≈ 16: it is held to max|Δ| / max|ref| instead of an elementwise bound.
+        return part == AutoencoderDCPart.Encoder ? comparison with { Passed = actual.Length > 0 && comparison.MaxRelError <= Fp32Tolerance } : comparison;
     }
 
     private static IEnumerable<AutoencoderDCPart> Parts(GoldenCase golden)

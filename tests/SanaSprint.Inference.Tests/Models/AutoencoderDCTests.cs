@@ -48,6 +48,21 @@ public sealed class AutoencoderDCTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void VerifierHoldsTheEncoderRelativeAndTheDecoderElementwise()
+    {
+        float[] reference = [16f, -8f, 0.5f, 0f];
+        float[] Shift(float delta) => reference.Select((v, i) => i == 2 ? v + delta : v).ToArray();
+        var fp32 = new AutoencoderDCGoldenVerifier();
+
+        // 1e-3 off on a 0.5 value: 6e-5 of max|ref| (encoder passes), but beyond 1e-4 + 1e-4·0.5 (decoder fails).
+        Assert.True(fp32.Compare(AutoencoderDCPart.Encoder, "latent", Shift(1e-3f), reference).Passed);
+        Assert.False(fp32.Compare(AutoencoderDCPart.Decoder, "sample", Shift(1e-3f), reference).Passed);
+        Assert.False(fp32.Compare(AutoencoderDCPart.Encoder, "latent", Shift(3e-3f), reference).Passed);
+        Assert.True(fp32.Compare(AutoencoderDCPart.Decoder, "sample", Shift(5e-5f), reference).Passed);
+        Assert.False(new AutoencoderDCGoldenVerifier(GraphPrecision.Fp16).Compare(AutoencoderDCPart.Decoder, "sample", Shift(0.5f), reference).Passed);
+    }
+
+    [Fact]
     public void VerifierClaimsOnlyAutoencoderDCFolders()
     {
         var verifier = new AutoencoderDCGoldenVerifier();
