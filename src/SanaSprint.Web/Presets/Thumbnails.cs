@@ -17,7 +17,9 @@ public static class Thumbnails
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSize);
-        using var bitmap = SKBitmap.Decode(image) ?? throw new ArgumentException($"`image` ({image.Length} bytes) is not a decodable image.", nameof(image));
+        using var encoded = SKData.CreateCopy(image);
+        using var codec = SKCodec.Create(encoded) ?? throw new ArgumentException($"`image` ({image.Length} bytes) is not a decodable image.", nameof(image));
+        using var bitmap = SKBitmap.Decode(codec) ?? throw new ArgumentException($"`image` ({image.Length} bytes) could not be decoded.", nameof(image));
         var scale = Math.Min(1.0, (double)maxSize / Math.Max(bitmap.Width, bitmap.Height));
         var width = Math.Max(1, (int)Math.Round(bitmap.Width * scale));
         var height = Math.Max(1, (int)Math.Round(bitmap.Height * scale));

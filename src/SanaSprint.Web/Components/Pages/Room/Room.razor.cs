@@ -51,7 +51,8 @@ public partial class Room : IAsyncDisposable
 
     private string ShortId => RoomId.Length > 8 ? RoomId[..8] : RoomId;
 
-    private ModelInfo Model => _state.Model is { } m && m.IsAvailable == Generator.Info.IsAvailable ? m : SketchHub.DescribeModel(Generator.Info);
+    // The generator's live description (it may become available after the page opened), not the one in the snapshot.
+    private ModelInfo Model => SketchHub.DescribeModel(Generator.Info);
 
     private string ConnectionText => _state.Connection switch
     {
