@@ -78,6 +78,25 @@ public sealed class BadCheckpointTests
     }
 
     [Fact]
+    public void UnsupportedDtypeNamesTheTensor()
+    {
+        using var tmp = TestPaths.NewTempDir();
+        string dir = Directory.CreateDirectory(tmp.File("t")).FullName;
+        File.WriteAllText(Path.Combine(dir, "config.json"), ComponentConfig.ToJson("SanaTransformer2DModel", Tiny));
+        var writer = new SafetensorsWriter();
+        foreach (var (name, shape) in SanaTransformer2DModel.ParameterShapes(Tiny))
+        {
+            long n = shape.Aggregate(1L, (a, b) => a * b);
+            if (name == "caption_projection.linear_1.weight") writer.Add(name, "F64", shape, new byte[n * 8]);
+            else writer.AddF32(name, shape, new float[n]);
+        }
+        writer.Save(Weights(dir));
+        var ex = ExportFails(dir, tmp);
+        Assert.Contains(Weights(dir), ex.Message);
+        Assert.Contains("'caption_projection.linear_1.weight' has unsupported dtype 'F64'", ex.Message);
+    }
+
+    [Fact]
     public void UnknownClassListsTheSupportedNames()
     {
         using var tmp = TestPaths.NewTempDir();
