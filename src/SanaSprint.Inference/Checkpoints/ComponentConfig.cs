@@ -38,9 +38,13 @@ public sealed record ComponentConfig(string Path, string ClassName, string Json)
             using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw new CheckpointException(path, null, "is not a JSON object.");
-            if (!doc.RootElement.TryGetProperty("_class_name", out var cls) || cls.ValueKind != JsonValueKind.String)
-                throw new CheckpointException(path, null, "has no '_class_name'.");
-            return new ComponentConfig(path, cls.GetString()!, json);
+            if (doc.RootElement.TryGetProperty("_class_name", out var cls) && cls.ValueKind == JsonValueKind.String)
+                return new ComponentConfig(path, cls.GetString()!, json);
+            // transformers configs (the text encoder) name their class in "architectures" instead.
+            if (doc.RootElement.TryGetProperty("architectures", out var arch) && arch.ValueKind == JsonValueKind.Array
+                && arch.GetArrayLength() > 0 && arch[0].ValueKind == JsonValueKind.String)
+                return new ComponentConfig(path, arch[0].GetString()!, json);
+            throw new CheckpointException(path, null, "has no '_class_name' (nor a transformers 'architectures' list).");
         }
         catch (JsonException ex)
         {

@@ -75,6 +75,19 @@ public sealed class DiffusersFolderTests
     }
 
     [Fact]
+    public void TransformersConfigTakesItsClassFromArchitectures()
+    {
+        var folder = DiffusersFolder.Open(Pipeline);
+        Assert.Equal("Gemma2Model", folder.ComponentConfig("text_encoder").ClassName);
+
+        using var tmp = TestPaths.NewTempDir();
+        File.WriteAllText(tmp.File("config.json"), """{"hidden_size": 8}""");
+        var ex = Assert.Throws<CheckpointException>(() => ComponentConfig.Load(tmp.Path));
+        Assert.Contains(tmp.File("config.json"), ex.Message);
+        Assert.Contains("_class_name", ex.Message);
+    }
+
+    [Fact]
     public void ClassMismatchBetweenIndexAndConfigIsAnError()
     {
         using var tmp = TestPaths.NewTempDir();
