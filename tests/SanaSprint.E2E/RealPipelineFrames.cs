@@ -1,0 +1,43 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using SanaSprint.Inference.Pipeline;
+using static Microsoft.Playwright.Assertions;
+
+namespace SanaSprint.E2E;
+
+/// <summary>Two browsers against the app exactly as it starts: the real SANA-Sprint pipeline on the embedded demo checkpoint.</summary>
+public sealed partial class RealPipelineFrames(SketchAppFixture app) : IClassFixture<SketchAppFixture>
+{
+    /// <summary>Why the test below is skipped for now; remove the Skip once the pipeline renders the demo checkpoint.</summary>
+    public const string Pending =
+        "Pending: the real pipeline does not render frames yet (AddSanaSprintInference reports 'model components are not integrated yet'). " +
+        "The same flow passes with a painting stand-in in TwoUsersShareOneRoom.";
+
+    [BrowserFact(Skip = Pending)]
+    public async Task BothBrowsersGetARealFrameAfterAStrokeAndShowItsLatency()
+    {
+        var info = app.Services.GetRequiredService<IImageGenerator>().Info;
+        Assert.True(info.IsAvailable, $"the generator is unavailable: {info.UnavailableReason}");
+        var roomId = app.CreateRoom();
+        await using var aliceContext = await app.NewContextAsync();
+        await using var bobContext = await app.NewContextAsync();
+        var alice = await RoomPage.OpenAsync(aliceContext, roomId, "Alice");
+        var bob = await RoomPage.OpenAsync(bobContext, roomId, "Bob");
+
+        await alice.DrawStrokeAsync();
+        await bob.WaitForInkAsync(await alice.InkPixelsAsync() / 2);
+        var revision = app.Services.GetRequiredService<Web.Rooms.RoomService>()
+            .GetSnapshot(roomId, Web.Hubs.SketchHub.DescribeModel(info)).Revision;
+
+        Assert.True(await alice.WaitForFrameAsync(revision) >= revision);
+        Assert.True(await bob.WaitForFrameAsync(revision) >= revision);
+        await Expect(alice.Page.GetByTestId("latency")).ToHaveAttributeAsync("data-latency-ms", Number(), new() { Timeout = RoomPage.TimeoutMs });
+        await Expect(bob.Page.GetByTestId("latency")).ToHaveAttributeAsync("data-latency-ms", Number(), new() { Timeout = RoomPage.TimeoutMs });
+        if (info.IsDemo) await Expect(alice.Page.GetByTestId("demo-banner")).ToBeVisibleAsync();
+        Assert.True(File.Exists(await alice.ScreenshotAsync("real-pipeline-alice")));
+        Assert.True(File.Exists(await bob.ScreenshotAsync("real-pipeline-bob")));
+    }
+
+    [GeneratedRegex(@"^\d+$")]
+    private static partial Regex Number();
+}
