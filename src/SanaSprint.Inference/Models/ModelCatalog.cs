@@ -53,6 +53,7 @@ public static class ModelCatalog
         "SanaTransformer2DModel",
         "SanaControlNetModel",
         "AutoencoderDC",
+        Gemma2Model.ClassName,
     ];
 
     /// <summary>Builds the graph of a component from its config and weights.</summary>
@@ -70,6 +71,8 @@ public static class ModelCatalog
             "SanaControlNetModel" => SanaControlNetModel.Build(config.Deserialize<SanaControlNetConfig>(), weights, options, progress),
             "AutoencoderDC" => AutoencoderDC.Build(AutoencoderPart(options), config.Deserialize<AutoencoderDCConfig>(), weights,
                 new AutoencoderDCBuildOptions { Precision = options.Precision }, config.Path, progress),
+            // A transformers config: always float32 (Gemma-2 overflows in float16), soft-capped attention.
+            Gemma2Model.ClassName or "Gemma2ForCausalLM" => Gemma2Model.Build(config.Deserialize<Gemma2Config>(), weights, Gemma2GraphOptions.Default),
             _ => throw new CheckpointException(config.Path, null,
                 $"has unknown _class_name '{config.ClassName}'; supported: {string.Join(", ", SupportedClassNames)}."),
         };

@@ -19,8 +19,9 @@ public sealed class GemmaPromptTokenizerTests
 
     private static JsonElement Call(string tag) => Meta.Value.GetProperty("calls").EnumerateArray().Single(c => c.GetProperty("tag").GetString() == tag);
 
-    // The prompt_encode reference tokenized the prompts as given (its ids keep "A busy …" upper-case), so the
-    // lower-casing is switched off here; the layout case covers the pipeline's lower().strip().
+    // The prompt_encode reference recorded ids for the prompts as given (they keep "A busy …" upper-case) although its
+    // embeddings come from the lower-cased prompts (see PromptEncoderTests); the ids are checked as recorded here, and
+    // the layout case covers the pipeline's lower().strip() ids.
     private static PromptEncodingOptions OptionsOf(JsonElement call) => new()
     {
         LowerCase = false,
