@@ -96,8 +96,8 @@ public interface ISanaSprintComponents : IDisposable
     /// <param name="batch">B.</param>
     /// <param name="height">h.</param>
     /// <param name="width">w.</param>
-    /// <returns>Images.</returns>
-    float[] Decode(float[] latents, int batch, int height, int width);
+    /// <param name="destination">Receives the images: exactly B·3·h·f·w·f values (may be a pooled buffer).</param>
+    void Decode(float[] latents, int batch, int height, int width, Memory<float> destination);
 
     /// <summary>Total time the components spent inside ONNX Runtime (for overhead accounting).</summary>
     TimeSpan RuntimeTime { get; }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -10,7 +11,10 @@ namespace SanaSprint.Inference.Pipeline;
 /// <summary>Receives intermediate tensors of a run (golden verification, debugging).</summary>
 public interface IPipelineTrace
 {
-    /// <summary>Called with a batch tensor, e.g. <c>step0.transformer_out</c>, <c>vae_decode_input</c>, <c>vae_decode_output</c>, <c>latents</c>.</summary>
+    /// <summary>
+    /// Called with a batch tensor: <c>stepI.hidden_states</c>, <c>stepI.timestep</c>, <c>stepI.guidance</c> (transformer inputs),
+    /// <c>stepI.transformer_out</c>, <c>latents</c>, <c>vae_decode_input</c>, <c>vae_decode_output</c>, <c>image</c> (NHWC in [0, 1]).
+    /// </summary>
     /// <param name="name">Tensor name.</param>
     /// <param name="values">The batch's values, row-major (do not keep the array).</param>
     void Record(string name, float[] values);
@@ -311,6 +315,13 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
                 ScmScheduler.ScaleModelInput(latents.AsSpan(b * n, n), s, sigma, modelInput.AsSpan(b * n, n));
             }
 
+            if (trace is not null)
+            {
+                trace.Record($"step{i}.hidden_states", modelInput);
+                trace.Record($"step{i}.timestep", scmTimestep);
+                trace.Record($"step{i}.guidance", guidance);
+            }
+
             var call = new TransformerCall(modelInput, batch, h, w, scmTimestep, guidance, promptEmbeds, tokens, promptMask, null);
             if (controlLatent is not null)
                 call = call with { ControlBlocks = c.ControlNet(new ControlNetCall(call, controlLatent, controlScale!)) };
@@ -343,13 +354,30 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         var decoderInput = new float[batch * n];
         ScmScheduler.DecoderInput(denoised, sigma, info.ScalingFactor, decoderInput);
         trace?.Record("vae_decode_input", decoderInput);
-        var decoded = c.Decode(decoderInput, batch, h, w);
-        trace?.Record("vae_decode_output", decoded);
-
-        // 9. Postprocess.
+        // The decoded batch (12 MB per 1024² image) is a pooled buffer: no large-object allocation per frame.
         int plane = 3 * width * height;
+        var pooled = ArrayPool<float>.Shared.Rent(batch * plane);
         var images = new RgbImage[batch];
-        for (int b = 0; b < batch; b++) images[b] = SketchPreprocessor.ToRgb(decoded.AsSpan(b * plane, plane), width, height);
+        try
+        {
+            var decoded = pooled.AsMemory(0, batch * plane);
+            c.Decode(decoderInput, batch, h, w, decoded);
+            if (trace is not null)
+            {
+                trace.Record("vae_decode_output", decoded.ToArray());
+                var unit = new float[batch * plane];
+                for (int b = 0; b < batch; b++) SketchPreprocessor.ToUnitHwc(decoded.Span.Slice(b * plane, plane), width, height, unit.AsSpan(b * plane, plane));
+                trace.Record("image", unit);
+            }
+
+            // 9. Postprocess.
+            for (int b = 0; b < batch; b++) images[b] = SketchPreprocessor.ToRgb(decoded.Span.Slice(b * plane, plane), width, height);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(pooled);
+        }
+
         var decodeTime = Stopwatch.GetElapsedTime(td);
         var total = Stopwatch.GetElapsedTime(callStarted);
 

@@ -30,6 +30,7 @@ public sealed class OnnxComponentSession : IDisposable
     private readonly CudaBindingRunner? _cuda;
     private readonly Lock _gate = new();
     private readonly RunOptions _runOptions = new();
+    private readonly bool _floatOutputs;
     private long _ortTicks;
 
     internal OnnxComponentSession(string component, InferenceSession session, ExecutionProviderChoice provider)
@@ -39,6 +40,7 @@ public sealed class OnnxComponentSession : IDisposable
         InputNames = [.. session.InputMetadata.Keys];
         OutputNames = [.. session.OutputMetadata.Keys];
         InputTypes = session.InputMetadata.ToDictionary(kv => kv.Key, kv => kv.Value.ElementDataType);
+        _floatOutputs = session.OutputMetadata.Values.All(m => m.ElementDataType == TensorElementType.Float);
         if (provider.Kind == ExecutionProviderKind.Cuda)
             _cuda = new CudaBindingRunner(session, provider.Cuda ?? new CudaProviderSettings());
     }
@@ -76,7 +78,50 @@ public sealed class OnnxComponentSession : IDisposable
         // ONNX Runtime allows concurrent Run on one session on CPU, but IOBinding/CUDA graphs do not; one gate keeps both simple.
         lock (_gate)
         {
-            return _cuda is not null ? RunCuda(inputs, outputShapes) : RunCpu(inputs);
+            return _cuda is not null ? RunCuda(inputs, outputShapes) : RunCpu(inputs, outputShapes);
+        }
+    }
+
+    /// <summary>Runs the graph, writing each output into a caller-owned buffer (e.g. pooled), without intermediate copies on CPU.</summary>
+    /// <param name="inputs">Every graph input, by name.</param>
+    /// <param name="outputShapes">The output shapes, in <see cref="OutputNames"/> order.</param>
+    /// <param name="destinations">One buffer per output, each exactly the shape's element count.</param>
+    /// <exception cref="ArgumentException">Inputs invalid, or a destination of the wrong length.</exception>
+    public void RunInto(IReadOnlyList<HostTensor> inputs, IReadOnlyList<long[]> outputShapes, IReadOnlyList<Memory<float>> destinations)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(outputShapes);
+        ArgumentNullException.ThrowIfNull(destinations);
+        Validate(inputs);
+        if (outputShapes.Count != OutputNames.Count || destinations.Count != OutputNames.Count)
+            throw new ArgumentException($"{Component}: {OutputNames.Count} outputs need as many shapes and destinations.", nameof(destinations));
+        for (int k = 0; k < destinations.Count; k++)
+            if (destinations[k].Length != outputShapes[k].Aggregate(1L, (a, b) => a * b))
+                throw new ArgumentException($"{Component}: destination {k} holds {destinations[k].Length} values; output '{OutputNames[k]}' [{string.Join(", ", outputShapes[k])}] needs {outputShapes[k].Aggregate(1L, (a, b) => a * b)}.", nameof(destinations));
+        lock (_gate)
+        {
+            if (_cuda is not null || !_floatOutputs)
+            {
+                var results = _cuda is not null ? RunCuda(inputs, outputShapes) : RunCpu(inputs, null);
+                for (int k = 0; k < results.Length; k++) results[k].AsSpan().CopyTo(destinations[k].Span);
+                return;
+            }
+
+            var values = new List<OrtValue>(inputs.Count);
+            var outputs = new List<OrtValue>(destinations.Count);
+            try
+            {
+                foreach (var t in inputs) values.Add(CreateHostValue(t, InputTypes[t.Name]));
+                for (int k = 0; k < destinations.Count; k++) outputs.Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, destinations[k], outputShapes[k]));
+                long start = Stopwatch.GetTimestamp();
+                _session.Run(_runOptions, inputs.Select(i => i.Name).ToList(), values, OutputNames, outputs);
+                Interlocked.Add(ref _ortTicks, Stopwatch.GetTimestamp() - start);
+            }
+            finally
+            {
+                foreach (var v in values) v.Dispose();
+                foreach (var v in outputs) v.Dispose();
+            }
         }
     }
 
@@ -94,23 +139,44 @@ public sealed class OnnxComponentSession : IDisposable
         }
     }
 
-    private float[][] RunCpu(IReadOnlyList<HostTensor> inputs)
+    private float[][] RunCpu(IReadOnlyList<HostTensor> inputs, IReadOnlyList<long[]>? outputShapes)
     {
         var values = new List<OrtValue>(inputs.Count);
+        var outputs = new List<OrtValue>();
         try
         {
             foreach (var t in inputs) values.Add(CreateHostValue(t, InputTypes[t.Name]));
-            long start = Stopwatch.GetTimestamp();
-            using var outputs = _session.Run(_runOptions, inputs.Select(i => i.Name).ToList(), values, OutputNames);
-            Interlocked.Add(ref _ortTicks, Stopwatch.GetTimestamp() - start);
-            var result = new float[outputs.Count][];
-            int k = 0;
-            foreach (var o in outputs) result[k++] = ToFloatArray(o);
-            return result;
+            var names = inputs.Select(i => i.Name).ToList();
+            if (outputShapes is not null && outputShapes.Count == OutputNames.Count && _floatOutputs)
+            {
+                // Known shapes: ONNX Runtime writes straight into the managed result arrays (no copy afterwards).
+                var result = new float[OutputNames.Count][];
+                for (int k = 0; k < result.Length; k++)
+                {
+                    result[k] = new float[outputShapes[k].Aggregate(1L, (a, b) => a * b)];
+                    outputs.Add(OrtValue.CreateTensorValueFromMemory(result[k], outputShapes[k]));
+                }
+
+                long start = Stopwatch.GetTimestamp();
+                _session.Run(_runOptions, names, values, OutputNames, outputs);
+                Interlocked.Add(ref _ortTicks, Stopwatch.GetTimestamp() - start);
+                return result;
+            }
+            else
+            {
+                long start = Stopwatch.GetTimestamp();
+                using var produced = _session.Run(_runOptions, names, values, OutputNames);
+                Interlocked.Add(ref _ortTicks, Stopwatch.GetTimestamp() - start);
+                var result = new float[produced.Count][];
+                int k = 0;
+                foreach (var o in produced) result[k++] = ToFloatArray(o);
+                return result;
+            }
         }
         finally
         {
             foreach (var v in values) v.Dispose();
+            foreach (var v in outputs) v.Dispose();
         }
     }
 

@@ -107,16 +107,22 @@ internal sealed class FakeComponents : ISanaSprintComponents
         return z;
     }
 
-    public float[] Decode(float[] latents, int batch, int height, int width)
+    public void Decode(float[] latents, int batch, int height, int width, Memory<float> destination)
     {
         lock (Calls) Calls.Add($"decode:{batch}");
         int H = height * Factor, W = width * Factor;
-        var img = new float[batch * 3 * H * W];
+        var img = destination.Span;
         for (int b = 0; b < batch; b++)
             for (int c = 0; c < 3; c++)
                 for (int y = 0; y < H; y++)
                     for (int x = 0; x < W; x++)
                         img[((b * 3 + c) * H + y) * W + x] = MathF.Tanh(latents[((b * Channels + c) * height + y / Factor) * width + x / Factor] * 0.5f);
+    }
+
+    public float[] Decode(float[] latents, int batch, int height, int width)
+    {
+        var img = new float[batch * 3 * height * Factor * width * Factor];
+        Decode(latents, batch, height, width, img);
         return img;
     }
 

@@ -1,0 +1,227 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SanaSprint.Inference;
+using SanaSprint.Inference.Pipeline;
+
+namespace SanaSprint.Cli.Commands;
+
+/// <summary>
+/// <c>bench [--checkpoint DIR] [--runs N] [--size WxH] [--batch 1,2,4,8]</c>: per-stage latency (median and p95 over N runs
+/// after warm-up), throughput per batch size, the batched-vs-serial ratio measured in the same process, and the share
+/// of each frame spent outside ONNX Runtime. Prints the machine and the execution provider. Without
+/// <c>--checkpoint</c> it runs the embedded demo checkpoint.
+/// </summary>
+internal static class BenchCommand
+{
+    /// <summary>Benchmark settings.</summary>
+    internal sealed record Settings(int Runs, int Warmup, int Width, int Height, int Steps, IReadOnlyList<int> Batches, GuidanceMode Mode);
+
+    /// <summary>Creates the verb.</summary>
+    public static Command Create()
+    {
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "SANA-Sprint diffusers folder. Default: the embedded demo checkpoint." };
+        var controlnet = new Option<string?>("--controlnet") { Description = "Sana ControlNet folder (for --mode controlnet)." };
+        var runs = new Option<int>("--runs") { Description = "Measured runs per batch size.", DefaultValueFactory = _ => 10 };
+        var warmup = new Option<int>("--warmup") { Description = "Warm-up runs per batch size (not measured).", DefaultValueFactory = _ => 2 };
+        var size = new Option<string>("--size") { Description = "Frame size WxH.", DefaultValueFactory = _ => "512x512" };
+        var batch = new Option<string>("--batch") { Description = "Comma-separated batch sizes.", DefaultValueFactory = _ => "1,2,4,8" };
+        var steps = new Option<int>("--steps") { Description = "sCM steps, 1–4.", DefaultValueFactory = _ => 2 };
+        var mode = new Option<string>("--mode") { Description = "Guidance: text, controlnet or img2img.", DefaultValueFactory = _ => "text" };
+        mode.AcceptOnlyFromAmong("text", "controlnet", "img2img");
+        var device = new Option<string>("--device") { Description = "Execution provider: auto, cuda or cpu.", DefaultValueFactory = _ => "auto" };
+        device.AcceptOnlyFromAmong("auto", "cuda", "cpu");
+        var precision = new Option<string>("--precision") { Description = "Graph precision: auto (fp16 on CUDA, fp32 on CPU), fp32 or fp16.", DefaultValueFactory = _ => "auto" };
+        precision.AcceptOnlyFromAmong("auto", "fp32", "fp16");
+        var cudaGraph = new Option<bool>("--cuda-graph") { Description = "Capture CUDA graphs (CUDA only)." };
+        var cache = new Option<string?>("--cache") { Description = "Cache folder (default ~/.cache/sanasprint)." };
+        var command = new Command("bench", "Benchmark per-stage latency, throughput per batch size and batched-vs-serial speed-up.")
+        {
+            checkpoint, controlnet, runs, warmup, size, batch, steps, mode, device, precision, cudaGraph, cache,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var (w, h) = GenerateCommand.ParseSize(parse.GetValue(size)!);
+            var batches = parse.GetValue(batch)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(b => int.TryParse(b, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : throw new ArgumentException($"`--batch` must list positive integers but has '{b}'."))
+                .ToList();
+            var options = new InferenceOptions
+            {
+                CheckpointPath = parse.GetValue(checkpoint),
+                ControlNetPath = parse.GetValue(controlnet),
+                Device = parse.GetValue(device)!,
+                Precision = parse.GetValue(precision)!,
+                EnableCudaGraph = parse.GetValue(cudaGraph),
+                CacheDirectory = parse.GetValue(cache),
+                WarmupSize = 0,
+            };
+            string m = parse.GetValue(mode)!;
+            var settings = new Settings(Math.Max(1, parse.GetValue(runs)), Math.Max(0, parse.GetValue(warmup)), w, h, parse.GetValue(steps), batches,
+                m == "controlnet" ? GuidanceMode.ControlNet : m == "img2img" ? GuidanceMode.Img2Img : GuidanceMode.Text);
+            return await RunAsync(options, settings, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct);
+        });
+        return command;
+    }
+
+    /// <summary>Runs the benchmark and prints the tables; returns the exit code.</summary>
+    public static async Task<int> RunAsync(InferenceOptions options, Settings s, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+        var loadWatch = Stopwatch.StartNew();
+        using var pipeline = new SanaSprintPipeline(Options.Create(options), loggerFactory);
+        await pipeline.LoadAsync(ct);
+        loadWatch.Stop();
+        var info = pipeline.Info;
+        if (!info.IsAvailable)
+        {
+            await error.WriteLineAsync($"error: {info.UnavailableReason}");
+            return 1;
+        }
+
+        var components = pipeline.Components!;
+        output.WriteLine("# SanaSprint bench");
+        output.WriteLine($"machine   : {CpuModel()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
+        output.WriteLine($"runtime   : ONNX Runtime {typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version}, provider {info.Provider}, precision {options.Precision}");
+        output.WriteLine($"model     : {info.ModelName}{(info.IsDemo ? " (embedded demo checkpoint)" : "")}");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"settings  : {s.Width}x{s.Height}, {s.Steps} step(s), {s.Mode}, {s.Warmup} warm-up + {s.Runs} measured runs per batch size"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"load      : {loadWatch.Elapsed.TotalSeconds:F2} s (graphs from cache when present)"));
+
+        // Prompt encoding (a cache miss each time; cached prompts cost nothing per frame).
+        var sketch = s.Mode == GuidanceMode.Text ? null : BenchSketch(s.Width, s.Height);
+        if (components.Info.HasTextEncoder)
+        {
+            var textTimes = new List<double>();
+            for (int i = 0; i < s.Runs + 1; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                components.EncodePrompts([$"bench prompt {i}: a watercolour fox in a snowy forest"]);
+                if (i > 0) textTimes.Add(sw.Elapsed.TotalMilliseconds);
+            }
+
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"text      : prompt encode (uncached) median {Median(textTimes):F1} ms, p95 {P95(textTimes):F1} ms; cached per prompt afterwards"));
+        }
+
+        output.WriteLine();
+        output.WriteLine("| batch | stage | median ms | p95 ms |");
+        output.WriteLine("|---:|---|---:|---:|");
+        var summary = new List<string>();
+        foreach (int b in s.Batches)
+        {
+            var requests = Enumerable.Range(0, b).Select(i => Request(s, i, sketch)).ToList();
+            for (int i = 0; i < s.Warmup; i++) pipeline.Generate(requests, ct, null);
+            var stages = new Dictionary<string, List<double>>();
+            var outside = new List<double>();
+            var wall = new List<double>();
+            for (int run = 0; run < s.Runs; run++)
+            {
+                var reqs = requests.Select((r, i) => r with { Seed = 1000 * run + i }).ToList();
+                var ortBefore = components.RuntimeTime;
+                var sw = Stopwatch.StartNew();
+                var results = pipeline.Generate(reqs, ct, null);
+                sw.Stop();
+                double ort = (components.RuntimeTime - ortBefore).TotalMilliseconds;
+                wall.Add(sw.Elapsed.TotalMilliseconds);
+                outside.Add(100.0 * Math.Max(0, sw.Elapsed.TotalMilliseconds - ort) / sw.Elapsed.TotalMilliseconds);
+                var t = results[0].Timings;
+                Add(stages, "text (cached)", t.Text);
+                Add(stages, s.Mode == GuidanceMode.Text ? "control encode (none)" : "sketch preprocess + DC-AE encode", t.ControlEncode);
+                for (int i = 0; i < t.Steps.Count; i++) Add(stages, $"step {i + 1} (transformer{(s.Mode == GuidanceMode.ControlNet ? " + ControlNet" : "")})", t.Steps[i]);
+                Add(stages, "decode + postprocess", t.Decode);
+                Add(stages, "total (wall)", TimeSpan.FromMilliseconds(sw.Elapsed.TotalMilliseconds));
+            }
+
+            foreach (var (stage, values) in stages)
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {b} | {stage} | {Median(values):F1} | {P95(values):F1} |"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {b} | outside ONNX Runtime (% of frame) | {Median(outside):F1} % | {P95(outside):F1} % |"));
+
+            // Batched vs the same requests one by one, in this process.
+            string ratio = "-";
+            if (b > 1)
+            {
+                var serial = new List<double>();
+                for (int run = 0; run < s.Runs; run++)
+                {
+                    var sw = Stopwatch.StartNew();
+                    foreach (var r in requests) pipeline.Generate([r with { Seed = 1000 * run }], ct, null);
+                    serial.Add(sw.Elapsed.TotalMilliseconds);
+                }
+
+                ratio = string.Create(CultureInfo.InvariantCulture, $"{Median(serial) / Median(wall):F2}× (serial {Median(serial):F1} ms vs batched {Median(wall):F1} ms)");
+            }
+
+            summary.Add(string.Create(CultureInfo.InvariantCulture, $"| {b} | {1000.0 * b / Median(wall):F2} | {Median(wall) / b:F1} | {ratio} |"));
+        }
+
+        output.WriteLine();
+        output.WriteLine("| batch | throughput img/s | ms per image | batched vs serial |");
+        output.WriteLine("|---:|---:|---:|---|");
+        foreach (var line in summary) output.WriteLine(line);
+        return 0;
+    }
+
+    private static GenerationRequest Request(Settings s, int i, RgbImage? sketch) => new()
+    {
+        Prompt = "a watercolour fox in a snowy forest",
+        Width = s.Width,
+        Height = s.Height,
+        Steps = s.Steps,
+        Seed = i,
+        Mode = s.Mode,
+        Sketch = sketch,
+        Strength = 0.6f,
+    };
+
+    /// <summary>A deterministic line sketch (a circle and a diagonal) at the frame size.</summary>
+    private static RgbImage BenchSketch(int w, int h)
+    {
+        var px = new byte[w * h * 3];
+        Array.Fill(px, (byte)255);
+        double r = Math.Min(w, h) / 3.0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                double d = Math.Sqrt((x - w / 2.0) * (x - w / 2.0) + (y - h / 2.0) * (y - h / 2.0));
+                if (Math.Abs(d - r) < 2 || Math.Abs(x * h - y * w) < 2 * Math.Max(w, h))
+                    px[(y * w + x) * 3] = px[(y * w + x) * 3 + 1] = px[(y * w + x) * 3 + 2] = 0;
+            }
+
+        return new RgbImage(w, h, px);
+    }
+
+    private static void Add(Dictionary<string, List<double>> stages, string name, TimeSpan t)
+    {
+        if (!stages.TryGetValue(name, out var list)) stages[name] = list = [];
+        list.Add(t.TotalMilliseconds);
+    }
+
+    private static double Median(List<double> v) => Percentile(v, 0.5);
+
+    private static double P95(List<double> v) => Percentile(v, 0.95);
+
+    private static double Percentile(List<double> values, double q)
+    {
+        var s = values.Order().ToArray();
+        if (s.Length == 0) return 0;
+        double pos = q * (s.Length - 1);
+        int lo = (int)Math.Floor(pos), hi = (int)Math.Ceiling(pos);
+        return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+    }
+
+    private static string CpuModel()
+    {
+        try
+        {
+            if (File.Exists("/proc/cpuinfo"))
+                foreach (var line in File.ReadLines("/proc/cpuinfo"))
+                    if (line.StartsWith("model name", StringComparison.Ordinal)) return line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException)
+        {
+        }
+
+        return RuntimeInformation.ProcessArchitecture.ToString();
+    }
+}

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using SanaSprint.Inference.Pipeline;
+using SanaSprint.Inference.Tests.Pipeline;
+
+namespace SanaSprint.Inference.Tests.Demo;
+
+/// <summary>Behaviour of the real graphs (demo checkpoint, CPU): the pipeline's guarantees hold end to end.</summary>
+public sealed class DemoPipelineTests(DemoPipelineFixture fixture) : IClassFixture<DemoPipelineFixture>
+{
+    private SanaSprintPipeline P => fixture.Pipeline;
+
+    private static GenerationRequest Text(long seed = 1, string prompt = "a red house by a lake") =>
+        new() { Prompt = prompt, Width = 128, Height = 128, Steps = 2, Seed = seed };
+
+    [Fact]
+    public void DemoIsFlaggedWithANoticeAndAllModes()
+    {
+        Assert.True(P.Info.IsDemo);
+        Assert.Contains("random weights", P.Info.DemoNotice);
+        Assert.Contains("Sana_Sprint", P.Info.DemoNotice);
+        Assert.Equal("CPU", P.Info.Provider);
+        Assert.Equal([GuidanceMode.Text, GuidanceMode.Img2Img, GuidanceMode.ControlNet], P.Info.SupportedModes);
+    }
+
+    [Fact]
+    public async Task SameSeedGivesIdenticalBytes()
+    {
+        var a = await P.GenerateAsync([Text(7)]);
+        var b = await P.GenerateAsync([Text(7)]);
+        var c = await P.GenerateAsync([Text(8)]);
+        Assert.Equal(a[0].Image.Pixels, b[0].Image.Pixels);
+        Assert.NotEqual(a[0].Image.Pixels, c[0].Image.Pixels);
+        Assert.Equal(128, a[0].Image.Width);
+    }
+
+    [Fact]
+    public async Task BatchOfFourEqualsFourSingles()
+    {
+        GenerationRequest[] requests =
+        [
+            Text(1), Text(2, "a blue car"), Text(3) with { GuidanceScale = 5f },
+            Text(4) with { Mode = GuidanceMode.Img2Img, Sketch = SanaSprintPipelineTests.Sketch(100, 0), Strength = 0.6f },
+        ];
+        var batched = await P.GenerateAsync(requests);
+        for (int i = 0; i < requests.Length; i++)
+        {
+            var single = await P.GenerateAsync([requests[i]]);
+            // Batched kernels may sum in another order; allow one grey level.
+            Assert.All(batched[i].Image.Pixels.Zip(single[0].Image.Pixels), p => Assert.InRange(p.First - p.Second, -1, 1));
+        }
+    }
+
+    [Fact]
+    public async Task ControlNetOutputFollowsTheSketch()
+    {
+        var r = Text(5) with { Mode = GuidanceMode.ControlNet, Sketch = SanaSprintPipelineTests.Sketch(128, 0) };
+        var a = await P.GenerateAsync([r]);
+        var same = await P.GenerateAsync([r with { Sketch = SanaSprintPipelineTests.Sketch(128, 0) }]);
+        var other = await P.GenerateAsync([r with { Sketch = SanaSprintPipelineTests.Sketch(128, 1) }]);
+        var text = await P.GenerateAsync([Text(5)]);
+        Assert.Equal(a[0].Image.Pixels, same[0].Image.Pixels);
+        Assert.NotEqual(a[0].Image.Pixels, other[0].Image.Pixels);
+        Assert.NotEqual(a[0].Image.Pixels, text[0].Image.Pixels);
+    }
+
+    [Fact]
+    public async Task Img2ImgStrengthZeroDecodesTheSketchLatentAndOneIgnoresIt()
+    {
+        var sketch = SanaSprintPipelineTests.Sketch(128, 2);
+        var zero = await P.GenerateAsync([Text(3) with { Mode = GuidanceMode.Img2Img, Sketch = sketch, Strength = 0f }]);
+        var c = P.Components!;
+        var image = new float[3 * 128 * 128];
+        SketchPreprocessor.InitImage(sketch, 128, 128, image);
+        var decoded = new float[3 * 128 * 128];
+        c.Decode(c.EncodeImages(image, 1, 128, 128), 1, 4, 4, decoded);
+        var expected = SketchPreprocessor.ToRgb(decoded, 128, 128);
+        Assert.All(zero[0].Image.Pixels.Zip(expected.Pixels), p => Assert.InRange(p.First - p.Second, -1, 1));
+
+        var one = await P.GenerateAsync([Text(3) with { Mode = GuidanceMode.Img2Img, Sketch = sketch, Strength = 1f }]);
+        var text = await P.GenerateAsync([Text(3)]);
+        Assert.Equal(text[0].Image.Pixels, one[0].Image.Pixels);
+    }
+
+    [Fact]
+    public async Task CancellationStopsBetweenStages()
+    {
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => P.GenerateAsync([Text()], cts.Token));
+    }
+
+    [Fact]
+    public async Task ADemoFrameAt256IsWellUnderASecond()
+    {
+        var r = Text(11) with { Width = 256, Height = 256 };
+        await P.GenerateAsync([r]); // prompt cached, shapes warmed
+        var sw = Stopwatch.StartNew();
+        var result = await P.GenerateAsync([r with { Seed = 12 }]);
+        sw.Stop();
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(1), $"256² demo frame took {sw.Elapsed.TotalMilliseconds:F0} ms");
+        Assert.Equal(2, result[0].Timings.Steps.Count);
+    }
+}

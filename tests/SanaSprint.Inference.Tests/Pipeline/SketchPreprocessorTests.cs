@@ -1,0 +1,69 @@
+using SanaSprint.Inference.Pipeline;
+
+namespace SanaSprint.Inference.Tests.Pipeline;
+
+public sealed class SketchPreprocessorTests
+{
+    [Fact]
+    public void ToRgbQuantisesLikeDiffusersPostprocess()
+    {
+        const int w = 37, h = 11; // odd sizes exercise the SIMD tail
+        var rng = new Random(3);
+        var chw = new float[3 * w * h];
+        for (int i = 0; i < chw.Length; i++) chw[i] = (float)(rng.NextDouble() * 3 - 1.5);
+        chw[0] = float.NegativeInfinity;
+        chw[1] = float.PositiveInfinity;
+        var img = SketchPreprocessor.ToRgb(chw, w, h);
+        for (int c = 0; c < 3; c++)
+            for (int i = 0; i < w * h; i++)
+            {
+                double exact = Math.Clamp(chw[c * w * h + i] / 2.0 + 0.5, 0, 1) * 255;
+                // Round half up; at most one level from numpy's round-half-even, and only at exact halves.
+                Assert.InRange(img.Pixels[i * 3 + c] - exact, -0.5 - 1e-4, 0.5 + 1e-4);
+            }
+
+        Assert.Equal(0, img.Pixels[0]);
+        Assert.Equal(255, img.Pixels[3]);
+    }
+
+    [Fact]
+    public void ScribbleMapTurnsDarkStrokesIntoWiderWhiteStrokesOnBlack()
+    {
+        var sketch = SanaSprintPipelineTests.Sketch(64, 1); // vertical dark line at x = 31..33 on white
+        var map = SketchPreprocessor.ScribbleMap(sketch, 64, 64);
+        Assert.True(map[32 * 64 + 32]);       // on the stroke
+        Assert.True(map[32 * 64 + 36]);       // widened by the σ = 3 blur and the > 4 threshold
+        Assert.False(map[32 * 64 + 50]);      // far away stays black
+        Assert.False(map[32 * 64 + 5]);
+    }
+
+    [Fact]
+    public void ThicknessErodesAtZeroAndDilatesAboveThree()
+    {
+        var sketch = SanaSprintPipelineTests.Sketch(64, 0);
+        int Count(int thickness) => SketchPreprocessor.ScribbleMap(sketch, 64, 64, thickness).Count(v => v);
+        Assert.Equal(Count(1), Count(2));
+        Assert.True(Count(0) < Count(2));
+        Assert.True(Count(8) > Count(2));
+    }
+
+    [Fact]
+    public void ControlImageIsThreeEqualChannelsOfPlusMinusOne()
+    {
+        var dst = new float[3 * 32 * 32];
+        SketchPreprocessor.ControlImage(SanaSprintPipelineTests.Sketch(100, 2), 32, 32, dst);
+        Assert.All(dst, v => Assert.True(v == 1f || v == -1f));
+        Assert.Equal(dst.AsSpan(0, 1024).ToArray(), dst.AsSpan(2048, 1024).ToArray());
+        Assert.Contains(1f, dst);
+        Assert.Contains(-1f, dst);
+    }
+
+    [Fact]
+    public void InitImageMapsWhiteToOneAndBlackToMinusOne()
+    {
+        var dst = new float[3 * 64 * 64];
+        SketchPreprocessor.InitImage(SanaSprintPipelineTests.Sketch(64, 1), 64, 64, dst);
+        Assert.Equal(1f, dst[0], 5);
+        Assert.Equal(-1f, dst[32 * 64 + 32], 5);
+    }
+}
