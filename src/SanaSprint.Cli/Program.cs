@@ -6,4 +6,6 @@ var root = new RootCommand("SanaSprint: SANA-Sprint from diffusers checkpoints o
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(VerifyGoldenCommand.Create());
 root.Subcommands.Add(BenchBuildCommand.Create());
+root.Subcommands.Add(GenerateCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 return await root.Parse(args).InvokeAsync();
