@@ -25,6 +25,19 @@ internal static class BenchBuildCommand
         QkNorm = SanaTransformer2DModel.RmsNormAcrossHeads,
     };
 
+    /// <summary>The dc-ae-f32c32-sana config (shared/spec/sana-sprint.md §5.1).</summary>
+    public static AutoencoderDCConfig DcAeF32C32Sana => new()
+    {
+        InChannels = 3, LatentChannels = 32, AttentionHeadDim = 32,
+        EncoderBlockTypes = ["ResBlock", "ResBlock", "ResBlock", "EfficientViTBlock", "EfficientViTBlock", "EfficientViTBlock"],
+        DecoderBlockTypes = ["ResBlock", "ResBlock", "ResBlock", "EfficientViTBlock", "EfficientViTBlock", "EfficientViTBlock"],
+        EncoderBlockOutChannels = [128, 256, 512, 512, 1024, 1024], DecoderBlockOutChannels = [128, 256, 512, 512, 1024, 1024],
+        EncoderLayersPerBlock = [2, 2, 2, 3, 3, 3], DecoderLayersPerBlock = [3, 3, 3, 3, 3, 3],
+        EncoderQkvMultiscales = [[], [], [], [5], [5], [5]], DecoderQkvMultiscales = [[], [], [], [5], [5], [5]],
+        DownsampleBlockType = "conv", UpsampleBlockType = "interpolate", DecoderNormTypes = ["rms_norm"], DecoderActFns = ["silu"],
+        EncoderOutShortcut = true, DecoderInShortcut = true, DecoderConvActFn = "relu", ScalingFactor = 0.41407,
+    };
+
     /// <summary>Creates the verb.</summary>
     public static Command Create()
     {
@@ -32,14 +45,15 @@ internal static class BenchBuildCommand
         var dtype = new Option<string>("--dtype") { Description = "Checkpoint dtype: bf16 (as published) or fp32.", DefaultValueFactory = _ => "bf16" };
         dtype.AcceptOnlyFromAmong("bf16", "fp32");
         var layers = new Option<int>("--layers") { Description = "Transformer blocks (28 for 0.6B).", DefaultValueFactory = _ => 28 };
-        var command = new Command("bench-build", "Benchmark building the full-size SANA-Sprint 0.6B transformer graph.") { work, dtype, layers };
+        var vae = new Option<bool>("--vae") { Description = "Also build the full-size DC-AE (f32c32-sana) encoder and decoder and run each at 256²." };
+        var command = new Command("bench-build", "Benchmark building the full-size SANA-Sprint 0.6B transformer graph.") { work, dtype, layers, vae };
         command.SetAction(parse => Run(parse.GetValue(work), parse.GetValue(dtype) == "fp32" ? SafetensorsDType.F32 : SafetensorsDType.BF16,
-            parse.GetValue(layers), parse.InvocationConfiguration.Output));
+            parse.GetValue(layers), parse.InvocationConfiguration.Output, parse.GetValue(vae)));
         return command;
     }
 
     /// <summary>Runs the benchmark and prints the figures; returns 0.</summary>
-    public static int Run(string? workDir, SafetensorsDType dtype, int layers, TextWriter output)
+    public static int Run(string? workDir, SafetensorsDType dtype, int layers, TextWriter output, bool vae = false)
     {
         bool temp = workDir is null;
         string root = workDir ?? Path.Combine(Path.GetTempPath(), "sanasprint-bench-" + Guid.NewGuid().ToString("N")[..8]);
@@ -96,6 +110,7 @@ internal static class BenchBuildCommand
             {
                 foreach (var v in values) v.Dispose();
             }
+            if (vae) BenchAutoencoder(root, output);
             output.WriteLine(Line("process peak RSS", Mb(PeakMemory())));
             return 0;
         }
@@ -103,6 +118,36 @@ internal static class BenchBuildCommand
         {
             if (temp)
                 try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static void BenchAutoencoder(string root, TextWriter output)
+    {
+        var config = DcAeF32C32Sana;
+        string component = Path.Combine(root, "vae");
+        string json = ComponentConfig.ToJson("AutoencoderDC", config);
+        var sw = Stopwatch.StartNew();
+        if (!File.Exists(Path.Combine(component, "diffusion_pytorch_model.safetensors")) || !File.Exists(Path.Combine(component, "config.json"))
+            || File.ReadAllText(Path.Combine(component, "config.json")) != json)
+            RandomCheckpoint.Write(component, json, AutoencoderDC.Parameters(config).Select(p => (p.Key, p.Shape)).ToList(), SafetensorsDType.F32, seed: 43);
+        long bytes = new FileInfo(Path.Combine(component, "diffusion_pytorch_model.safetensors")).Length;
+        output.WriteLine(Line("DC-AE checkpoint", $"{sw.Elapsed.TotalSeconds:F1} s, {Mb(bytes)} (F32)"));
+        var cache = new GraphCache(Path.Combine(root, "cache"));
+        var rng = new Random(11);
+        foreach (var (part, input, shape) in new[] { ("decoder", "z", new long[] { 1, 32, 8, 8 }), ("encoder", "x", new long[] { 1, 3, 256, 256 }) })
+        {
+            ResetPeakMemory();
+            sw.Restart();
+            var graph = ModelCatalog.BuildCached(component, cache, new ModelBuildOptions { Part = part });
+            output.WriteLine(Line($"DC-AE {part} build{(graph.FromCache ? " (cache hit)" : "")}", $"{sw.Elapsed.TotalSeconds:F2} s, peak RSS {Mb(PeakMemory())}"));
+            sw.Restart();
+            using var session = new InferenceSession(graph.ModelPath);
+            double load = sw.Elapsed.TotalSeconds;
+            var data = Enumerable.Range(0, (int)shape.Aggregate(1L, (a, b) => a * b)).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+            using var value = OrtValue.CreateTensorValueFromMemory(data, shape);
+            sw.Restart();
+            using (var _ = session.Run(new RunOptions(), [input], [value], session.OutputNames.ToList())) { }
+            output.WriteLine(Line($"DC-AE {part} session / forward 256²", $"{load:F1} s / {sw.Elapsed.TotalSeconds:F2} s"));
         }
     }
 
