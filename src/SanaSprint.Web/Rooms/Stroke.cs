@@ -42,6 +42,12 @@ public sealed class Stroke(string id, string ownerId, string colour, float width
 
     internal bool RemoveClear(long clearId) => _clearedBy.Remove(clearId);
 
-    /// <summary>A copy for the wire.</summary>
-    public StrokeData ToData() => new(Id, OwnerId, Colour, Width, [.. Points], Ended);
+    /// <summary>A copy for the wire. An ended stroke's points never change, so its copy is made once and shared.</summary>
+    public StrokeData ToData()
+    {
+        if (!Ended) return new(Id, OwnerId, Colour, Width, [.. Points], false);
+        return new(Id, OwnerId, Colour, Width, _frozen ??= [.. Points], true);
+    }
+
+    private StrokePoint[]? _frozen;
 }

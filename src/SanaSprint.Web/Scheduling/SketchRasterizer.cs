@@ -58,13 +58,34 @@ public sealed class SketchRasterizer
             canvas.DrawCircle(points[0].X, points[0].Y, SegmentWidth(stroke.Width, points[0].Pressure) / 2, paint);
             return;
         }
+        // Runs of segments with the same width go into one path (one draw, proper joins); a width change starts a new run.
         paint.Style = SKPaintStyle.Stroke;
+        using var path = new SKPathBuilder();
+        var runWidth = -1f;
+        var empty = true;
         for (var i = 1; i < points.Count; i++)
         {
             var (a, b) = (points[i - 1], points[i]);
-            paint.StrokeWidth = SegmentWidth(stroke.Width, (a.Pressure + b.Pressure) / 2);
-            canvas.DrawLine(a.X, a.Y, b.X, b.Y, paint);
+            var width = SegmentWidth(stroke.Width, (a.Pressure + b.Pressure) / 2);
+            if (width != runWidth)
+            {
+                Flush(canvas, paint, path, runWidth, ref empty);
+                runWidth = width;
+                path.MoveTo(a.X, a.Y);
+            }
+            path.LineTo(b.X, b.Y);
+            empty = false;
         }
+        Flush(canvas, paint, path, runWidth, ref empty);
+    }
+
+    private static void Flush(SKCanvas canvas, SKPaint paint, SKPathBuilder builder, float width, ref bool empty)
+    {
+        if (empty) return;
+        using var path = builder.Detach();
+        paint.StrokeWidth = width;
+        canvas.DrawPath(path, paint);
+        empty = true;
     }
 
     private static float SegmentWidth(float width, float pressure) => width * 2 * MathF.Max(pressure, 0.05f);
