@@ -1,0 +1,44 @@
+using SanaSprint.Inference.Checkpoints;
+using SanaSprint.Inference.Tests.TestSupport;
+using SanaSprint.Inference.Text;
+
+namespace SanaSprint.Inference.Tests.Text;
+
+public sealed class PromptEncoderBenchTests
+{
+    [Fact]
+    public void TheBenchRunsASmallArchitectureEndToEnd()
+    {
+        var config = new Gemma2Config
+        {
+            VocabSize = 700, HiddenSize = 32, IntermediateSize = 48, NumHiddenLayers = 2, NumAttentionHeads = 2,
+            NumKeyValueHeads = 1, HeadDim = 8, QueryPreAttnScalar = 8, SlidingWindow = 4,
+        };
+        using var temp = TestPaths.NewTempDir();
+        var tokenizer = GemmaTokenizer.FromDirectory(TextGolden.Case("tokenizer"));
+        var messages = new List<string>();
+        var result = PromptEncoderBench.Run(temp.Path, Gemma2ModelTests.CpuSessions, tokenizer, config, tokens: 24, new Progress<string>(messages.Add));
+
+        long expectedParameters = 700 * 32 + 2 * (4 * 32 + 16 * 32 + 2 * 8 * 32 + 32 * 16 + 3 * 48 * 32) + 32; // embed, (norms, q, k+v, o, MLP) per layer, final norm
+        Assert.Equal(expectedParameters, result.Parameters);
+        Assert.Equal(24, result.Tokens);
+        Assert.True(result.EncodeTime > TimeSpan.Zero && result.SecondEncodeTime > TimeSpan.Zero);
+        Assert.True(result.CacheHitTime < result.EncodeTime, $"hit {result.CacheHitTime} vs miss {result.EncodeTime}");
+        Assert.Contains("cache hit", result.ToString());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(temp.Path));
+    }
+
+    [Fact]
+    public void TheRandomCheckpointLoadsAsAGemma2Folder()
+    {
+        var config = new Gemma2Config { VocabSize = 50, HiddenSize = 8, IntermediateSize = 12, NumHiddenLayers = 1, NumAttentionHeads = 2, NumKeyValueHeads = 2, HeadDim = 4 };
+        using var temp = TestPaths.NewTempDir();
+        PromptEncoderBench.WriteRandomCheckpoint(temp.Path, config, seed: 3);
+        Assert.Equal(config.HiddenSize, Gemma2Config.Load(temp.Path).HiddenSize);
+        using var checkpoint = SafetensorsCheckpoint.Open(temp.Path);
+        var embed = checkpoint.ReadFloat32("embed_tokens.weight");
+        Assert.Equal(50 * 8, embed.Length);
+        Assert.InRange(embed.Average(v => (double)v * v), 0.2, 0.5); // uniform [−1, 1): variance 1/3
+        Assert.True(embed.Distinct().Count() > 390);
+    }
+}
