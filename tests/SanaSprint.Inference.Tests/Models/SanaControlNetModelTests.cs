@@ -56,6 +56,22 @@ public sealed class SanaControlNetModelTests
     }
 
     [Fact]
+    public void NvLabsControlNetOnASprintBaseTakesGuidanceAndUsesTheBaseConditioning()
+    {
+        var config = ComponentConfig.Load(TestPaths.GoldenCase("controlnet_tiny"));
+        using var weights = SafetensorsCheckpoint.Open(config.Directory);
+        var g = ModelCatalog.Build(config, weights, new ModelBuildOptions
+        {
+            ControlNetWiring = ControlNetWiring.NvLabs,
+            BaseTransformerDirectory = TestPaths.GoldenCase("transformer_sprint_with_control_tiny"),
+        });
+        Assert.Contains("guidance", g.Graph.Input.Select(i => i.Name));
+        Assert.Contains(g.Weights, w => w.Name == "transformer.time_embed.guidance_embedder.linear_1.weight");
+        Assert.Contains(g.Weights, w => w.Name == "transformer.transformer_blocks.0.attn1.norm_q.weight"); // Sprint block 0 has qk-norm
+        Assert.DoesNotContain(g.Weights, w => w.Name.StartsWith("time_embed.", StringComparison.Ordinal)); // the ControlNet's copy is unused
+    }
+
+    [Fact]
     public void NvLabsWiringWithoutBaseTransformerIsAnArgumentError()
     {
         using var tmp = TestPaths.NewTempDir();
