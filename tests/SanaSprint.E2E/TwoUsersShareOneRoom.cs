@@ -11,7 +11,8 @@ namespace SanaSprint.E2E;
 /// Two (and three) people in one room, each in their own browser context, against the real app with a painting stand-in
 /// for the model so that frames flow whatever the model's state.
 /// </summary>
-public sealed partial class TwoUsersShareOneRoom(PaintingGeneratorAppFixture app) : IClassFixture<PaintingGeneratorAppFixture>
+[Collection(PaintingAppCollection.Name)]
+public sealed partial class TwoUsersShareOneRoom(PaintingGeneratorAppFixture app)
 {
     [BrowserFact]
     public async Task AStrokeDrawnInOneBrowserAppearsInTheOtherAndBothGetANewFrame()
@@ -24,13 +25,16 @@ public sealed partial class TwoUsersShareOneRoom(PaintingGeneratorAppFixture app
         await Expect(alice.Page.GetByTestId("participants")).ToContainTextAsync("Bob", new() { Timeout = RoomPage.TimeoutMs });
         Assert.Equal(0, await bob.InkPixelsAsync());
 
+        var started = System.Diagnostics.Stopwatch.StartNew();
         await alice.DrawStrokeAsync();
+        var strokeMs = started.ElapsedMilliseconds;
 
         var drawnLocally = await alice.InkPixelsAsync();
         Assert.True(drawnLocally > 200, $"Alice's own canvas shows only {drawnLocally} ink pixels after her stroke.");
         await bob.WaitForInkAsync(drawnLocally / 2);
         var revision = Revision(roomId);
-        Assert.True(revision >= 3, $"the room is at revision {revision} after a stroke; expected begin, points and end to bump it.");
+        // Begin + point batches + end, each bumping the revision; points travel at most about every 33 ms.
+        Assert.InRange(revision, 3, 3 + (strokeMs / 25) + 2);
 
         Assert.True(await alice.WaitForFrameAsync(revision) >= revision);
         Assert.True(await bob.WaitForFrameAsync(revision) >= revision);
@@ -46,6 +50,35 @@ public sealed partial class TwoUsersShareOneRoom(PaintingGeneratorAppFixture app
         await Expect(alice.Page.GetByTestId("demo-banner")).ToBeVisibleAsync();
         Assert.True(File.Exists(await alice.ScreenshotAsync("two-users-alice")));
         Assert.True(File.Exists(await bob.ScreenshotAsync("two-users-bob")));
+    }
+
+    [BrowserFact]
+    public async Task AFastStrokeTravelsAsAFewPointBatchesNotOneCallPerPointerEvent()
+    {
+        var roomId = app.CreateRoom();
+        await using var context = await app.NewContextAsync();
+        var alice = await RoomPage.OpenAsync(context, roomId, "Alice");
+        var before = Revision(roomId);
+
+        // 200 pointer moves within one task: the module draws them at once and sends them in one or two batches.
+        await alice.Page.EvaluateAsync("""
+            () => {
+                const c = document.querySelector('[data-testid=sketch-canvas]');
+                const r = c.getBoundingClientRect();
+                const ev = (type, i) => new PointerEvent(type, { pointerId: 7, pointerType: 'mouse', isPrimary: true, button: 0, buttons: 1,
+                    clientX: r.left + r.width * (0.1 + 0.8 * i / 200), clientY: r.top + r.height * (0.5 + 0.3 * Math.sin(i / 10)), bubbles: true });
+                c.dispatchEvent(ev('pointerdown', 0));
+                for (let i = 1; i <= 200; i++) c.dispatchEvent(ev('pointermove', i));
+                c.dispatchEvent(ev('pointerup', 200));
+            }
+            """);
+
+        await alice.Page.WaitForFunctionAsync("() => true"); // let the module's invocations go out
+        var stroke = await WaitForStrokeAsync(roomId);
+        var bumps = Revision(roomId) - before;
+        Assert.True(stroke.Points.Count > 150, $"the stroke has {stroke.Points.Count} points; expected most of the 201 sent.");
+        Assert.InRange(bumps, 3, 6); // begin, one or two (maybe three) batches, end
+        Assert.True(await alice.InkPixelsAsync() > 500);
     }
 
     [BrowserFact]
@@ -187,6 +220,17 @@ public sealed partial class TwoUsersShareOneRoom(PaintingGeneratorAppFixture app
     private const string InkProbe =
         "() => { const c = document.querySelector('[data-testid=sketch-canvas]'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;" +
         " let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 128 && d[i + 1] < 128 && d[i + 2] < 128) n++; return n; }";
+
+    private async Task<StrokeData> WaitForStrokeAsync(string roomId)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (Snapshot(roomId).Strokes is [{ Ended: true } stroke]) return stroke;
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"room {roomId} never held one finished stroke; it has {Snapshot(roomId).Strokes.Count}.");
+    }
 
     private RoomSnapshot Snapshot(string roomId) =>
         app.Services.GetRequiredService<RoomService>().GetSnapshot(roomId, new ModelInfo("", false, null, true, null, [], "CPU"));

@@ -236,7 +236,11 @@ class SketchRoom {
         if (!this.me || this.active) return;
         if (ev.pointerType === "mouse" && ev.button !== 0) return;
         ev.preventDefault();
-        this.canvas.setPointerCapture(ev.pointerId);
+        try {
+            this.canvas.setPointerCapture(ev.pointerId);
+        } catch {
+            // Synthetic or already-released pointers cannot be captured; drawing works without capture.
+        }
         const id = newStrokeId();
         const colour = this.tool.mode === "eraser" ? BACKGROUND : this.tool.colour;
         const width = this.tool.mode === "eraser" ? Math.max(this.tool.size * 3, 12) : this.tool.size;
