@@ -19,7 +19,7 @@ namespace SanaSprint.Inference.Text;
 /// <param name="Tokens">Window length of the encoded prompt.</param>
 /// <param name="EncodeTime">One prompt through <see cref="PromptEncoder"/> on a cache miss (tokenize, encode, select).</param>
 /// <param name="SecondEncodeTime">A second, different prompt of the same length (warm session).</param>
-/// <param name="CacheHitTime">The first prompt again, served from the cache.</param>
+/// <param name="CacheHitTime">The first prompt again, served from the cache (<see cref="PromptEncoder.EncodeAsync(string, CancellationToken)"/>, median of 9).</param>
 /// <param name="Provider">The execution provider that ran the session.</param>
 public sealed record PromptEncoderBenchResult(
     Gemma2Config Config, long Parameters, TimeSpan WeightsWriteTime, TimeSpan GraphBuildTime, TimeSpan GraphSaveTime,
@@ -37,7 +37,7 @@ public sealed record PromptEncoderBenchResult(
             $"session create ({Provider,-4})       {SessionCreateTime.TotalSeconds,8:F1} s",
             $"encode {Tokens}-token prompt (miss) {EncodeTime.TotalSeconds,8:F2} s",
             $"encode another prompt (warm){SecondEncodeTime.TotalSeconds,8:F2} s",
-            $"cache hit                   {CacheHitTime.TotalMilliseconds,8:F3} ms");
+            $"cache hit (median of 9)     {CacheHitTime.TotalMilliseconds,8:F3} ms");
     }
 }
 
@@ -160,12 +160,14 @@ public static class PromptEncoderBench
             progress?.Report($"encoding a {tokens}-token prompt");
             var first = service.Encode([LongPrompt("a photo of an astronaut riding a horse on the moon, highly detailed, ", tokenizer, tokens)])[0];
             var second = service.Encode([LongPrompt("a watercolour fox in a snowy forest at dawn, soft light, ", tokenizer, tokens)])[0];
-            var hit = service.Encode([LongPrompt("a photo of an astronaut riding a horse on the moon, highly detailed, ", tokenizer, tokens)])[0];
-            if (!hit.CacheHit || first.Encoding.TokenCount != tokens)
-                throw new InvalidOperationException($"Bench self-check failed: hit={hit.CacheHit}, real tokens {first.Encoding.TokenCount} of {tokens}.");
+            string firstPrompt = LongPrompt("a photo of an astronaut riding a horse on the moon, highly detailed, ", tokenizer, tokens);
+            var hits = Enumerable.Range(0, 9).Select(_ => service.EncodeAsync(firstPrompt).GetAwaiter().GetResult()).ToList();
+            if (hits.Any(h => !h.CacheHit) || first.Encoding.TokenCount != tokens)
+                throw new InvalidOperationException($"Bench self-check failed: hits={hits.Count(h => h.CacheHit)}/9, real tokens {first.Encoding.TokenCount} of {tokens}.");
+            var hitTime = hits.Select(h => h.Elapsed).Order().ElementAt(hits.Count / 2); // median
 
             return new PromptEncoderBenchResult(loaded, parameters, writeTime, buildTime, saveTime, sessionTime, tokens,
-                first.Elapsed, second.Elapsed, hit.Elapsed, sessions.Provider.DisplayName);
+                first.Elapsed, second.Elapsed, hitTime, sessions.Provider.DisplayName);
         }
         finally
         {
