@@ -157,6 +157,15 @@ public sealed partial class TwoUsersShareOneRoom(PaintingGeneratorAppFixture app
         await bob.Page.WaitForFunctionAsync($"() => {{ const n = ({InkProbe})(); return n < {both * 3 / 4} && n > {aliceInk / 2}; }}", null, new() { Timeout = RoomPage.TimeoutMs });
         await alice.Page.WaitForFunctionAsync($"() => {{ const n = ({InkProbe})(); return n < {both * 3 / 4} && n > {aliceInk / 2}; }}", null, new() { Timeout = RoomPage.TimeoutMs });
         Assert.Single(Snapshot(roomId).Strokes);
+
+        // The keyboard does the same: Ctrl+Shift+Z brings Bob's stroke back, Ctrl+Z takes it away again.
+        await bob.Page.GetByTestId("sketch-canvas").FocusAsync();
+        await bob.Page.Keyboard.PressAsync("Control+Shift+Z");
+        await alice.Page.WaitForFunctionAsync($"() => ({InkProbe})() > {both * 3 / 4}", null, new() { Timeout = RoomPage.TimeoutMs });
+        Assert.Equal(2, Snapshot(roomId).Strokes.Count);
+        await bob.Page.Keyboard.PressAsync("Control+Z");
+        await alice.Page.WaitForFunctionAsync($"() => ({InkProbe})() < {both * 3 / 4}", null, new() { Timeout = RoomPage.TimeoutMs });
+        Assert.Single(Snapshot(roomId).Strokes);
     }
 
     [BrowserFact]
