@@ -44,6 +44,7 @@ public sealed partial class FrameScheduler(
     private readonly List<string> _refine = [];
     private readonly Dictionary<string, RoomFrameState> _states = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
+    private readonly HashSet<Task> _deliveries = [];
     private long _framesSent, _framesFailed, _modelRuns, _revisionsSkipped;
 
     /// <summary>Counters since start: frames sent, frames failed, model runs, revisions skipped by latest-wins.</summary>
@@ -103,6 +104,11 @@ public sealed partial class FrameScheduler(
                 Log.StepFailed(logger, ex);
             }
         }
+
+        // Frames already rendered still reach their rooms.
+        Task[] pending;
+        lock (_gate) pending = [.. _deliveries];
+        await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     /// <summary>Does one unit of work; returns how long to wait for the next one (null: there is more to do now).</summary>
@@ -154,9 +160,11 @@ public sealed partial class FrameScheduler(
             var state = rooms.GetRenderState(id);
             if (state is null) continue; // the room is gone
             long lastRendered;
-            lock (_gate) lastRendered = _states[id].LastRenderedRevision;
+            bool delivering;
+            lock (_gate) (lastRendered, delivering) = (_states[id].LastRenderedRevision, _states[id].Delivering);
             if (state.Revision == lastRendered) continue; // nothing new since the last frame
-            if (batch.Count < _options.BatchSize && (steps is null || steps == state.Settings.Steps))
+            // A room whose previous frame is still being encoded and sent waits: at most one frame per room in flight.
+            if (!delivering && batch.Count < _options.BatchSize && (steps is null || steps == state.Settings.Steps))
             {
                 steps = state.Settings.Steps;
                 batch.Add(new Job(state, state.Settings.Steps, false));
@@ -180,6 +188,7 @@ public sealed partial class FrameScheduler(
             var nextDue = Timeout.InfiniteTimeSpan;
             foreach (var id in _refine.ToList())
             {
+                if (_states[id].Delivering) continue;
                 var quiet = Stopwatch.GetElapsedTime(_states[id].ChangedAt, now);
                 if (quiet < _options.RefineDelay)
                 {
@@ -192,7 +201,8 @@ public sealed partial class FrameScheduler(
                 _states[id].RefinePending = false;
                 refineIds.Add(id);
             }
-            if (refineIds.Count == 0) return (batch, _dirty.Count > 0 ? TimeSpan.Zero : nextDue);
+            // Rooms waiting only for their delivery are woken by its end; others that changed meanwhile go now.
+            if (refineIds.Count == 0) return (batch, _dirty.Any(id => !_states[id].Delivering) ? TimeSpan.Zero : nextDue);
         }
 
         // Refinement jobs read their state now (outside the scheduler lock).
@@ -205,16 +215,21 @@ public sealed partial class FrameScheduler(
 
     private async Task RenderAsync(List<Job> batch, GeneratorInfo info, CancellationToken ct)
     {
-        // 1. Rasterise each room's sketch and build its request.
-        var requests = new List<GenerationRequest>(batch.Count);
-        foreach (var job in batch)
+        // 1. Rasterise the rooms' sketches (in parallel) and build their requests.
+        var modes = batch.Select(job => PickMode(job.State.Settings.Mode, info.SupportedModes)).ToArray();
+        var sketches = new RgbImage?[batch.Count];
+        Parallel.For(0, batch.Count, i =>
         {
-            var mode = PickMode(job.State.Settings.Mode, info.SupportedModes);
+            if (modes[i] == GuidanceMode.Text) return;
             var started = Stopwatch.GetTimestamp();
-            var sketch = mode == GuidanceMode.Text
-                ? null
-                : rasterizer.Rasterize(job.State.Strokes, job.State.CanvasWidth, job.State.CanvasHeight, _options.Width, _options.Height);
-            job.RasterMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var state = batch[i].State;
+            sketches[i] = rasterizer.Rasterize(state.Strokes, state.CanvasWidth, state.CanvasHeight, _options.Width, _options.Height);
+            batch[i].RasterMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        });
+        var requests = new List<GenerationRequest>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var (job, mode, sketch) = (batch[i], modes[i], sketches[i]);
             requests.Add(new GenerationRequest
             {
                 Prompt = job.State.Prompt,
@@ -272,15 +287,44 @@ public sealed partial class FrameScheduler(
         }
         var modelMs = Stopwatch.GetElapsedTime(modelStarted).TotalMilliseconds;
 
-        // 3. Encode and send each frame to its room only.
+        // 3. Encode and send on the side, so the next model run starts now; each room waits for its own delivery.
+        lock (_gate)
+        {
+            foreach (var job in batch) StateLocked(job.State.RoomId).Delivering = true;
+        }
+        foreach (var job in batch) MarkRendered(job);
+        var delivery = Task.Run(() => DeliverAsync(batch, requests, results, info, modelStarted, modelMs), CancellationToken.None);
+        lock (_gate) _deliveries.Add(delivery);
+        _ = delivery.ContinueWith(t => { lock (_gate) _deliveries.Remove(t); }, TaskScheduler.Default);
+    }
+
+    /// <summary>Encodes each frame (in parallel) and sends it to its room only, oldest batch first per room.</summary>
+    private async Task DeliverAsync(List<Job> batch, List<GenerationRequest> requests, IReadOnlyList<GenerationResult> results,
+        GeneratorInfo info, long modelStarted, double modelMs)
+    {
+        var encoded = new (byte[] Bytes, string ContentType, double Ms)?[batch.Count];
+        var errors = new Exception?[batch.Count];
+        Parallel.For(0, batch.Count, i =>
+        {
+            try
+            {
+                var started = Stopwatch.GetTimestamp();
+                var (bytes, contentType) = encoder.Encode(results[i].Image);
+                encoded[i] = (bytes, contentType, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+            catch (Exception ex)
+            {
+                errors[i] = ex;
+            }
+        });
+
         for (var i = 0; i < batch.Count; i++)
         {
             var job = batch[i];
             try
             {
-                var encodeStarted = Stopwatch.GetTimestamp();
-                var (bytes, contentType) = encoder.Encode(results[i].Image);
-                var encodeMs = Stopwatch.GetElapsedTime(encodeStarted).TotalMilliseconds;
+                if (errors[i] is { } error) throw error;
+                var (bytes, contentType, encodeMs) = encoded[i]!.Value;
                 var t = results[i].Timings;
                 var timings = new FrameTimings(
                     QueueMs: Stopwatch.GetElapsedTime(job.State.RevisionTimestamp, modelStarted).TotalMilliseconds,
@@ -295,7 +339,6 @@ public sealed partial class FrameScheduler(
                     BatchSize: batch.Count);
                 var frame = new FrameMessage(job.State.Revision, bytes, contentType, results[i].Image.Width, results[i].Image.Height,
                     job.Steps, requests[i].Seed, job.State.Prompt, info.ModelName, job.IsRefinement, timings);
-                MarkRendered(job);
                 rooms.SetLastFrame(job.State.RoomId, frame);
                 await hub.Clients.Group(SketchHub.GroupName(job.State.RoomId)).Frame(frame);
                 feed.Publish(new FrameReadyEvent(job.State.RoomId, frame));
@@ -305,6 +348,11 @@ public sealed partial class FrameScheduler(
             {
                 Log.FrameFailed(logger, job.State.RoomId, job.State.Revision, ex);
                 await FailAsync(job.State.RoomId, new FrameFailedMessage(job.State.Revision, $"The frame for revision {job.State.Revision} failed: {ex.Message}", false));
+            }
+            finally
+            {
+                lock (_gate) StateLocked(job.State.RoomId).Delivering = false;
+                if (_wake.CurrentCount == 0) _wake.Release();
             }
         }
     }
@@ -363,6 +411,7 @@ public sealed partial class FrameScheduler(
         public long ChangedAt = Stopwatch.GetTimestamp();
         public long LastRenderedRevision;
         public bool RefinePending;
+        public bool Delivering;                      // its last frame is being encoded and sent
         public string? ToldUnavailable;              // the unavailability reason this room was told
     }
 
