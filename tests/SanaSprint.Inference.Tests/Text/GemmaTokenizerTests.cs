@@ -150,6 +150,19 @@ public sealed class GemmaTokenizerTests
     }
 
     [Fact]
+    public void ConcurrentEncodesGiveTheSequentialResults()
+    {
+        var texts = Expected.Value.GetProperty("cases").EnumerateArray().Select(c => c.GetProperty("text").GetString()!).ToArray();
+        var sequential = texts.Select(t => Tokenizer.Encode(t)).ToArray();
+        var parallel = new int[texts.Length * 8][];
+        Parallel.For(0, parallel.Length, i => parallel[i] = Tokenizer.Encode(texts[i % texts.Length]));
+        for (int i = 0; i < parallel.Length; i++)
+        {
+            Assert.Equal(sequential[i % texts.Length], parallel[i]);
+        }
+    }
+
+    [Fact]
     public void AFolderWithoutTheModelIsReportedByName()
     {
         var dir = Directory.CreateTempSubdirectory("gemma-tok-");
