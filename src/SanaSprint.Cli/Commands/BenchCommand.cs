@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SanaSprint.Inference;
+using SanaSprint.Inference.Demo;
 using SanaSprint.Inference.Pipeline;
 
 namespace SanaSprint.Cli.Commands;
@@ -38,9 +39,13 @@ internal static class BenchCommand
         precision.AcceptOnlyFromAmong("auto", "fp32", "fp16");
         var cudaGraph = new Option<bool>("--cuda-graph") { Description = "Capture CUDA graphs (CUDA only)." };
         var cache = new Option<string?>("--cache") { Description = "Cache folder (default ~/.cache/sanasprint)." };
+        var fullSize = new Option<bool>("--random-full-size")
+        {
+            Description = "Bench the full-size SANA-Sprint 0.6B architecture (transformer, DC-AE f32c32, 7-block ControlNet) with random weights, written once into the cache folder.",
+        };
         var command = new Command("bench", "Benchmark per-stage latency, throughput per batch size and batched-vs-serial speed-up.")
         {
-            checkpoint, controlnet, runs, warmup, size, batch, steps, mode, device, precision, cudaGraph, cache,
+            checkpoint, controlnet, runs, warmup, size, batch, steps, mode, device, precision, cudaGraph, cache, fullSize,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -59,6 +64,14 @@ internal static class BenchCommand
                 WarmupSize = 0,
             };
             string m = parse.GetValue(mode)!;
+            if (parse.GetValue(fullSize))
+            {
+                var paths = FullSizeRandomCheckpoint.EnsureCreated(Path.Combine(options.ResolveCacheDirectory(), "fullsize-random"),
+                    new Progress<string>(line => parse.InvocationConfiguration.Error.WriteLine(line)));
+                options.CheckpointPath = paths.PipelineDirectory;
+                options.ControlNetPath ??= m == "controlnet" ? paths.ControlNetDirectory : null;
+            }
+
             var settings = new Settings(Math.Max(1, parse.GetValue(runs)), Math.Max(0, parse.GetValue(warmup)), w, h, parse.GetValue(steps), batches,
                 m == "controlnet" ? GuidanceMode.ControlNet : m == "img2img" ? GuidanceMode.Img2Img : GuidanceMode.Text);
             return await RunAsync(options, settings, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct);
@@ -91,6 +104,8 @@ internal static class BenchCommand
 
         // Prompt encoding (a cache miss each time; cached prompts cost nothing per frame).
         var sketch = s.Mode == GuidanceMode.Text ? null : BenchSketch(s.Width, s.Height);
+        // Without a text encoder (e.g. --random-full-size) frames take a fixed random embedding: 300 positions, 24 real tokens.
+        var embedding = components.Info.HasTextEncoder ? null : RandomEmbedding(components.Info.CaptionChannels);
         if (components.Info.HasTextEncoder)
         {
             var textTimes = new List<double>();
@@ -110,7 +125,7 @@ internal static class BenchCommand
         var summary = new List<string>();
         foreach (int b in s.Batches)
         {
-            var requests = Enumerable.Range(0, b).Select(i => Request(s, i, sketch)).ToList();
+            var requests = Enumerable.Range(0, b).Select(i => Request(s, i, sketch) with { Embedding = embedding }).ToList();
             for (int i = 0; i < s.Warmup; i++) pipeline.Generate(requests, ct, null);
             var stages = new Dictionary<string, List<double>>();
             var outside = new List<double>();
@@ -173,6 +188,17 @@ internal static class BenchCommand
         Sketch = sketch,
         Strength = 0.6f,
     };
+
+    private static PromptEmbedding RandomEmbedding(int channels)
+    {
+        const int tokens = 300, real = 24;
+        var rng = new Random(5);
+        var e = new float[tokens * channels];
+        for (int i = 0; i < e.Length; i++) e[i] = (float)(rng.NextDouble() * 2 - 1);
+        var mask = new long[tokens];
+        for (int i = 0; i < real; i++) mask[i] = 1;
+        return new PromptEmbedding(e, mask, tokens, channels);
+    }
 
     /// <summary>A deterministic line sketch (a circle and a diagonal) at the frame size.</summary>
     private static RgbImage BenchSketch(int w, int h)

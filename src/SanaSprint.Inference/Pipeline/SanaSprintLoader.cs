@@ -69,10 +69,12 @@ public static partial class SanaSprintLoader
     /// <param name="cacheDirectory">Where graphs are cached.</param>
     /// <param name="loggerFactory">Logger factory.</param>
     /// <param name="modelName">Display name (defaults to the folder name).</param>
+    /// <param name="textGraphOptions">Gemma-2 graph variant (defaults to the released model's; golden cases may need another).</param>
     /// <returns>The components.</returns>
     /// <exception cref="CheckpointException">A component is missing or malformed (the message names the file).</exception>
     public static OnnxSanaSprintComponents LoadComponents(string pipelineDirectory, string? controlNetDirectory, InferenceOptions options,
-        ExecutionProviderChoice provider, string cacheDirectory, ILoggerFactory loggerFactory, string? modelName = null)
+        ExecutionProviderChoice provider, string cacheDirectory, ILoggerFactory loggerFactory, string? modelName = null,
+        Gemma2GraphOptions? textGraphOptions = null)
     {
         var logger = loggerFactory.CreateLogger(typeof(SanaSprintLoader));
         var folder = DiffusersFolder.Open(pipelineDirectory);
@@ -125,8 +127,9 @@ public static partial class SanaSprintLoader
                 var started = Stopwatch.GetTimestamp();
                 string textDir = folder.ComponentPath("text_encoder");
                 var files = Directory.EnumerateFiles(textDir, "*.safetensors*").Order(StringComparer.Ordinal).Prepend(Path.Combine(textDir, "config.json"));
-                string key = graphs.ComputeKey(files, "gemma2-text-encoder");
-                text = PromptEncoder.FromPipelineFolder(pipelineDirectory, sessions, Path.Combine(graphs.Root, "graphs", $"Gemma2Model-{key[..24]}"));
+                var graphOptions = textGraphOptions ?? Gemma2GraphOptions.Default;
+                string key = graphs.ComputeKey(files, $"gemma2-text-encoder;{graphOptions}");
+                text = PromptEncoder.FromPipelineFolder(pipelineDirectory, sessions, Path.Combine(graphs.Root, "graphs", $"Gemma2Model-{key[..24]}"), graphOptions);
                 opened.Add(text);
                 Log.ComponentLoaded(logger, "text_encoder", "built graph", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
