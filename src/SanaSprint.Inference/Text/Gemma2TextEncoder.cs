@@ -45,8 +45,49 @@ public sealed class Gemma2TextEncoder : ITextEncoder, IDisposable
     /// <summary>The graph options (attention variant, head merge).</summary>
     public Gemma2GraphOptions Options { get; }
 
-    /// <summary>Time spent building the graph and creating the session, when created by <see cref="Load"/>.</summary>
+    /// <summary>Time spent building (or finding) the graph and creating the session, when created by a <c>Load</c> method.</summary>
     public TimeSpan LoadTime { get; private init; }
+
+    /// <summary>True when a <see cref="GraphCache"/> already held the graph (no build, no weight conversion).</summary>
+    public bool GraphFromCache { get; private init; }
+
+    /// <summary>
+    /// Returns the encoder over the graph cached for this <c>text_encoder/</c> folder and options, building it on first use
+    /// (the cache key hashes <c>config.json</c>, every weight file and the options, so a second start only loads the graph).
+    /// </summary>
+    /// <param name="textEncoderDirectory">Folder with <c>config.json</c> and the safetensors weights (single or sharded).</param>
+    /// <param name="sessions">Creates the session on the configured execution provider.</param>
+    /// <param name="cache">The graph cache.</param>
+    /// <param name="options">Attention variant and head merge; <c>null</c> for <see cref="Gemma2GraphOptions.Default"/>.</param>
+    /// <param name="progress">Hashing, build and weight-writing progress.</param>
+    /// <param name="cancellationToken">Cancels while weights are written.</param>
+    /// <exception cref="CheckpointException">Missing or inconsistent config or weights.</exception>
+    public static Gemma2TextEncoder Load(string textEncoderDirectory, OnnxSessionFactory sessions, GraphCache cache,
+        Gemma2GraphOptions? options = null, IProgress<GraphBuildProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sessions);
+        ArgumentNullException.ThrowIfNull(cache);
+        options ??= Gemma2GraphOptions.Default;
+        long started = Stopwatch.GetTimestamp();
+        var config = Gemma2Config.Load(textEncoderDirectory);
+        List<string> inputs = [Path.Combine(textEncoderDirectory, "config.json")];
+        using (var weights = SafetensorsCheckpoint.Open(textEncoderDirectory))
+        {
+            inputs.AddRange(weights.Files.Select(f => f.Path));
+            if (weights.Path.EndsWith(".index.json", StringComparison.OrdinalIgnoreCase)) inputs.Add(weights.Path);
+        }
+
+        var graph = cache.GetOrBuild(Gemma2Model.ClassName, inputs, $"gemma2;{options.CacheText}", modelPath =>
+        {
+            var (builder, checkpoint, _) = Gemma2Model.BuildFromDirectory(textEncoderDirectory, options);
+            using (checkpoint)
+            {
+                OnnxModelWriter.Save(builder, modelPath, WeightStorage.ReferenceCheckpoint, progress, Metadata(options), cancellationToken);
+            }
+        }, progress);
+        var session = sessions.Create("text_encoder", graph.ModelPath);
+        return new Gemma2TextEncoder(session, config, options) { LoadTime = Stopwatch.GetElapsedTime(started), GraphFromCache = graph.FromCache };
+    }
 
     /// <summary>
     /// Builds the encoder graph from a <c>text_encoder/</c> folder, writes it into <paramref name="graphDirectory"/> (float32
@@ -71,9 +112,7 @@ public sealed class Gemma2TextEncoder : ITextEncoder, IDisposable
         var (graph, checkpoint, config) = Gemma2Model.BuildFromDirectory(textEncoderDirectory, options);
         using (checkpoint)
         {
-            OnnxModelWriter.Save(graph, modelPath, WeightStorage.ReferenceCheckpoint, progress,
-                new Dictionary<string, string> { ["sanasprint.class_name"] = Gemma2Model.ClassName, ["sanasprint.options"] = options.CacheText },
-                cancellationToken);
+            OnnxModelWriter.Save(graph, modelPath, WeightStorage.ReferenceCheckpoint, progress, Metadata(options), cancellationToken);
         }
 
         var session = sessions.Create("text_encoder", modelPath);
@@ -98,6 +137,12 @@ public sealed class Gemma2TextEncoder : ITextEncoder, IDisposable
         int index = _session.OutputNames.ToList().IndexOf(Gemma2Model.OutputName);
         return outputs[index];
     }
+
+    private static Dictionary<string, string> Metadata(Gemma2GraphOptions options) => new()
+    {
+        ["sanasprint.class_name"] = Gemma2Model.ClassName,
+        ["sanasprint.options"] = options.CacheText,
+    };
 
     /// <summary>Releases the session.</summary>
     public void Dispose() => _session.Dispose();

@@ -3,6 +3,7 @@
 using System.Diagnostics;
 using SanaSprint.Inference.Checkpoints;
 using SanaSprint.Inference.Models;
+using SanaSprint.Inference.Onnx;
 using SanaSprint.Inference.Runtime;
 
 namespace SanaSprint.Inference.Text;
@@ -155,6 +156,26 @@ public sealed class PromptEncoder : IDisposable
     {
         var tokenizer = new GemmaPromptTokenizer(GemmaTokenizer.FromDirectory(tokenizerDirectory));
         var encoder = Gemma2TextEncoder.Load(textEncoderDirectory, sessions, graphDirectory, graphOptions);
+        return new PromptEncoder(tokenizer, encoder, capacity, defaultOptions, ownsEncoder: true);
+    }
+
+    /// <summary>
+    /// Loads the tokenizer and the Gemma-2 encoder of a SANA-Sprint pipeline folder, taking the encoder graph from
+    /// <paramref name="cache"/> (built and its weights converted only on first use).
+    /// </summary>
+    /// <param name="pipelineDirectory">The diffusers pipeline folder.</param>
+    /// <param name="sessions">Creates the encoder's ONNX Runtime session.</param>
+    /// <param name="cache">The graph cache.</param>
+    /// <param name="graphOptions">Attention variant and head merge; <c>null</c> for the defaults.</param>
+    /// <param name="capacity">Cache capacity (prompt encodings).</param>
+    /// <param name="defaultOptions">Options of calls that pass none.</param>
+    /// <exception cref="CheckpointException">A component is missing or malformed (the message names it).</exception>
+    public static PromptEncoder FromPipelineFolder(string pipelineDirectory, OnnxSessionFactory sessions, GraphCache cache,
+        Gemma2GraphOptions? graphOptions = null, int capacity = 32, PromptEncodingOptions? defaultOptions = null)
+    {
+        var folder = DiffusersFolder.Open(pipelineDirectory);
+        var tokenizer = new GemmaPromptTokenizer(GemmaTokenizer.FromDirectory(folder.ComponentPath("tokenizer")));
+        var encoder = Gemma2TextEncoder.Load(folder.ComponentPath("text_encoder"), sessions, cache, graphOptions);
         return new PromptEncoder(tokenizer, encoder, capacity, defaultOptions, ownsEncoder: true);
     }
 

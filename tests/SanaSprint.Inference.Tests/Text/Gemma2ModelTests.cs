@@ -119,6 +119,27 @@ public sealed class Gemma2ModelTests
     }
 
     [Fact]
+    public void ASecondLoadTakesTheGraphFromTheCache()
+    {
+        // bf16 shards: the first load converts the weights once, the second finds the graph by content hash.
+        var config = new Gemma2Config { VocabSize = 40, HiddenSize = 16, IntermediateSize = 24, NumHiddenLayers = 2, NumAttentionHeads = 2, NumKeyValueHeads = 1, HeadDim = 8 };
+        using var temp = TestPaths.NewTempDir();
+        string folder = Directory.CreateDirectory(temp.File("text_encoder")).FullName;
+        TinyGemma.Write(folder, config, seed: 5, prefix: "");
+        var cache = new SanaSprint.Inference.Onnx.GraphCache(temp.File("cache"));
+        var tokens = new TokenizedBatch([2, 7, 9, 0], [1, 1, 1, 0], 1, 4);
+
+        using var first = Gemma2TextEncoder.Load(folder, CpuSessions, cache);
+        using var second = Gemma2TextEncoder.Load(folder, CpuSessions, cache);
+        using var sdpa = Gemma2TextEncoder.Load(folder, CpuSessions, cache, new Gemma2GraphOptions { Attention = Gemma2AttentionImplementation.Sdpa });
+
+        Assert.False(first.GraphFromCache);
+        Assert.True(second.GraphFromCache);
+        Assert.False(sdpa.GraphFromCache);
+        Assert.Equal(first.Encode(tokens), second.Encode(tokens));
+    }
+
+    [Fact]
     public void TheCatalogExportsTheTextEncoderFolder()
     {
         var config = ComponentConfig.Load(TinyTextEncoder);
