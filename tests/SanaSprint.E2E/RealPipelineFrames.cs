@@ -8,12 +8,7 @@ namespace SanaSprint.E2E;
 /// <summary>Two browsers against the app exactly as it starts: the real SANA-Sprint pipeline on the embedded demo checkpoint.</summary>
 public sealed partial class RealPipelineFrames(SketchAppFixture app) : IClassFixture<SketchAppFixture>
 {
-    /// <summary>Why the test below is skipped for now; remove the Skip once the pipeline renders the demo checkpoint.</summary>
-    public const string Pending =
-        "Pending: the real pipeline does not render frames yet (AddSanaSprintInference reports 'model components are not integrated yet'). " +
-        "The same flow passes with a painting stand-in in TwoUsersShareOneRoom.";
-
-    [BrowserFact(Skip = Pending)]
+    [BrowserFact]
     public async Task BothBrowsersGetARealFrameAfterAStrokeAndShowItsLatency()
     {
         var info = app.Services.GetRequiredService<IImageGenerator>().Info;
