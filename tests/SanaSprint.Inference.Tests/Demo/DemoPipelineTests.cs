@@ -82,6 +82,16 @@ public sealed class DemoPipelineTests(DemoPipelineFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task ConcurrentCallersGetTheSameFramesAsSequentialOnes()
+    {
+        var requests = Enumerable.Range(0, 4).Select(i => Text(100 + i, $"prompt {i % 2}")).ToList();
+        var sequential = new List<byte[]>();
+        foreach (var r in requests) sequential.Add((await P.GenerateAsync([r]))[0].Image.Pixels);
+        var concurrent = await Task.WhenAll(requests.Select(r => Task.Run(() => P.GenerateAsync([r]))));
+        for (int i = 0; i < requests.Count; i++) Assert.Equal(sequential[i], concurrent[i][0].Image.Pixels);
+    }
+
+    [Fact]
     public async Task CancellationStopsBetweenStages()
     {
         using var cts = new CancellationTokenSource();
