@@ -123,7 +123,9 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         {
             _components?.Dispose();
             _components = null;
-            SetUnavailable(ex is GeneratorUnavailableException ? ex.Message : $"Loading the model failed: {ex.Message}", ex);
+            // A missing or corrupt checkpoint is an expected condition with a complete message; anything else keeps its stack.
+            if (ex is GeneratorUnavailableException) SetUnavailable(ex.Message);
+            else SetUnavailable($"Loading the model failed: {ex.Message}", ex);
         }
     }
 
