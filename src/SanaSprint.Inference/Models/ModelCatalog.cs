@@ -65,6 +65,7 @@ public static class ModelCatalog
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(options);
+        CheckOptions(config.ClassName, options);
         return config.ClassName switch
         {
             "SanaTransformer2DModel" => SanaTransformer2DModel.Build(config.Deserialize<SanaTransformer2DConfig>(), weights, options, progress),
@@ -76,6 +77,20 @@ public static class ModelCatalog
             _ => throw new CheckpointException(config.Path, null,
                 $"has unknown _class_name '{config.ClassName}'; supported: {string.Join(", ", SupportedClassNames)}."),
         };
+    }
+
+    /// <summary>Rejects options that mean nothing for the class, naming the option (as the CLI spells it).</summary>
+    private static void CheckOptions(string className, ModelBuildOptions options)
+    {
+        bool isTransformer = className == "SanaTransformer2DModel", isControlNet = className == "SanaControlNetModel";
+        if (options.ControlBlocks < 0)
+            throw new ArgumentException($"`control_blocks` must be ≥ 0 but is {options.ControlBlocks}.", nameof(options));
+        if (options.ControlBlocks > 0 && !isTransformer)
+            throw new ArgumentException($"`control_blocks` applies to SanaTransformer2DModel only, not {className}.", nameof(options));
+        if (options.Part is not null && className != "AutoencoderDC")
+            throw new ArgumentException($"`part` applies to AutoencoderDC only, not {className}.", nameof(options));
+        if (options.BaseTransformerDirectory is not null && !(isControlNet && options.ControlNetWiring == ControlNetWiring.NvLabs))
+            throw new ArgumentException("`base_transformer` applies to SanaControlNetModel with NVlabs wiring only.", nameof(options));
     }
 
     private static AutoencoderDCPart AutoencoderPart(ModelBuildOptions options) => options.Part switch

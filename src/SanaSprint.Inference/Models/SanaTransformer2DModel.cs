@@ -28,12 +28,13 @@ public static class SanaTransformer2DModel
 
     /// <summary>Builds the graph.</summary>
     /// <exception cref="CheckpointException">Unsupported config values, or weights that do not fit the config.</exception>
+    /// <exception cref="ArgumentException"><c>ControlBlocks</c> outside 0..num_layers.</exception>
     public static GraphBuilder Build(SanaTransformer2DConfig config, SafetensorsCheckpoint weights, ModelBuildOptions options,
         IProgress<GraphBuildProgress>? progress = null)
     {
         Validate(config, weights.Path);
-        ArgumentOutOfRangeException.ThrowIfNegative(options.ControlBlocks);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.ControlBlocks, config.NumLayers);
+        if (options.ControlBlocks < 0 || options.ControlBlocks > config.NumLayers)
+            throw new ArgumentException($"`control_blocks` must be 0–{config.NumLayers} (num_layers) but is {options.ControlBlocks}.", nameof(options));
         int d = config.InnerDim;
         var g = new GraphBuilder(nameof(SanaTransformer2DModel), options.Precision, weights);
 

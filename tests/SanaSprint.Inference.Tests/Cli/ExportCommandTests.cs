@@ -75,6 +75,19 @@ public sealed class ExportCommandTests
         Assert.Contains("weights", stdout);
     }
 
+    [Theory]
+    [InlineData("transformer_sprint_tiny", null, 3, "`control_blocks` must be 0–2")]
+    [InlineData("controlnet_tiny", null, 1, "`control_blocks` applies to SanaTransformer2DModel only")]
+    [InlineData("transformer_sprint_tiny", "decoder", 0, "`part` applies to AutoencoderDC only")]
+    [InlineData("dcae_decoder_tiny", null, 0, "AutoencoderDC needs `part`")]
+    public void OptionsThatDoNotFitTheModelAreNamed(string caseName, string? part, int controlBlocks, string expected)
+    {
+        using var tmp = TestPaths.NewTempDir();
+        var (code, _, stderr) = Export(TestPaths.GoldenCase(caseName), tmp.File("m.onnx"), part: part, controlBlocks: controlBlocks);
+        Assert.Equal(1, code);
+        Assert.Contains(expected, stderr);
+    }
+
     [Fact]
     public void MissingCheckpointFailsWithTheFileName()
     {
