@@ -64,23 +64,32 @@ class Stage:
 # ---------------------------------------------------------------------------------------------------------------
 # Stage 0: data, tokenizer, prompt embeddings
 # ---------------------------------------------------------------------------------------------------------------
-def make_dataset(seed, n, size):
-    rng = np.random.default_rng(seed)
-    images = np.zeros((n, size, size, 3), np.uint8)
-    controls = np.zeros((n, size, size), np.bool_)
-    captions = []
-    for i in range(n):
-        im, sk, cap = D.make_sample(rng, size)
-        images[i], controls[i] = im, D.scribble_map(sk)
-        captions.append(cap)
-    return images, controls, captions
+def _sample(job):
+    seed, i, size = job
+    im, sk, cap = D.make_sample(np.random.default_rng([seed, i]), size)
+    return im, D.scribble_map(sk), cap
+
+
+def make_dataset(seed, n, size, workers=1):
+    """Sample i comes from its own stream [seed, i], so the dataset does not depend on the worker count."""
+    jobs = [(seed, i, size) for i in range(n)]
+    if workers > 1:
+        import multiprocessing as mp
+
+        with mp.get_context("fork").Pool(workers) as pool:
+            rows = pool.map(_sample, jobs, chunksize=16)
+    else:
+        rows = [_sample(j) for j in jobs]
+    images = np.stack([r[0] for r in rows])
+    controls = np.stack([r[1] for r in rows])
+    return images, controls, [r[2] for r in rows]
 
 
 class PromptEncoder:
     """The C# prompt path: lower().strip(), CHI prefix, BOS, Gemma, selection [0] + [n_chi-1 ...] (masked padding)."""
 
-    def __init__(self, sp, gemma):
-        self.sp, self.gemma = sp, gemma
+    def __init__(self, sp, gemma, device="cpu"):
+        self.sp, self.gemma, self.device = sp, gemma, device
         self.n_chi = 1 + len(sp.encode(E.CHI))
 
     def ids(self, caption):
@@ -96,7 +105,7 @@ class PromptEncoder:
             mask = torch.zeros(len(rows), n, dtype=torch.long)
             for i, r in enumerate(rows):
                 ids[i, :len(r)], mask[i, :len(r)] = torch.tensor(r), 1
-            h = self.gemma(ids, mask)
+            h = self.gemma(ids.to(self.device), mask.to(self.device)).cpu()
             for i, r in enumerate(rows):
                 sel = [0] + list(range(self.n_chi - 1, len(r)))[: TEXT_LEN - 1]
                 e = torch.zeros(TEXT_LEN, h.shape[-1])
@@ -105,10 +114,10 @@ class PromptEncoder:
                 m[: len(sel)] = 1
                 embs.append(e)
                 masks.append(m)
-        return torch.stack(embs), torch.stack(masks)
+        return torch.stack(embs).to(self.device), torch.stack(masks).to(self.device)
 
 
-def pretrain_text(gemma, sp, captions, minutes, lr=1e-3):
+def pretrain_text(gemma, sp, captions, minutes, lr=1e-3, device="cpu"):
     """Optional: a few minutes of next-token prediction on the captions so the frozen encoder's states carry meaning."""
     st = Stage("text", minutes)
     opt = torch.optim.AdamW(gemma.parameters(), lr=lr, weight_decay=0.0)
@@ -120,6 +129,7 @@ def pretrain_text(gemma, sp, captions, minutes, lr=1e-3):
         mask = torch.zeros_like(ids)
         for i, r in enumerate(rows):
             ids[i, :len(r)], mask[i, :len(r)] = torch.tensor(r), 1
+        ids, mask = ids.to(device), mask.to(device)
         logits = gemma.logits(gemma(ids, mask))
         loss = F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1), reduction="none")
         loss = (loss * mask[:, 1:].reshape(-1)).sum() / mask[:, 1:].sum()
@@ -133,7 +143,7 @@ def pretrain_text(gemma, sp, captions, minutes, lr=1e-3):
 # ---------------------------------------------------------------------------------------------------------------
 # Stage 1: DC-AE
 # ---------------------------------------------------------------------------------------------------------------
-def train_ae(vae, images, minutes, crop=128, batch=8, lr=5e-4, seed=0):
+def train_ae(vae, images, minutes, crop=128, batch=8, lr=5e-4, seed=0, device="cpu"):
     st = Stage("ae", minutes)
     opt = torch.optim.AdamW(vae.parameters(), lr=lr, weight_decay=0.0)
     rng = np.random.default_rng(seed + 11)
@@ -141,7 +151,7 @@ def train_ae(vae, images, minutes, crop=128, batch=8, lr=5e-4, seed=0):
     while st.running():
         idx = rng.integers(0, n, batch)
         y0, x0 = rng.integers(0, size - crop + 1, 2) // 32 * 32
-        x = torch.from_numpy(images[idx, y0:y0 + crop, x0:x0 + crop].astype(np.float32).transpose(0, 3, 1, 2) / 127.5 - 1)
+        x = torch.from_numpy(images[idx, y0:y0 + crop, x0:x0 + crop].astype(np.float32).transpose(0, 3, 1, 2) / 127.5 - 1).to(device)
         z = vae.encode(x)
         rec = vae.decode(z)
         loss = F.l1_loss(rec, x) + F.mse_loss(rec, x) + 1e-4 * z.pow(2).mean()
@@ -154,10 +164,10 @@ def train_ae(vae, images, minutes, crop=128, batch=8, lr=5e-4, seed=0):
 
 
 @torch.no_grad()
-def encode_all(vae, images_nchw_fn, n, batch=32):
+def encode_all(vae, images_nchw_fn, n, batch=32, device="cpu"):
     out = []
     for b in range(0, n, batch):
-        out.append(vae.encode(images_nchw_fn(b, min(n, b + batch))))
+        out.append(vae.encode(images_nchw_fn(b, min(n, b + batch)).to(device)))
     return torch.cat(out)
 
 
@@ -184,17 +194,18 @@ def train_teacher(tr, cn, lat, clat, temb, tmask, uncond, minutes, batch=32, lr=
     params = list(tr.parameters()) + list(cn.parameters())
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
     gen = torch.Generator().manual_seed(seed + 21)
+    dev = lat.device
     n = lat.shape[0]
     while st.running():
-        idx = torch.randint(0, n, (batch,), generator=gen)
+        idx = torch.randint(0, n, (batch,), generator=gen).to(dev)
         x0, cond = lat[idx], clat[idx]
         text, mask = temb[idx].clone(), tmask[idx].clone()
-        drop = torch.rand(batch, generator=gen) < 0.1
+        drop = torch.rand(batch, generator=gen).to(dev) < 0.1
         text[drop], mask[drop] = uncond[0], uncond[1]
-        t = torch.sigmoid(torch.randn(batch, generator=gen))  # logit-normal flow time
-        eps = torch.randn(x0.shape, generator=gen)
+        t = torch.sigmoid(torch.randn(batch, generator=gen).to(dev))  # logit-normal flow time
+        eps = torch.randn(x0.shape, generator=gen).to(dev)
         xt = (1 - t)[:, None, None, None] * x0 + t[:, None, None, None] * eps
-        g = torch.rand(batch, generator=gen) * 0.4 + 0.2
+        g = torch.rand(batch, generator=gen).to(dev) * 0.4 + 0.2
         use_control = bool(torch.rand(1, generator=gen) > 0.15)
         v = flow_velocity(tr, cn, xt, t, g, text, mask, cond, use_control)
         loss = F.mse_loss(v, eps - x0)
@@ -229,26 +240,27 @@ def train_scm(tr, cn, t_tr, t_cn, lat, clat, temb, tmask, uncond, minutes, batch
     params = list(tr.parameters()) + list(cn.parameters())
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0, betas=(0.9, 0.99))
     gen = torch.Generator().manual_seed(seed + 31)
+    dev = lat.device
     n = lat.shape[0]
     mode = None
     for p in list(t_tr.parameters()) + list(t_cn.parameters()):
         p.requires_grad_(False)
     while st.running():
-        idx = torch.randint(0, n, (batch,), generator=gen)
+        idx = torch.randint(0, n, (batch,), generator=gen).to(dev)
         x0, cond = SIGMA_D * lat[idx], clat[idx]
         text, mask = temb[idx], tmask[idx]
-        z = torch.randn(x0.shape, generator=gen) * SIGMA_D
-        tau = torch.randn(batch, generator=gen) * 1.6 - 0.8
+        z = torch.randn(x0.shape, generator=gen).to(dev) * SIGMA_D
+        tau = torch.randn(batch, generator=gen).to(dev) * 1.6 - 0.8
         t = torch.atan(torch.exp(tau) / SIGMA_D).clamp(1e-3, 1.5608)
         c4, s4 = torch.cos(t)[:, None, None, None], torch.sin(t)[:, None, None, None]
         xt = c4 * x0 + s4 * z
-        omega = torch.rand(batch, generator=gen) * 2.0 + 3.5  # guidance scales 3.5-5.5 (app default 4.5)
+        omega = torch.rand(batch, generator=gen).to(dev) * 2.0 + 3.5  # guidance scales 3.5-5.5 (app default 4.5)
         g = omega * 0.1
         with torch.no_grad():
             # Teacher TrigFlow velocity with classifier-free guidance (text dropped, control kept).
-            fc = trig_F(t_tr, t_cn, xt / SIGMA_D, t, torch.zeros(batch) + 0.4, text, mask, cond)
+            fc = trig_F(t_tr, t_cn, xt / SIGMA_D, t, torch.full((batch,), 0.4, device=dev), text, mask, cond)
             ut, um = uncond[0].expand(batch, -1, -1), uncond[1].expand(batch, -1)
-            fu = trig_F(t_tr, t_cn, xt / SIGMA_D, t, torch.zeros(batch) + 0.4, ut, um, cond)
+            fu = trig_F(t_tr, t_cn, xt / SIGMA_D, t, torch.full((batch,), 0.4, device=dev), ut, um, cond)
             dxdt = SIGMA_D * (fu + omega[:, None, None, None] * (fc - fu))
             f_minus, dfdt, mode = jvp_F(tr, cn, xt / SIGMA_D, t, dxdt / SIGMA_D, g, text, mask, cond)
         r = min(1.0, st.steps / max(1, warmup_steps))
@@ -271,16 +283,17 @@ def train_scm(tr, cn, t_tr, t_cn, lat, clat, temb, tmask, uncond, minutes, batch
 def sample(tr, cn, vae, scaling, text, mask, cond, steps, seed, guidance=4.5):
     """The C# pipeline's sCM loop (spec §2) in PyTorch: returns images in [-1, 1]."""
     gen = torch.Generator().manual_seed(seed)
+    dev = cond.device
     b, _, h, w = cond.shape
     s_list = [1.5708, 1.3, 0.0] if steps == 2 else list(np.linspace(1.5708, 0, steps + 1))
-    x = SIGMA_D * torch.randn((b, E.LATENT_CHANNELS, h, w), generator=gen)
-    g = torch.full((b,), guidance * 0.1)
+    x = SIGMA_D * torch.randn((b, E.LATENT_CHANNELS, h, w), generator=gen).to(dev)
+    g = torch.full((b,), guidance * 0.1, device=dev)
     x0 = x
     for s, s_next in zip(s_list[:-1], s_list[1:]):
-        st = torch.full((b,), float(s))
+        st = torch.full((b,), float(s), device=dev)
         f = trig_F(tr, cn, x / SIGMA_D, st, g, text, mask, cond)
         x0 = math.cos(s) * x - math.sin(s) * SIGMA_D * f
-        x = math.cos(s_next) * x0 + math.sin(s_next) * SIGMA_D * torch.randn(x.shape, generator=gen)
+        x = math.cos(s_next) * x0 + math.sin(s_next) * SIGMA_D * torch.randn(x.shape, generator=gen).to(dev)
     return vae.decode(x0 / SIGMA_D / scaling)
 
 
@@ -293,6 +306,13 @@ def main():
     ap.add_argument("--samples", type=int, default=12000, help="procedural training samples")
     ap.add_argument("--size", type=int, default=256, help="training image size (multiple of 32)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=1, help="processes generating the dataset")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda")
+    ap.add_argument("--ae-batch", type=int, default=8)
+    ap.add_argument("--ae-crop", type=int, default=128, help="AE training crop (multiple of 32, <= size)")
+    ap.add_argument("--batch", type=int, default=32, help="teacher batch")
+    ap.add_argument("--scm-batch", type=int, default=16)
+    ap.add_argument("--vocab", type=int, default=1024, help="SentencePiece vocabulary size")
     ap.add_argument("--split", default="text=0.03,ae=0.32,teacher=0.40,scm=0.25", help="fractions of the budget per stage")
     args = ap.parse_args()
 
@@ -307,57 +327,58 @@ def main():
 
     # 0. Data, tokenizer, text encoder
     t0 = time.time()
-    images, controls, captions = make_dataset(args.seed, args.samples, args.size)
+    images, controls, captions = make_dataset(args.seed, args.samples, args.size, args.workers)
+    dev = torch.device(args.device)
     report["stages"]["data"] = {"seconds": round(time.time() - t0, 1)}
     log(f"data: {len(captions)} samples in {time.time() - t0:.0f}s; e.g. '{captions[0]}'")
     import sentencepiece as spm
 
-    tok_bytes = E.train_tokenizer(captions, vocab_size=640)
+    tok_bytes = E.train_tokenizer(captions, vocab_size=args.vocab)
     sp = spm.SentencePieceProcessor(model_proto=tok_bytes)
     tcfg = E.text_config(sp.get_piece_size())
-    gemma = M.Gemma2Model(tcfg)
-    report["stages"]["text"] = pretrain_text(gemma, sp, captions, minutes.get("text", 0))
+    gemma = M.Gemma2Model(tcfg).to(dev)
+    report["stages"]["text"] = pretrain_text(gemma, sp, captions, minutes.get("text", 0), device=dev)
     gemma.eval()
     for p in gemma.parameters():
         p.requires_grad_(False)
-    pe = PromptEncoder(sp, gemma)
+    pe = PromptEncoder(sp, gemma, dev)
     uniq = sorted(set(captions))
     emb_u, mask_u = pe.encode(uniq)
     pos = {c: i for i, c in enumerate(uniq)}
-    temb = emb_u[[pos[c] for c in captions]]
-    tmask = mask_u[[pos[c] for c in captions]]
+    sel = torch.tensor([pos[c] for c in captions], device=dev)
+    temb, tmask = emb_u[sel], mask_u[sel]
     uncond = pe.encode([""])
     log(f"text: vocab {sp.get_piece_size()}, n_chi {pe.n_chi}, {len(uniq)} unique captions")
 
     # 1. DC-AE
-    vae = M.AutoencoderDC(E.vae_config())
-    report["stages"]["ae"] = train_ae(vae, images, minutes["ae"], seed=args.seed)
+    vae = M.AutoencoderDC(E.vae_config()).to(dev)
+    report["stages"]["ae"] = train_ae(vae, images, minutes["ae"], crop=min(args.ae_crop, args.size), batch=args.ae_batch, seed=args.seed, device=dev)
     vae.eval()
     for p in vae.parameters():
         p.requires_grad_(False)
-    lat_raw = encode_all(vae, lambda a, b: torch.from_numpy(images[a:b].astype(np.float32).transpose(0, 3, 1, 2) / 127.5 - 1), len(images))
+    lat_raw = encode_all(vae, lambda a, b: torch.from_numpy(images[a:b].astype(np.float32).transpose(0, 3, 1, 2) / 127.5 - 1), len(images), device=dev)
     scaling = float(1.0 / lat_raw.std())
     vae.config["scaling_factor"] = round(scaling, 5)
     scaling = vae.config["scaling_factor"]
     lat = lat_raw * scaling
     ctrl_img = lambda a, b: torch.from_numpy(np.repeat(controls[a:b, None].astype(np.float32) * 2 - 1, 3, axis=1))  # noqa: E731
-    clat = encode_all(vae, ctrl_img, len(images)) * scaling
+    clat = encode_all(vae, ctrl_img, len(images), device=dev) * scaling
     with torch.no_grad():
-        x = torch.from_numpy(images[:16].astype(np.float32).transpose(0, 3, 1, 2) / 127.5 - 1)
+        x = torch.from_numpy(images[:16].astype(np.float32).transpose(0, 3, 1, 2) / 127.5 - 1).to(dev)
         rec = vae.decode(lat[:16] / scaling)
         report["stages"]["ae"]["psnr_first16"] = float(10 * torch.log10(4 / F.mse_loss(rec, x)))
     log(f"ae: scaling_factor {scaling}, {report['stages']['ae']}")
 
     # 2. Teacher: flow matching, transformer + ControlNet jointly
     d_text = tcfg["hidden_size"]
-    tr = M.SanaTransformer2DModel(E.transformer_config("SanaTransformer2DModel", 6, d_text))
-    cn = M.SanaControlNetModel(E.transformer_config("SanaControlNetModel", 3, d_text, sprint=False))
-    report["stages"]["teacher"] = train_teacher(tr, cn, lat, clat, temb, tmask, uncond, minutes["teacher"], seed=args.seed)
+    tr = M.SanaTransformer2DModel(E.transformer_config("SanaTransformer2DModel", 6, d_text)).to(dev)
+    cn = M.SanaControlNetModel(E.transformer_config("SanaControlNetModel", 3, d_text, sprint=False)).to(dev)
+    report["stages"]["teacher"] = train_teacher(tr, cn, lat, clat, temb, tmask, uncond, minutes["teacher"], batch=args.batch, seed=args.seed)
     log(f"teacher: {report['stages']['teacher']}")
 
     # 3. sCM distillation (student initialised from the teacher)
     t_tr, t_cn = copy.deepcopy(tr).eval(), copy.deepcopy(cn).eval()
-    report["stages"]["scm"] = train_scm(tr, cn, t_tr, t_cn, lat, clat, temb, tmask, uncond, minutes["scm"], seed=args.seed)
+    report["stages"]["scm"] = train_scm(tr, cn, t_tr, t_cn, lat, clat, temb, tmask, uncond, minutes["scm"], batch=args.scm_batch, seed=args.seed)
     log(f"scm: {report['stages']['scm']}")
 
     # 4. Export
@@ -373,7 +394,7 @@ def main():
 
     rng = np.random.default_rng(args.seed + 1000)
     held = [D.make_sample(rng, args.size) for _ in range(3)]
-    cond = torch.from_numpy(np.stack([D.scribble_control(s) for _, s, _ in held]))
+    cond = torch.from_numpy(np.stack([D.scribble_control(s) for _, s, _ in held])).to(dev)
     with torch.no_grad():
         cl = vae.encode(cond) * scaling
     te, tm = pe.encode([c for _, _, c in held])
@@ -382,7 +403,7 @@ def main():
         cells = [sk, im]
         for steps in (1, 2, 4):
             out = sample(tr, cn, vae, scaling, te[k:k + 1], tm[k:k + 1], cl[k:k + 1], steps, seed=k)
-            cells.append(((out[0].clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy())
+            cells.append(((out[0].clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).cpu().numpy())
         rows.append(np.concatenate(cells, axis=1))
         report.setdefault("held_out_captions", []).append(cap)
     Image.fromarray(np.concatenate(rows, axis=0)).save(os.path.join(args.out, "samples.png"))

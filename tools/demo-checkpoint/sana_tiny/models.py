@@ -455,7 +455,7 @@ class GemmaAttention(nn.Module):
         self.o_proj = nn.Linear(h * hd, d, bias=False)
 
     def rope(self, x, pos):
-        inv = 1.0 / (self.theta ** (torch.arange(0, self.hd, 2, dtype=torch.float32) / self.hd))
+        inv = 1.0 / (self.theta ** (torch.arange(0, self.hd, 2, dtype=torch.float32, device=x.device) / self.hd))
         ang = pos[:, None].float() * inv[None]
         emb = torch.cat([ang, ang], dim=-1)
         cos, sin = emb.cos(), emb.sin()
@@ -464,7 +464,7 @@ class GemmaAttention(nn.Module):
 
     def forward(self, x, add_mask):
         b, n, _ = x.shape
-        pos = torch.arange(n)
+        pos = torch.arange(n, device=x.device)
         q = self.rope(self.q_proj(x).view(b, n, self.h, self.hd).transpose(1, 2), pos)
         k = self.rope(self.k_proj(x).view(b, n, self.kv, self.hd).transpose(1, 2), pos)
         v = self.v_proj(x).view(b, n, self.kv, self.hd).transpose(1, 2)
@@ -522,14 +522,15 @@ class Gemma2Model(nn.Module):
     def forward(self, ids, mask):
         """Returns last_hidden_state. ids, mask: [B, L] (mask 1 = real token)."""
         n = ids.shape[1]
-        h = self.embed_tokens(ids) * torch.tensor(self.config["hidden_size"] ** 0.5, dtype=torch.float32)
-        causal = torch.ones(n, n, dtype=torch.bool).tril()
+        dev = ids.device
+        h = self.embed_tokens(ids) * torch.tensor(self.config["hidden_size"] ** 0.5, dtype=torch.float32, device=dev)
+        causal = torch.ones(n, n, dtype=torch.bool, device=dev).tril()
         allowed = causal[None] & mask.bool()[:, None, :]
         # Even layers use a sliding window: query i sees keys j > i - sliding_window.
-        window = torch.ones(n, n, dtype=torch.bool).triu(-(self.config["sliding_window"] - 1))
+        window = torch.ones(n, n, dtype=torch.bool, device=dev).triu(-(self.config["sliding_window"] - 1))
         lowest = torch.finfo(torch.float32).min
-        add = torch.zeros(allowed.shape).masked_fill(~allowed, lowest)[:, None]
-        add_sliding = torch.zeros(allowed.shape).masked_fill(~(allowed & window[None]), lowest)[:, None]
+        add = torch.zeros(allowed.shape, device=dev).masked_fill(~allowed, lowest)[:, None]
+        add_sliding = torch.zeros(allowed.shape, device=dev).masked_fill(~(allowed & window[None]), lowest)[:, None]
         for i, layer in enumerate(self.layers):
             h = layer(h, add_sliding if i % 2 == 0 else add)
         return self.norm(h)
