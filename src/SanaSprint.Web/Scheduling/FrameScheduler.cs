@@ -223,7 +223,7 @@ public sealed partial class FrameScheduler(
             if (modes[i] == GuidanceMode.Text) return;
             var started = Stopwatch.GetTimestamp();
             var state = batch[i].State;
-            sketches[i] = rasterizer.Rasterize(state.Strokes, state.CanvasWidth, state.CanvasHeight, _options.Width, _options.Height);
+            sketches[i] = rasterizer.Rasterize(state.Strokes, state.CanvasWidth, state.CanvasHeight, _options.Width, _options.Height, state.RoomId);
             batch[i].RasterMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         });
         var requests = new List<GenerationRequest>(batch.Count);

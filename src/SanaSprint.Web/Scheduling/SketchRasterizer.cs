@@ -8,43 +8,153 @@ namespace SanaSprint.Web.Scheduling;
 /// Turns a room's strokes into the sketch image the model reads: strokes in their colours on white, scaled from canvas
 /// units to the frame resolution, round caps and joins, width = width × 2 × max(pressure, 0.05) per segment (as the browser draws them).
 /// </summary>
+/// <remarks>
+/// With a cache key (the room id) the rasteriser keeps, per room, a bitmap of the longest run of ended strokes at the bottom
+/// of the stack: ended strokes never change, so a frame only draws what came after them. Any other change under that run
+/// (an undo, a clear) rebuilds it. The result is the same pixels as drawing everything afresh. Up to
+/// <see cref="MaxCachedRooms"/> rooms are cached, least recently used first out.
+/// </remarks>
 public sealed class SketchRasterizer
 {
+    /// <summary>How many rooms' bitmaps are kept.</summary>
+    public const int MaxCachedRooms = 64;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SettledStrokes> _cache = new(StringComparer.Ordinal);
+
     /// <summary>Rasterises strokes.</summary>
     /// <param name="strokes">Strokes, bottom to top.</param>
     /// <param name="canvasWidth">Canvas width in canvas units.</param>
     /// <param name="canvasHeight">Canvas height in canvas units.</param>
     /// <param name="width">Output width in pixels.</param>
     /// <param name="height">Output height in pixels.</param>
+    /// <param name="cacheKey">The room id, to reuse the bitmap of its ended strokes; null draws everything.</param>
     /// <returns>An RGB image of <paramref name="width"/> × <paramref name="height"/>.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
-    public RgbImage Rasterize(IReadOnlyList<StrokeData> strokes, int canvasWidth, int canvasHeight, int width, int height)
+    public RgbImage Rasterize(IReadOnlyList<StrokeData> strokes, int canvasWidth, int canvasHeight, int width, int height, string? cacheKey = null)
     {
         ArgumentNullException.ThrowIfNull(strokes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(canvasWidth);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(canvasHeight);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);
 
-        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        using (var canvas = new SKCanvas(bitmap))
+        if (cacheKey is null)
         {
-            canvas.Clear(SKColors.White);
-            canvas.Scale((float)width / canvasWidth, (float)height / canvasHeight);
-            using var paint = new SKPaint { IsAntialias = true, StrokeCap = SKStrokeCap.Round, StrokeJoin = SKStrokeJoin.Round };
-            foreach (var stroke in strokes) DrawStroke(canvas, paint, stroke);
+            using var bitmap = Blank(info);
+            Draw(bitmap, strokes, 0, strokes.Count, canvasWidth, canvasHeight);
+            return ToRgb(bitmap);
         }
 
+        var settled = _cache.GetOrAdd(cacheKey, _ => new SettledStrokes());
+        RgbImage result;
+        lock (settled)
+        {
+            settled.LastUsed = Environment.TickCount64;
+            // 1. Reuse the cached bottom run when it is still the bottom of the stack, else start afresh.
+            if (settled.Bitmap is null || settled.Bitmap.Info != info || settled.Canvas != (canvasWidth, canvasHeight) || !settled.IsPrefixOf(strokes))
+            {
+                settled.Bitmap?.Dispose();
+                settled.Bitmap = Blank(info);
+                settled.Canvas = (canvasWidth, canvasHeight);
+                settled.Strokes.Clear();
+            }
+
+            // 2. Ended strokes right above it join the cached run.
+            var from = settled.Strokes.Count;
+            var to = from;
+            while (to < strokes.Count && strokes[to].Ended) to++;
+            Draw(settled.Bitmap, strokes, from, to, canvasWidth, canvasHeight);
+            for (var i = from; i < to; i++) settled.Strokes.Add((strokes[i].Id, strokes[i].Points.Count));
+
+            // 3. Strokes still in progress (and whatever lies above them) are drawn on a copy.
+            if (to == strokes.Count)
+            {
+                result = ToRgb(settled.Bitmap);
+            }
+            else
+            {
+                using var frame = settled.Bitmap.Copy();
+                Draw(frame, strokes, to, strokes.Count, canvasWidth, canvasHeight);
+                result = ToRgb(frame);
+            }
+        }
+        TrimCache();
+        return result;
+    }
+
+    /// <summary>Forgets a room's cached bitmap (e.g. when the room is gone).</summary>
+    /// <param name="cacheKey">The room id.</param>
+    public void Forget(string cacheKey)
+    {
+        if (_cache.TryRemove(cacheKey, out var settled))
+        {
+            lock (settled) settled.Bitmap?.Dispose();
+        }
+    }
+
+    private void TrimCache()
+    {
+        while (_cache.Count > MaxCachedRooms)
+        {
+            var oldest = _cache.MinBy(kv => kv.Value.LastUsed);
+            if (!_cache.TryRemove(oldest.Key, out var evicted)) continue;
+            // Only the cache held it; a concurrent user holds the lock and will simply re-create it next time.
+            if (Monitor.TryEnter(evicted))
+            {
+                try { evicted.Bitmap?.Dispose(); evicted.Bitmap = null; }
+                finally { Monitor.Exit(evicted); }
+            }
+        }
+    }
+
+    private static SKBitmap Blank(SKImageInfo info)
+    {
+        var bitmap = new SKBitmap(info);
+        bitmap.Erase(SKColors.White);
+        return bitmap;
+    }
+
+    private static void Draw(SKBitmap bitmap, IReadOnlyList<StrokeData> strokes, int from, int to, int canvasWidth, int canvasHeight)
+    {
+        if (from >= to) return;
+        using var canvas = new SKCanvas(bitmap);
+        canvas.Scale((float)bitmap.Width / canvasWidth, (float)bitmap.Height / canvasHeight);
+        using var paint = new SKPaint { IsAntialias = true, StrokeCap = SKStrokeCap.Round, StrokeJoin = SKStrokeJoin.Round };
+        for (var i = from; i < to; i++) DrawStroke(canvas, paint, strokes[i]);
+    }
+
+    private static RgbImage ToRgb(SKBitmap bitmap)
+    {
         // RGBA → RGB in one pass over the pixel span (no per-pixel allocation).
         var rgba = bitmap.GetPixelSpan();
-        var rgb = new byte[width * height * 3];
+        var rgb = new byte[bitmap.Width * bitmap.Height * 3];
         for (int i = 0, j = 0; j < rgb.Length; i += 4, j += 3)
         {
             rgb[j] = rgba[i];
             rgb[j + 1] = rgba[i + 1];
             rgb[j + 2] = rgba[i + 2];
         }
-        return new RgbImage(width, height, rgb);
+        return new RgbImage(bitmap.Width, bitmap.Height, rgb);
+    }
+
+    /// <summary>A room's cached bottom run of ended strokes. Guarded by its own monitor.</summary>
+    private sealed class SettledStrokes
+    {
+        public SKBitmap? Bitmap;
+        public (int Width, int Height) Canvas;
+        public readonly List<(string Id, int Points)> Strokes = [];
+        public long LastUsed;
+
+        public bool IsPrefixOf(IReadOnlyList<StrokeData> strokes)
+        {
+            if (Strokes.Count > strokes.Count) return false;
+            for (var i = 0; i < Strokes.Count; i++)
+            {
+                if (Strokes[i].Id != strokes[i].Id || Strokes[i].Points != strokes[i].Points.Count) return false;
+            }
+            return true;
+        }
     }
 
     private static void DrawStroke(SKCanvas canvas, SKPaint paint, StrokeData stroke)

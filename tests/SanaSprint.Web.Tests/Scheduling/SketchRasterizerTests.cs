@@ -46,6 +46,45 @@ public sealed class SketchRasterizerTests
         Assert.InRange(Dark(75, 100), 9, 11);   // 10 × 2 × 0.5 = 10 units
     }
 
+    [Fact]
+    public void TheCachedRoomBitmapGivesTheSamePixelsAsDrawingAfresh()
+    {
+        var random = new Random(7);
+        StrokeData Stroke(string id, bool ended, int points) => new(id, "p", $"#{random.Next(0x1000000):x6}", random.Next(2, 30),
+            [.. Enumerable.Range(0, points).Select(_ => new StrokePoint(random.Next(0, 400), random.Next(0, 300), (float)random.NextDouble()))], ended);
+        var a = Stroke("a", true, 20);
+        var b = Stroke("b", true, 1);
+        var c = Stroke("c", false, 5);
+        var cMore = c with { Points = [.. c.Points, .. Stroke("x", false, 7).Points] };
+        var cEnded = cMore with { Ended = true };
+        var d = Stroke("d", true, 12);
+        // Growth, a stroke in progress under an ended one, its end, an undo under the cached run, a clear, a redraw.
+        List<StrokeData>[] steps = [[a], [a, b], [a, b, c], [a, b, c, d], [a, b, cMore, d], [a, b, cEnded, d], [a, cEnded, d], [], [d, a], [d, a]];
+        var cached = new SketchRasterizer();
+
+        foreach (var step in steps)
+        {
+            var expected = new SketchRasterizer().Rasterize(step, 400, 300, 96, 64);
+            var actual = cached.Rasterize(step, 400, 300, 96, 64, cacheKey: "room");
+            Assert.Equal(expected.Pixels, actual.Pixels);
+        }
+        // Another resolution for the same room starts afresh.
+        Assert.Equal(new SketchRasterizer().Rasterize([a, d], 400, 300, 64, 64).Pixels, cached.Rasterize([a, d], 400, 300, 64, 64, "room").Pixels);
+    }
+
+    [Fact]
+    public void TheCacheKeepsAtMostMaxCachedRoomsAndStillDrawsEvictedRoomsRight()
+    {
+        var stroke = new StrokeData("s", "p", "#000000", 5, [new(1, 1, 0.5f), new(50, 50, 0.5f)], true);
+        var rasterizer = new SketchRasterizer();
+        var expected = new SketchRasterizer().Rasterize([stroke], 100, 100, 32, 32).Pixels;
+
+        for (var i = 0; i < SketchRasterizer.MaxCachedRooms + 10; i++)
+            Assert.Equal(expected, rasterizer.Rasterize([stroke], 100, 100, 32, 32, $"room{i}").Pixels);
+
+        Assert.Equal(expected, rasterizer.Rasterize([stroke], 100, 100, 32, 32, "room0").Pixels);
+    }
+
     [Theory]
     [InlineData("jpeg", "image/jpeg")]
     [InlineData("webp", "image/webp")]
