@@ -1,6 +1,8 @@
 // Ported from diffusers pipeline_sana_sprint.py SanaSprintPipeline.encode_prompt @ 58eb52c (single image per prompt),
 // plus an LRU cache: in the app the prompt changes rarely while people draw.
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using SanaSprint.Inference.Checkpoints;
 using SanaSprint.Inference.Models;
 using SanaSprint.Inference.Onnx;
@@ -71,9 +73,10 @@ public sealed record PromptEncodingResult(PromptEncoding Encoding, PromptEncodin
 /// (<see cref="GemmaPromptTokenizer"/>); 2. run Gemma-2 over the window; 3. select BOS + the last N−1 positions of the
 /// embeddings and the mask.
 /// </remarks>
-public sealed class PromptEncoder : IDisposable
+public sealed partial class PromptEncoder : IDisposable
 {
     private readonly ITextEncoder _encoder;
+    private readonly ILogger _logger;
     private readonly bool _ownsEncoder;
     private readonly Lock _gate = new();
     private readonly LinkedList<(PromptKey Key, PromptEncoding Value)> _recent = new();
@@ -87,10 +90,12 @@ public sealed class PromptEncoder : IDisposable
     /// <param name="capacity">Most encodings kept (≥ 1); each costs N × caption_channels floats (2.8 MB for 300 × 2304).</param>
     /// <param name="defaultOptions">Options of the calls that pass none; <c>null</c> for <see cref="PromptEncodingOptions.Default"/>.</param>
     /// <param name="ownsEncoder">Dispose the encoder with this service.</param>
+    /// <param name="logger">Receives one entry per encoder run with its time (prompt text at Trace only).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1.</exception>
     public PromptEncoder(GemmaPromptTokenizer tokenizer, ITextEncoder encoder, int capacity = 32,
-        PromptEncodingOptions? defaultOptions = null, bool ownsEncoder = false)
+        PromptEncodingOptions? defaultOptions = null, bool ownsEncoder = false, ILogger<PromptEncoder>? logger = null)
     {
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         Tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
         _encoder = encoder ?? throw new ArgumentNullException(nameof(encoder));
@@ -341,6 +346,12 @@ public sealed class PromptEncoder : IDisposable
         }
 
         Interlocked.Add(ref _misses, keys.Count);
+        Log.Encoded(_logger, keys.Count, encodings[0].SequenceLength, encodings[0].EncodeTime.TotalMilliseconds, Count, Capacity);
+        if (_logger.IsEnabled(LogLevel.Trace))
+        {
+            foreach (var k in keys) Log.EncodedPrompt(_logger, k.Prompt);
+        }
+
         for (int i = 0; i < keys.Count; i++) sources[i].TrySetResult(encodings[i]);
     }
 
@@ -372,4 +383,13 @@ public sealed class PromptEncoder : IDisposable
     }
 
     private readonly record struct PromptKey(string Prompt, PromptEncodingOptions Options);
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Encoded {Prompts} prompt(s) of {Tokens} positions in {Milliseconds:F0} ms (cache {Count}/{Capacity})", EventName = "PromptsEncoded")]
+        public static partial void Encoded(ILogger logger, int prompts, int tokens, double milliseconds, int count, int capacity);
+
+        [LoggerMessage(2, LogLevel.Trace, "Encoded prompt '{Prompt}'", EventName = "PromptEncoded")]
+        public static partial void EncodedPrompt(ILogger logger, string prompt);
+    }
 }

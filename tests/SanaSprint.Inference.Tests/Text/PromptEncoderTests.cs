@@ -161,6 +161,33 @@ public sealed class PromptEncoderTests
         Assert.Equal(0, service.Hits);
     }
 
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger<PromptEncoder>
+    {
+        public List<(Microsoft.Extensions.Logging.LogLevel Level, string Message)> Entries { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Information;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Entries) Entries.Add((logLevel, formatter(state, exception)));
+        }
+    }
+
+    [Fact]
+    public async Task MissesAreLoggedWithTheirTimeAndHitsAreNot()
+    {
+        var logger = new ListLogger();
+        using var service = new PromptEncoder(Tokenizer.Value, new FakeEncoder(), defaultOptions: Short, logger: logger);
+        await service.EncodeAsync("secret prompt");
+        await service.EncodeAsync("secret prompt");
+        var entry = Assert.Single(logger.Entries);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Information, entry.Level);
+        Assert.Contains(" ms ", entry.Message);
+        Assert.DoesNotContain("secret", entry.Message);
+    }
+
     [Fact]
     public void CapacityBelowOneIsRejected()
     {
