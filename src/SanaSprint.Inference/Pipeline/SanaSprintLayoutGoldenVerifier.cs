@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using SanaSprint.Inference.Checkpoints;
 using SanaSprint.Inference.Golden;
 using SanaSprint.Inference.Models;
+using SanaSprint.Inference.Onnx;
 using SanaSprint.Inference.Runtime;
 using SanaSprint.Inference.Sampling;
 using SanaSprint.Inference.Text;
@@ -59,7 +60,7 @@ public sealed partial class SanaSprintLayoutGoldenVerifier : IGoldenVerifier
             // 1. Text path: tokenizer window, Gemma-2 hidden state (real tokens), selected embeddings and mask.
             var folder = DiffusersFolder.Open(pipelineDir);
             var tokenizer = new GemmaPromptTokenizer(GemmaTokenizer.FromDirectory(folder.ComponentPath("tokenizer")));
-            using var encoder = Gemma2TextEncoder.Load(folder.ComponentPath("text_encoder"), new OnnxSessionFactory(provider, options), Path.Combine(cache, "gemma2-check"), textGraph);
+            using var encoder = Gemma2TextEncoder.Load(folder.ComponentPath("text_encoder"), new OnnxSessionFactory(provider, options), new GraphCache(cache), textGraph);
             foreach (var (index, prompt) in prompts)
             {
                 progress?.Report($"layout: text p{index}");

@@ -125,13 +125,10 @@ public static partial class SanaSprintLoader
             if (folder.HasComponent("text_encoder") && folder.HasComponent("tokenizer") && !string.IsNullOrEmpty(folder.Index.Components["text_encoder"].ClassName))
             {
                 var started = Stopwatch.GetTimestamp();
-                string textDir = folder.ComponentPath("text_encoder");
-                var files = Directory.EnumerateFiles(textDir, "*.safetensors*").Order(StringComparer.Ordinal).Prepend(Path.Combine(textDir, "config.json"));
-                var graphOptions = textGraphOptions ?? Gemma2GraphOptions.Default;
-                string key = graphs.ComputeKey(files, $"gemma2-text-encoder;{graphOptions}");
-                text = PromptEncoder.FromPipelineFolder(pipelineDirectory, sessions, Path.Combine(graphs.Root, "graphs", $"Gemma2Model-{key[..24]}"), graphOptions);
+                // The Gemma-2 graph is cached like the others (bf16 weights converted once; later starts only load it).
+                text = PromptEncoder.FromPipelineFolder(pipelineDirectory, sessions, graphs, textGraphOptions ?? Gemma2GraphOptions.Default);
                 opened.Add(text);
-                Log.ComponentLoaded(logger, "text_encoder", "built graph", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                Log.ComponentLoaded(logger, "text_encoder", "graph cache", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
 
             var info = new SanaSprintModelInfo
