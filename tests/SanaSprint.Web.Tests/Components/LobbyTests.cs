@@ -37,6 +37,29 @@ public sealed class LobbyTests : UiTestContext
     }
 
     [Fact]
+    public void BeforeThePageIsInteractiveCreateRoomIsALinkToNew()
+    {
+        SetRendererInfo(new RendererInfo("Static", isInteractive: false));
+
+        var cut = Render<Lobby>();
+
+        Assert.Equal("/new", cut.Find("[data-testid=create-room]").GetAttribute("href"));
+    }
+
+    [Fact]
+    public void TheNewPageCreatesARoomAndRedirectsToIt()
+    {
+        var before = Rooms.RoomCount;
+
+        Render<NewRoom>();
+
+        Assert.Equal(before + 1, Rooms.RoomCount);
+        var uri = Services.GetRequiredService<NavigationManager>().Uri;
+        Assert.Matches("/room/[A-Za-z0-9_-]{22}$", uri);
+        Assert.True(Rooms.RoomExists(uri[(uri.LastIndexOf('/') + 1)..]));
+    }
+
+    [Fact]
     public void JoiningAnExistingRoomByLinkOpensIt()
     {
         var roomId = Rooms.CreateRoom();

@@ -25,6 +25,8 @@ public abstract class UiTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton(Rooms);
         Services.AddSingleton<IImageGenerator>(Generator);
         Services.AddSingleton<IRoomConnectionFactory>(Connections);
+        // Components render as they do in the running app: interactive (Blazor Server).
+        SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
     }
 
     /// <summary>The built-in presets.</summary>
