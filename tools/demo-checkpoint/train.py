@@ -313,6 +313,7 @@ def main():
     ap.add_argument("--batch", type=int, default=32, help="teacher batch")
     ap.add_argument("--scm-batch", type=int, default=16)
     ap.add_argument("--vocab", type=int, default=1024, help="SentencePiece vocabulary size")
+    ap.add_argument("--dtype", default="F32", choices=["F32", "F16", "BF16"], help="safetensors dtype of the export")
     ap.add_argument("--split", default="text=0.03,ae=0.32,teacher=0.40,scm=0.25", help="fractions of the budget per stage")
     args = ap.parse_args()
 
@@ -384,7 +385,7 @@ def main():
     # 4. Export
     tr.eval()
     cn.eval()
-    pipe, ctrl, total = E.export(args.out, vae, tr, cn, gemma, tok_bytes)
+    pipe, ctrl, total = E.export(args.out, vae, tr, cn, gemma, tok_bytes, args.dtype)
     report["export"] = {"pipeline": pipe, "controlnet": ctrl, "total_bytes": total}
     report["total_seconds"] = round(time.time() - t_all, 1)
     log(f"export: {total / 1e6:.2f} MB in {args.out}")

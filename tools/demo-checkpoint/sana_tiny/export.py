@@ -85,13 +85,25 @@ def train_tokenizer(seed_captions, vocab_size):
     return buf.getvalue()
 
 
-def save_safetensors(path, state):
-    """Writes float32 tensors in safetensors format (8-byte LE header size + JSON header + raw LE data), keys sorted."""
+def _encode(a, dtype):
+    if dtype == "F32":
+        return a.astype("<f4").tobytes()
+    if dtype == "F16":
+        return a.astype("<f2").tobytes()
+    if dtype == "BF16":  # round to nearest even on the upper 16 bits
+        u = a.astype("<f4").view("<u4").astype(np.uint64)
+        u = (u + 0x7FFF + ((u >> 16) & 1)) >> 16
+        return u.astype("<u2").tobytes()
+    raise ValueError(f"unsupported dtype {dtype}")
+
+
+def save_safetensors(path, state, dtype="F32"):
+    """Writes tensors in safetensors format (8-byte LE header size + JSON header + raw LE data), keys sorted."""
     header, chunks, offset = {}, [], 0
     for name in sorted(state):
-        a = state[name].detach().to(torch.float32).contiguous().cpu().numpy().astype("<f4")
-        b = a.tobytes()
-        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + len(b)]}
+        a = state[name].detach().to(torch.float32).contiguous().cpu().numpy()
+        b = _encode(a, dtype)
+        header[name] = {"dtype": dtype, "shape": list(a.shape), "data_offsets": [offset, offset + len(b)]}
         chunks.append(b)
         offset += len(b)
     h = json.dumps(header, separators=(",", ":")).encode()
@@ -122,7 +134,7 @@ def _json(path, obj):
         json.dump(obj, f, indent=2)
 
 
-def export(out_dir, vae, transformer, controlnet, text_encoder, tokenizer_bytes):
+def export(out_dir, vae, transformer, controlnet, text_encoder, tokenizer_bytes, dtype="F32"):
     """Writes <out>/sana_sprint_demo (pipeline) and <out>/sana_controlnet_demo (ControlNet) in diffusers layout."""
     pipe = os.path.join(out_dir, "sana_sprint_demo")
     ctrl = os.path.join(out_dir, "sana_controlnet_demo")
@@ -140,11 +152,11 @@ def export(out_dir, vae, transformer, controlnet, text_encoder, tokenizer_bytes)
         "prediction_type": "trigflow", "sigma_data": 0.5, "max_timesteps": 1.5708, "intermediate_timesteps": 1.3,
     })
     _json(os.path.join(pipe, "transformer", "config.json"), transformer.config)
-    save_safetensors(os.path.join(pipe, "transformer", "diffusion_pytorch_model.safetensors"), transformer.state_dict())
+    save_safetensors(os.path.join(pipe, "transformer", "diffusion_pytorch_model.safetensors"), transformer.state_dict(), dtype)
     _json(os.path.join(pipe, "vae", "config.json"), vae.config)
-    save_safetensors(os.path.join(pipe, "vae", "diffusion_pytorch_model.safetensors"), vae.state_dict())
+    save_safetensors(os.path.join(pipe, "vae", "diffusion_pytorch_model.safetensors"), vae.state_dict(), dtype)
     _json(os.path.join(pipe, "text_encoder", "config.json"), text_encoder.config)
-    save_safetensors(os.path.join(pipe, "text_encoder", "model.safetensors"), text_encoder.state_dict())
+    save_safetensors(os.path.join(pipe, "text_encoder", "model.safetensors"), text_encoder.state_dict(), dtype)
     with open(os.path.join(pipe, "tokenizer", "tokenizer.model"), "wb") as f:
         f.write(tokenizer_bytes)
     specials = ["<start_of_turn>", "<end_of_turn>"]
@@ -157,6 +169,6 @@ def export(out_dir, vae, transformer, controlnet, text_encoder, tokenizer_bytes)
         "bos_token": "<bos>", "eos_token": "<eos>", "pad_token": "<pad>", "unk_token": "<unk>", "additional_special_tokens": specials,
     })
     _json(os.path.join(ctrl, "config.json"), controlnet.config)
-    save_safetensors(os.path.join(ctrl, "diffusion_pytorch_model.safetensors"), controlnet.state_dict())
+    save_safetensors(os.path.join(ctrl, "diffusion_pytorch_model.safetensors"), controlnet.state_dict(), dtype)
     total = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(out_dir) for f in fs)
     return pipe, ctrl, total
