@@ -16,7 +16,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sana_tiny import models as M  # noqa: E402
-from sana_tiny.export import load_safetensors  # noqa: E402
+from sana_tiny.export import load_safetensors, load_safetensors_any  # noqa: E402
 import train as T  # noqa: E402
 
 TOL = 1e-4
@@ -94,26 +94,6 @@ def main():
         ok &= v <= TOL
         print(f"{k:40s} max|d|/max|ref| = {v:.2e}  {flag}")
     sys.exit(0 if ok else 1)
-
-
-def load_safetensors_any(path):
-    """Golden files hold F32 and I64 tensors."""
-    import struct
-
-    import numpy as np
-
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for k, v in header.items():
-        if k == "__metadata__":
-            continue
-        s, e = v["data_offsets"]
-        dt = {"F32": "<f4", "I64": "<i8"}[v["dtype"]]
-        out[k] = torch.from_numpy(np.frombuffer(data[s:e], dtype=dt).reshape(v["shape"]).copy())
-    return out
 
 
 if __name__ == "__main__":

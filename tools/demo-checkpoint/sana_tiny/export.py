@@ -115,7 +115,8 @@ def save_safetensors(path, state, dtype="F32"):
             f.write(b)
 
 
-def load_safetensors(path):
+def load_safetensors_any(path):
+    """Reads F32/F16/BF16 (as float32) and I64 tensors."""
     with open(path, "rb") as f:
         n = struct.unpack("<Q", f.read(8))[0]
         header = json.loads(f.read(n))
@@ -125,8 +126,17 @@ def load_safetensors(path):
         if k == "__metadata__":
             continue
         s, e = v["data_offsets"]
-        out[k] = torch.from_numpy(np.frombuffer(data[s:e], dtype="<f4").reshape(v["shape"]).copy())
+        raw, dt = data[s:e], v["dtype"]
+        if dt == "BF16":
+            a = (np.frombuffer(raw, "<u2").astype(np.uint32) << 16).view(np.float32)
+        else:
+            a = np.frombuffer(raw, {"F32": "<f4", "F16": "<f2", "I64": "<i8"}[dt])
+            a = a.astype(np.float32) if dt == "F16" else a
+        out[k] = torch.from_numpy(a.reshape(v["shape"]).copy())
     return out
+
+
+load_safetensors = load_safetensors_any
 
 
 def _json(path, obj):
