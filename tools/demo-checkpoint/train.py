@@ -411,6 +411,8 @@ def main():
     with open(os.path.join(args.out, "train_log.json"), "w") as f:
         json.dump(report, f, indent=2)
     log(json.dumps(report, indent=2))
+    if total > 30_000_000:
+        sys.exit(f"error: the checkpoint is {total / 1e6:.1f} MB, over the 30 MB limit of issue 8 (try --dtype F16)")
 
 
 if __name__ == "__main__":
