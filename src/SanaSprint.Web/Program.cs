@@ -1,11 +1,15 @@
 using SanaSprint.Inference.Extensions;
 using SanaSprint.Web.Components;
 using SanaSprint.Web.Extensions;
+using SanaSprint.Web.Observability;
+using SanaSprint.Web.Persistence;
 
 var builder = WebApplication.CreateBuilder(ServiceDefaults.CreateOptions(args));
 
 builder.AddServiceDefaults();
 builder.AddSanaSprintInference();
+builder.AddSanaSprintPersistence();
+builder.AddSanaSprintObservability();
 builder.AddApplicationServices();
 
 var app = builder.Build();
@@ -15,6 +19,7 @@ app.UseStaticFiles();
 app.UseAntiforgery();
 
 app.MapDefaultEndpoints();
+app.MapSanaSprintMetrics();
 app.MapStaticAssets();
 app.MapSketchHub();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -21,6 +21,7 @@ namespace SanaSprint.Web.Hubs;
 /// <param name="Pressure">Pen pressure in [0, 1]; 0.5 is nominal (mouse).</param>
 [MessagePackObject]
 [JsonConverter(typeof(StrokePointJsonConverter))]
+[MessagePackFormatter(typeof(StrokePointMessagePackFormatter))]
 public readonly record struct StrokePoint([property: Key(0)] float X, [property: Key(1)] float Y, [property: Key(2)] float Pressure);
 
 /// <summary>Settings that shape a room's frames; set together by <c>SetSettings</c>.</summary>

@@ -342,6 +342,7 @@ public sealed partial class FrameScheduler(
                 rooms.SetLastFrame(job.State.RoomId, frame);
                 await hub.Clients.Group(SketchHub.GroupName(job.State.RoomId)).Frame(frame);
                 feed.Publish(new FrameReadyEvent(job.State.RoomId, frame));
+                Observability.SanaSprintMetrics.RecordFrame(frame);
                 Interlocked.Increment(ref _framesSent);
             }
             catch (Exception ex)

@@ -31,6 +31,8 @@ public class SketchHubFixture : WebApplicationFactory<Program>, IAsyncLifetime
         new("SchedulerOptions:RefineDelay", "00:00:00.300"),
         new("RoomOptions:MaxParticipantsPerRoom", "3"),
         new("RoomOptions:CursorInterval", "00:00:00"),
+        // Hub semantics only: rooms in memory (the SQLite store has its own tests under Reliability/).
+        new("Persistence:Enabled", "false"),
     ];
 
     /// <summary>The app's room service.</summary>

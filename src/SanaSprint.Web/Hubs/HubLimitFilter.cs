@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using SanaSprint.Web.Observability;
+using SanaSprint.Web.Rooms;
+
+namespace SanaSprint.Web.Hubs;
+
+/// <summary>
+/// A hub filter for every hub invocation: a per-connection token bucket (<see cref="HubLimitOptions.InvocationsPerSecond"/>,
+/// <see cref="HubLimitOptions.InvocationBurst"/>) whose refusals become a <c>rate-limited</c> <c>Error</c> to the caller only;
+/// a logging scope with the connection, room and method; hub error metrics; and a last line of defence that turns an
+/// unexpected exception into an <c>internal</c> <c>Error</c> for the caller (logged with its stack) instead of a silent failure.
+/// Also counts open connections.
+/// </summary>
+/// <param name="options">The limits.</param>
+/// <param name="rooms">Room state, for the caller's room in the logging scope.</param>
+/// <param name="logger">Logger.</param>
+public sealed partial class HubLimitFilter(IOptions<HubLimitOptions> options, RoomService rooms, ILogger<HubLimitFilter> logger) : IHubFilter
+{
+    /// <summary>The <see cref="ErrorMessage.Code"/> of a refused, too-fast call.</summary>
+    public const string RateLimitedCode = "rate-limited";
+
+    /// <summary>The <see cref="ErrorMessage.Code"/> of a call that failed on the server.</summary>
+    public const string InternalCode = "internal";
+
+    private const string BucketKey = "sanasprint.bucket";
+    private readonly HubLimitOptions _options = options.Value;
+    private long _connections;
+
+    /// <summary>Open hub connections.</summary>
+    public long Connections => Interlocked.Read(ref _connections);
+
+    /// <inheritdoc />
+    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
+    {
+        ArgumentNullException.ThrowIfNull(invocationContext);
+        ArgumentNullException.ThrowIfNull(next);
+        var context = invocationContext.Context;
+        var method = invocationContext.HubMethodName;
+        using var scope = logger.BeginScope(new Dictionary<string, object?>
+        {
+            ["ConnectionId"] = context.ConnectionId,
+            ["RoomId"] = rooms.FindSession(context.ConnectionId)?.RoomId,
+            ["HubMethod"] = method,
+        });
+
+        if (!context.Items.TryGetValue(BucketKey, out var item) || item is not TokenBucket bucket)
+            context.Items[BucketKey] = bucket = new TokenBucket(_options.InvocationsPerSecond, _options.InvocationBurst);
+        if (!bucket.TryTake())
+        {
+            SanaSprintMetrics.HubError(method, RateLimitedCode);
+            var message = $"Too many calls: at most {_options.InvocationsPerSecond:0.##} per second with bursts of {_options.InvocationBurst} (`HubLimits`); slow down.";
+            Log.RateLimited(logger, method, context.ConnectionId);
+            await SendErrorAsync(invocationContext, new ErrorMessage(method, RateLimitedCode, message));
+            throw new HubException(message);
+        }
+
+        try
+        {
+            return await next(invocationContext);
+        }
+        catch (HubException)
+        {
+            // The hub already told the caller (RoomException → Error + HubException).
+            SanaSprintMetrics.HubError(method, "rejected");
+            throw;
+        }
+        catch (OperationCanceledException) when (context.ConnectionAborted.IsCancellationRequested)
+        {
+            // The client went away mid-call; nothing to tell.
+            throw;
+        }
+        catch (Exception ex)
+        {
+            SanaSprintMetrics.HubError(method, InternalCode);
+            Log.Failed(logger, method, context.ConnectionId, ex);
+            var message = $"`{method}` failed on the server ({ex.GetType().Name}); the room is unchanged by this call.";
+            await SendErrorAsync(invocationContext, new ErrorMessage(method, InternalCode, message));
+            throw new HubException(message);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        Interlocked.Increment(ref _connections);
+        return next(context);
+    }
+
+    /// <inheritdoc />
+    public async Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        Interlocked.Decrement(ref _connections);
+        using var scope = logger.BeginScope(new Dictionary<string, object?> { ["ConnectionId"] = context.Context.ConnectionId });
+        await next(context, exception);
+    }
+
+    private static async Task SendErrorAsync(HubInvocationContext invocationContext, ErrorMessage error)
+    {
+        try
+        {
+            if (invocationContext.Hub is Hub<ISketchClient> typed) await typed.Clients.Caller.Error(error);
+            else await invocationContext.Hub.Clients.Caller.SendAsync(nameof(ISketchClient.Error), error);
+        }
+        catch (Exception) when (invocationContext.Context.ConnectionAborted.IsCancellationRequested)
+        {
+            // The caller is gone.
+        }
+    }
+
+    /// <summary>A thread-safe token bucket refilled continuously.</summary>
+    private sealed class TokenBucket(double perSecond, int burst)
+    {
+        private readonly Lock _gate = new();
+        private double _tokens = burst;
+        private long _last = Stopwatch.GetTimestamp();
+
+        public bool TryTake()
+        {
+            lock (_gate)
+            {
+                var now = Stopwatch.GetTimestamp();
+                _tokens = Math.Min(burst, _tokens + Stopwatch.GetElapsedTime(_last, now).TotalSeconds * perSecond);
+                _last = now;
+                if (_tokens < 1) return false;
+                _tokens -= 1;
+                return true;
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Rate-limited '{HubMethod}' from '{ConnectionId}'", EventName = "HubRateLimited")]
+        public static partial void RateLimited(ILogger logger, string hubMethod, string connectionId);
+
+        [LoggerMessage(2, LogLevel.Error, "'{HubMethod}' from '{ConnectionId}' failed unexpectedly", EventName = "HubMethodFailed")]
+        public static partial void Failed(ILogger logger, string hubMethod, string connectionId, Exception exception);
+    }
+}

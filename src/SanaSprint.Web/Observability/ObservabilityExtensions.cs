@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using SanaSprint.Web.Hubs;
+
+namespace SanaSprint.Web.Observability;
+
+/// <summary>Metrics (OpenTelemetry → Prometheus at <c>/metrics</c>), hub limits and the hub filter.</summary>
+public static class ObservabilityExtensions
+{
+    /// <summary>The path of the Prometheus scrape endpoint.</summary>
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>
+    /// Binds <see cref="HubLimitOptions"/> from <c>HubLimits</c> (validated at start) and applies them to every hub (message size,
+    /// <see cref="HubLimitFilter"/>); registers <see cref="SanaSprintMetrics"/> and OpenTelemetry metrics (this app's meter,
+    /// ASP.NET Core and Kestrel) with the Prometheus exporter.
+    /// </summary>
+    /// <param name="builder">The host builder.</param>
+    /// <returns>The same builder.</returns>
+    public static IHostApplicationBuilder AddSanaSprintObservability(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddOptions<HubLimitOptions>().BindConfiguration(HubLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<HubLimitFilter>();
+        services.AddOptions<HubOptions>().PostConfigure<IOptions<HubLimitOptions>>((hub, limits) =>
+        {
+            hub.MaximumReceiveMessageSize = limits.Value.MaximumReceiveMessageSize;
+            hub.AddFilter<HubLimitFilter>();
+        });
+        services.AddSingleton<SanaSprintMetrics>();
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(SanaSprintMetrics.MeterName)
+            .AddAspNetCoreInstrumentation()
+            .AddMeter("Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Http.Connections")
+            .AddPrometheusExporter());
+        return builder;
+    }
+
+    /// <summary>Maps <see cref="MetricsPath"/> (Prometheus text format) and creates the app's observable instruments.</summary>
+    /// <param name="app">The app.</param>
+    /// <returns>The same app.</returns>
+    public static WebApplication MapSanaSprintMetrics(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        _ = app.Services.GetRequiredService<SanaSprintMetrics>();
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
+        return app;
+    }
+}

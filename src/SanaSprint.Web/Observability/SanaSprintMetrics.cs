@@ -1,0 +1,83 @@
+using System.Diagnostics.Metrics;
+using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Rooms;
+using SanaSprint.Web.Scheduling;
+
+namespace SanaSprint.Web.Observability;
+
+/// <summary>
+/// The app's metrics (meter <see cref="MeterName"/>), exported at <c>/metrics</c> in Prometheus format:
+/// <list type="bullet">
+/// <item><c>sanasprint_frame_stage_duration_milliseconds</c>: histogram per frame and stage (<c>stage</c> = queue, raster, text,
+/// control_encode, step, decode, model, encode, server).</item>
+/// <item><c>sanasprint_frame_batch_size</c>: how many rooms shared the model run of each frame.</item>
+/// <item><c>sanasprint_hub_errors_total</c>: refused or failed hub calls by <c>method</c> and <c>kind</c> (rejected, rate-limited, internal).</item>
+/// <item><c>sanasprint_frames_sent_total</c>, <c>sanasprint_frames_failed_total</c>, <c>sanasprint_model_runs_total</c>,
+/// <c>sanasprint_frames_skipped_total</c> (revisions skipped by latest-wins), <c>sanasprint_rooms</c>, <c>sanasprint_connections</c>.</item>
+/// </list>
+/// </summary>
+/// <remarks>Frame and hub-error instruments are static (recorded from the scheduler and the hub filter); the observable ones are
+/// registered per app by <see cref="SanaSprintMetrics(IMeterFactory, RoomService, FrameScheduler, HubLimitFilter)"/>.</remarks>
+public sealed class SanaSprintMetrics
+{
+    /// <summary>The meter name.</summary>
+    public const string MeterName = "SanaSprint.Web";
+
+    private static readonly Meter StaticMeter = new(MeterName);
+
+    private static readonly Histogram<double> StageDuration = StaticMeter.CreateHistogram<double>(
+        "sanasprint.frame.stage.duration", "ms", "Time a frame spent in each stage, from the revision's change to the frame's send.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 15, 25, 50, 75, 100, 150, 250, 500, 750, 1000, 2500, 5000, 10000] });
+
+    private static readonly Histogram<int> BatchSize = StaticMeter.CreateHistogram<int>(
+        "sanasprint.frame.batch_size", "{room}", "How many rooms shared the model run of each frame.",
+        advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 3, 4, 6, 8, 12, 16, 32, 64] });
+
+    private static readonly Counter<long> HubErrors = StaticMeter.CreateCounter<long>(
+        "sanasprint.hub.errors", "{call}", "Hub calls refused or failed, by method and kind.");
+
+    /// <summary>Registers the observable instruments of one app.</summary>
+    /// <param name="meterFactory">The app's meter factory.</param>
+    /// <param name="rooms">Room count.</param>
+    /// <param name="scheduler">Frame counters.</param>
+    /// <param name="hubFilter">Connection count.</param>
+    public SanaSprintMetrics(IMeterFactory meterFactory, RoomService rooms, FrameScheduler scheduler, HubLimitFilter hubFilter)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        var meter = meterFactory.Create(MeterName);
+        meter.CreateObservableGauge("sanasprint.rooms", () => rooms.RoomCount, "{room}", "Rooms the server holds.");
+        meter.CreateObservableGauge("sanasprint.connections", () => hubFilter.Connections, "{connection}", "Open sketch hub connections.");
+        meter.CreateObservableCounter("sanasprint.frames.sent", () => scheduler.Counters.FramesSent, "{frame}", "Frames sent to rooms.");
+        meter.CreateObservableCounter("sanasprint.frames.failed", () => scheduler.Counters.FramesFailed, "{frame}", "Frame failures sent to rooms.");
+        meter.CreateObservableCounter("sanasprint.model.runs", () => scheduler.Counters.ModelRuns, "{run}", "Model runs (batched).");
+        meter.CreateObservableCounter("sanasprint.frames.skipped", () => scheduler.Counters.RevisionsSkipped, "{revision}",
+            "Revisions never rendered because a newer one was rendered instead (latest wins).");
+    }
+
+    /// <summary>Records a sent frame's stage timings and batch size.</summary>
+    /// <param name="frame">The frame.</param>
+    public static void RecordFrame(FrameMessage frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        var t = frame.Timings;
+        var kind = new KeyValuePair<string, object?>("refinement", frame.IsRefinement);
+        Record("queue", t.QueueMs);
+        Record("raster", t.RasterMs);
+        Record("text", t.TextMs);
+        Record("control_encode", t.ControlEncodeMs);
+        foreach (var step in t.StepsMs) Record("step", step);
+        Record("decode", t.DecodeMs);
+        Record("model", t.ModelMs);
+        Record("encode", t.EncodeMs);
+        Record("server", t.ServerMs);
+        BatchSize.Record(t.BatchSize, kind);
+
+        void Record(string stage, double ms) => StageDuration.Record(ms, new KeyValuePair<string, object?>("stage", stage), kind);
+    }
+
+    /// <summary>Counts a refused or failed hub call.</summary>
+    /// <param name="method">The hub method.</param>
+    /// <param name="kind">rejected, rate-limited or internal.</param>
+    public static void HubError(string method, string kind) =>
+        HubErrors.Add(1, new KeyValuePair<string, object?>("method", method), new KeyValuePair<string, object?>("kind", kind));
+}

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Rooms;
+
+namespace SanaSprint.Web.Tests.Reliability;
+
+public sealed class SqliteRoomStoreTests : IDisposable
+{
+    private readonly TempFolder _data = new();
+
+    [Fact]
+    public async Task AnEndedStrokeIsOnDiskWithinOneSecond()
+    {
+        await using var harness = new StoreHarness(_data.Path, TimeSpan.FromMilliseconds(200));
+        var room = harness.Rooms.CreateRoom();
+        harness.Join(room, "c1");
+        var ended = Stopwatch.StartNew();
+        harness.Draw("c1", "s1");
+        while (harness.StoredStrokes(room, "s1") == 0 && ended.Elapsed < TimeSpan.FromSeconds(3)) await Task.Delay(20);
+        Assert.Equal(1, harness.StoredStrokes(room, "s1"));
+        Assert.True(ended.Elapsed < TimeSpan.FromSeconds(1), $"The stroke reached the disk after {ended.Elapsed.TotalMilliseconds:F0} ms.");
+    }
+
+    [Fact]
+    public async Task ARestartRestoresRoomsStrokesWithOwnersAndOrderPromptAndSettings()
+    {
+        string roomA, roomB;
+        RoomSnapshot before;
+        RoomSettings settings;
+        await using (var first = new StoreHarness(_data.Path))
+        {
+            roomA = first.Rooms.CreateRoom();
+            roomB = first.Rooms.CreateRoom();
+            var p1 = first.Join(roomA, "c1", "Ada");
+            first.Join(roomA, "c2", "Grace");
+            first.Draw("c1", "a1", 3, "#ff0000");
+            first.Draw("c2", "b1", 7, "#00ff00", 9f);
+            first.Draw("c1", "a2", 4);
+            first.Draw("c2", "b2", 2);
+            first.Rooms.Undo("c2"); // b2 is hidden: not restored (no history survives a restart)
+            first.Rooms.SetPrompt("c1", "a lighthouse in fog");
+            settings = new RoomSettings(3, 1234, true, Inference.Pipeline.GuidanceMode.Img2Img, 0.4f, 1.5f, "watercolour");
+            first.Rooms.SetSettings("c2", settings);
+            first.Join(roomB, "c3");
+            first.Draw("c3", "x", 2);
+            first.Rooms.Clear("c3"); // roomB ends empty
+            before = first.Rooms.GetSnapshot(roomA, StoreHarness.Model);
+            Assert.Equal(p1, before.Strokes[0].OwnerId);
+        }
+
+        await using var second = new StoreHarness(_data.Path);
+        Assert.Equal(2, second.Rooms.RoomCount);
+        var after = second.Rooms.GetSnapshot(roomA, StoreHarness.Model);
+        Assert.Equal(["a1", "b1", "a2"], after.Strokes.Select(s => s.Id));
+        Assert.Equal(before.Strokes.Select(s => (s.Id, s.OwnerId, s.Colour, s.Width)), after.Strokes.Select(s => (s.Id, s.OwnerId, s.Colour, s.Width)));
+        for (var i = 0; i < before.Strokes.Count; i++) Assert.Equal(before.Strokes[i].Points, after.Strokes[i].Points);
+        Assert.All(after.Strokes, s => Assert.True(s.Ended));
+        Assert.Equal("a lighthouse in fog", after.Prompt);
+        Assert.Equal(settings, after.Settings);
+        Assert.True(after.Revision > before.Revision, "revisions keep growing across a restart");
+        Assert.Empty(second.Rooms.GetSnapshot(roomB, StoreHarness.Model).Strokes);
+    }
+
+    [Fact]
+    public async Task ParticipantIdsAreNotReusedAfterARestartSoOldStrokesStayTheirOwners()
+    {
+        string room;
+        await using (var first = new StoreHarness(_data.Path))
+        {
+            room = first.Rooms.CreateRoom();
+            first.Join(room, "c1");
+            first.Rooms.BeginStroke("c1", "open", "#000000", 2f); // never ended: ended at restore
+            first.Rooms.AppendPoints("c1", "open", [new StrokePoint(1, 1, 0.5f)]);
+        }
+        await using var second = new StoreHarness(_data.Path);
+        var newcomer = second.Join(room, "c9");
+        Assert.NotEqual("p1", newcomer);
+        var ex = Assert.Throws<RoomException>(() => second.Rooms.AppendPoints("c9", "open", [new StrokePoint(2, 2, 0.5f)]));
+        Assert.Equal(RoomErrorCodes.Forbidden, ex.Code);
+        Assert.True(second.Rooms.GetSnapshot(room, StoreHarness.Model).Strokes.Single().Ended);
+    }
+
+    [Fact]
+    public async Task ShutdownFlushesChangesStillInTheQueue()
+    {
+        string room;
+        await using (var first = new StoreHarness(_data.Path, TimeSpan.FromSeconds(1)))
+        {
+            room = first.Rooms.CreateRoom();
+            first.Join(room, "c1");
+            first.Draw("c1", "late");
+            Assert.Equal(0, first.StoredStrokes(room)); // still queued: the flush interval is 1 s
+        } // StopAsync flushes
+        await using var second = new StoreHarness(_data.Path);
+        Assert.Equal(["late"], second.Rooms.GetSnapshot(room, StoreHarness.Model).Strokes.Select(s => s.Id));
+    }
+
+    [Fact]
+    public void TheDatabaseUsesWriteAheadLogging()
+    {
+        using var harness = new DisposableHarness(_data.Path);
+        Assert.Equal("wal", harness.Value.Database.JournalMode);
+        using var connection = new SqliteConnection(harness.Value.Database.ConnectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode;";
+        Assert.Equal("wal", command.ExecuteScalar());
+    }
+
+    [Fact]
+    public async Task RoomsUnchangedLongerThanTheRetentionAreDroppedAtStart()
+    {
+        string room;
+        await using (var first = new StoreHarness(_data.Path))
+        {
+            room = first.Rooms.CreateRoom();
+        }
+        using (var connection = new SqliteConnection(new StoreHarnessConnection(_data.Path).ConnectionString))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE rooms SET UpdatedAtMs = 0;";
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+        await using var second = new StoreHarness(_data.Path);
+        Assert.False(second.Rooms.RoomExists(room));
+    }
+
+    public void Dispose() => _data.Dispose();
+
+    private sealed class DisposableHarness(string path) : IDisposable
+    {
+        public StoreHarness Value { get; } = new(path, start: false);
+        public void Dispose() => Value.Store.Dispose();
+    }
+
+    private sealed class StoreHarnessConnection(string dataDirectory)
+    {
+        public string ConnectionString => new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(dataDirectory, Persistence.PersistenceOptions.DatabaseFileName),
+        }.ToString();
+    }
+}
