@@ -55,15 +55,25 @@ public static class SketchPreprocessor
     {
         ArgumentNullException.ThrowIfNull(sketch);
         sketch.Validate();
-        var gray = Resize(Luma(sketch), sketch.Width, sketch.Height, width, height);
-
         // 1. Invert and binarise: strokes (dark) → 1, background → 0.
-        var strokes = new float[gray.Length];
-        for (int i = 0; i < gray.Length; i++) strokes[i] = gray[i] < 127.5f ? 1f : 0f;
+        float[] strokes;
+        if (sketch.Width == width && sketch.Height == height)
+        {
+            strokes = new float[width * height];
+            var px = sketch.Pixels;
+            for (int i = 0; i < strokes.Length; i++)
+                strokes[i] = 0.299f * px[3 * i] + 0.587f * px[3 * i + 1] + 0.114f * px[3 * i + 2] < 127.5f ? 1f : 0f;
+        }
+        else
+        {
+            var gray = Resize(Luma(sketch), sketch.Width, sketch.Height, width, height);
+            strokes = new float[gray.Length];
+            for (int i = 0; i < gray.Length; i++) strokes[i] = gray[i] < 127.5f ? 1f : 0f;
+        }
 
         // 2. GaussianBlur(σ = 3), then map[map > 4] = 255 (4/255 of a full stroke).
         var blurred = GaussianBlur(strokes, width, height, ScribbleSigma);
-        var map = new bool[gray.Length];
+        var map = new bool[strokes.Length];
         for (int i = 0; i < map.Length; i++) map[i] = blurred[i] * 255f > 4f;
 
         // 3. Thickness.
@@ -83,6 +93,20 @@ public static class SketchPreprocessor
         sketch.Validate();
         int plane = width * height;
         if (destination.Length != 3 * plane) throw new ArgumentException($"`destination` has {destination.Length} values; expected {3 * plane} (3×{height}×{width}).", nameof(destination));
+        if (sketch.Width == width && sketch.Height == height)
+        {
+            // Same size (the usual case: the canvas is rasterised at the frame size): one pass, no resampling.
+            var px = sketch.Pixels;
+            for (int i = 0; i < plane; i++)
+            {
+                destination[i] = px[3 * i] / 127.5f - 1f;
+                destination[plane + i] = px[3 * i + 1] / 127.5f - 1f;
+                destination[2 * plane + i] = px[3 * i + 2] / 127.5f - 1f;
+            }
+
+            return;
+        }
+
         for (int c = 0; c < 3; c++)
         {
             var channel = new float[sketch.Width * sketch.Height];
@@ -220,7 +244,11 @@ public static class SketchPreprocessor
         }
     }
 
-    /// <summary>Separable Gaussian blur with OpenCV's 8-bit kernel size (2·round(3σ)+1 taps) and reflected borders.</summary>
+    /// <summary>
+    /// Separable Gaussian blur with OpenCV's 8-bit kernel size (2·round(3σ)+1 taps) and reflected borders. The horizontal
+    /// pass scatters only non-zero pixels (sketch maps are sparse) and the vertical pass is vectorised and skips empty rows:
+    /// this runs on every ControlNet frame, so it must stay a small fraction of a model run.
+    /// </summary>
     internal static float[] GaussianBlur(float[] src, int w, int h, float sigma)
     {
         int radius = (int)MathF.Round(sigma * 3);
@@ -229,31 +257,80 @@ public static class SketchPreprocessor
         for (int i = -radius; i <= radius; i++) sum += k[i + radius] = MathF.Exp(-(i * i) / (2 * sigma * sigma));
         for (int i = 0; i < k.Length; i++) k[i] /= sum;
 
+        // Horizontal: tmp[y, x + t] += k[t] · src[y, x] for every non-zero src pixel (reflection folds taps back inside).
         var tmp = new float[src.Length];
-        for (int y = 0; y < h; y++)
+        var rowUsed = new bool[h];
+        ForRows(h, (y0, y1) =>
         {
-            int row = y * w;
-            for (int x = 0; x < w; x++)
+            for (int y = y0; y < y1; y++)
             {
-                float acc = 0;
-                for (int t = -radius; t <= radius; t++) acc += k[t + radius] * src[row + Reflect(x + t, w)];
-                tmp[row + x] = acc;
+                int row = y * w;
+                for (int x = 0; x < w; x++)
+                {
+                    float v = src[row + x];
+                    if (v == 0f) continue;
+                    rowUsed[y] = true;
+                    if (x >= radius && x + radius < w)
+                    {
+                        var dst = tmp.AsSpan(row + x - radius, k.Length);
+                        for (int t = 0; t < k.Length; t++) dst[t] += k[t] * v;
+                    }
+                    else
+                    {
+                        // Output o reads input Reflect(o + t); scatter to every o whose tap lands on x.
+                        for (int o = Math.Max(0, x - 2 * radius - 1); o <= Math.Min(w - 1, x + 2 * radius + 1); o++)
+                            for (int t = -radius; t <= radius; t++)
+                                if (Reflect(o + t, w) == x) tmp[row + o] += k[t + radius] * v;
+                    }
+                }
             }
+        });
+
+        // Vertical: dst[y] = Σ_t k[t] · tmp[reflect(y + t)], row-vectorised, rows whose window is all empty skipped.
+        var result = new float[src.Length];
+        ForRows(h, (y0, y1) =>
+        {
+            for (int y = y0; y < y1; y++)
+            {
+                var dst = result.AsSpan(y * w, w);
+                for (int t = -radius; t <= radius; t++)
+                {
+                    int sy = Reflect(y + t, h);
+                    if (!rowUsed[sy]) continue;
+                    MultiplyAdd(tmp.AsSpan(sy * w, w), k[t + radius], dst);
+                }
+            }
+        });
+
+        return result;
+    }
+
+    /// <summary>Runs <paramref name="body"/> over row ranges, in parallel for large images.</summary>
+    private static void ForRows(int rows, Action<int, int> body)
+    {
+        const int chunk = 64;
+        if (rows <= chunk || Environment.ProcessorCount == 1)
+        {
+            body(0, rows);
+            return;
         }
 
-        var dst = new float[src.Length];
-        for (int y = 0; y < h; y++)
+        Parallel.For(0, (rows + chunk - 1) / chunk, c => body(c * chunk, Math.Min(rows, (c + 1) * chunk)));
+    }
+
+    /// <summary>dst += a · x, vectorised.</summary>
+    private static void MultiplyAdd(ReadOnlySpan<float> x, float a, Span<float> dst)
+    {
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
         {
-            for (int t = -radius; t <= radius; t++)
-            {
-                float kt = k[t + radius];
-                int srcRow = Reflect(y + t, h) * w;
-                int dstRow = y * w;
-                for (int x = 0; x < w; x++) dst[dstRow + x] += kt * tmp[srcRow + x];
-            }
+            var va = new System.Numerics.Vector<float>(a);
+            int n = System.Numerics.Vector<float>.Count;
+            for (; i <= x.Length - n; i += n)
+                (new System.Numerics.Vector<float>(dst.Slice(i)) + va * new System.Numerics.Vector<float>(x.Slice(i))).CopyTo(dst.Slice(i));
         }
 
-        return dst;
+        for (; i < x.Length; i++) dst[i] += a * x[i];
     }
 
     private static int Reflect(int i, int n)

@@ -37,6 +37,33 @@ public sealed class SketchPreprocessorTests
         Assert.False(map[32 * 64 + 5]);
     }
 
+    [Theory]
+    [InlineData(23, 17)]
+    [InlineData(130, 70)]
+    public void SparseBlurEqualsTheDenseSeparableGaussianWithReflectedBorders(int w, int h)
+    {
+        var rng = new Random(w);
+        var src = new float[w * h];
+        for (int i = 0; i < src.Length; i++) src[i] = rng.NextDouble() < 0.1 ? 1f : 0f;
+        src[0] = 1f; src[w - 1] = 1f; src[(h - 1) * w] = 1f; // corners exercise the reflected taps
+        var fast = SketchPreprocessor.GaussianBlur(src, w, h, 3f);
+
+        const int r = 9;
+        var k = Enumerable.Range(-r, 2 * r + 1).Select(i => Math.Exp(-i * i / 18.0)).ToArray();
+        double ks = k.Sum();
+        int Refl(int i, int n) { while (i < 0 || i >= n) i = i < 0 ? -i - 1 : 2 * n - i - 1; return i; }
+        var tmp = new double[w * h];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                tmp[y * w + x] = Enumerable.Range(-r, 2 * r + 1).Sum(t => k[t + r] / ks * src[y * w + Refl(x + t, w)]);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                double expected = Enumerable.Range(-r, 2 * r + 1).Sum(t => k[t + r] / ks * tmp[Refl(y + t, h) * w + x]);
+                Assert.True(Math.Abs(expected - fast[y * w + x]) < 1e-5, $"({x}, {y}): {fast[y * w + x]} vs {expected}");
+            }
+    }
+
     [Fact]
     public void ThicknessErodesAtZeroAndDilatesAboveThree()
     {
