@@ -39,11 +39,16 @@ public static class PersistenceExtensions
     /// <summary>Runs the SQLite room store's write-behind loop and its final flush at shutdown (nothing when persistence is off).</summary>
     private sealed class RoomStoreWriter(IServiceProvider services) : IHostedService
     {
-        public Task StartAsync(CancellationToken cancellationToken) =>
-            IsEnabled(services) ? services.GetRequiredService<SqliteRoomStore>().StartAsync(cancellationToken) : Task.CompletedTask;
+        private SqliteRoomStore? _store;
 
-        public Task StopAsync(CancellationToken cancellationToken) =>
-            IsEnabled(services) ? services.GetRequiredService<SqliteRoomStore>().StopAsync(cancellationToken) : Task.CompletedTask;
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            if (!IsEnabled(services)) return Task.CompletedTask;
+            _store = services.GetRequiredService<SqliteRoomStore>();
+            return _store.StartAsync(cancellationToken);
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => _store?.StopAsync(cancellationToken) ?? Task.CompletedTask;
     }
 
     /// <summary>Healthy when the database answers and the last write succeeded; unhealthy otherwise, with the reason.</summary>

@@ -38,6 +38,7 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
     private Task? _loop;
     private volatile string? _lastFailure;
     private long _pendingSince;
+    private int _disposed;
 
     /// <summary>Opens the store and restores every room kept in the database.</summary>
     /// <param name="database">The database.</param>
@@ -142,6 +143,7 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
     /// <inheritdoc />
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref _disposed) != 0) return; // Dispose already flushed
         if (_stopping is not null) await _stopping.CancelAsync();
         if (_loop is not null) await _loop.WaitAsync(cancellationToken).ConfigureAwait(false);
         // Shutdown flushes what is still queued.
@@ -151,6 +153,7 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
     /// <inheritdoc />
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _stopping?.Cancel();
         try
         {
