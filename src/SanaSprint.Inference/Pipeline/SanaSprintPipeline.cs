@@ -204,35 +204,35 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
     {
         string at = $"requests[{index}]";
         if (r is null) throw new ArgumentNullException($"{at}", $"{at} is null.");
-        if (r.Steps is < 1 or > 4) throw new ArgumentException($"{at}: `steps` must be 1–4 but is {r.Steps}.", nameof(r.Steps));
+        if (r.Steps is < 1 or > 4) throw new ArgumentException($"{at}: `steps` must be 1–4 but is {r.Steps}.");
         int f = info.VaeScaleFactor;
         if (r.Width <= 0 || r.Height <= 0 || r.Width % f != 0 || r.Height % f != 0)
-            throw new ArgumentException($"{at}: `height` and `width` have to be positive and divisible by {f} but are {r.Height} and {r.Width}.", nameof(r.Width));
+            throw new ArgumentException($"{at}: `height` and `width` have to be positive and divisible by {f} but are {r.Height} and {r.Width}.");
         if (r.Width > 4096 || r.Height > 4096)
-            throw new ArgumentException($"{at}: `height` and `width` must be at most 4096 but are {r.Height} and {r.Width}.", nameof(r.Width));
-        if (!float.IsFinite(r.GuidanceScale)) throw new ArgumentException($"{at}: `guidance_scale` must be finite but is {r.GuidanceScale}.", nameof(r.GuidanceScale));
-        if (!(r.Strength >= 0 && r.Strength <= 1)) throw new ArgumentException($"{at}: `strength` must be in [0, 1] but is {r.Strength}.", nameof(r.Strength));
-        if (!float.IsFinite(r.ControlScale)) throw new ArgumentException($"{at}: `control_scale` must be finite but is {r.ControlScale}.", nameof(r.ControlScale));
+            throw new ArgumentException($"{at}: `height` and `width` must be at most 4096 but are {r.Height} and {r.Width}.");
+        if (!float.IsFinite(r.GuidanceScale)) throw new ArgumentException($"{at}: `guidance_scale` must be finite but is {r.GuidanceScale}.");
+        if (!(r.Strength >= 0 && r.Strength <= 1)) throw new ArgumentException($"{at}: `strength` must be in [0, 1] but is {r.Strength}.");
+        if (!float.IsFinite(r.ControlScale)) throw new ArgumentException($"{at}: `control_scale` must be finite but is {r.ControlScale}.");
         if (r.Mode is GuidanceMode.ControlNet or GuidanceMode.Img2Img)
         {
-            if (r.Sketch is null) throw new ArgumentException($"{at}: `sketch` is required in {r.Mode} mode.", nameof(r.Sketch));
+            if (r.Sketch is null) throw new ArgumentException($"{at}: `sketch` is required in {r.Mode} mode.");
             r.Sketch.Validate();
-            if (!info.HasEncoder) throw new ArgumentException($"{at}: {r.Mode} mode needs the DC-AE encoder, which this checkpoint lacks.", nameof(r.Mode));
+            if (!info.HasEncoder) throw new ArgumentException($"{at}: {r.Mode} mode needs the DC-AE encoder, which this checkpoint lacks.");
         }
 
         if (r.Mode == GuidanceMode.ControlNet && !info.HasControlNet)
-            throw new ArgumentException($"{at}: ControlNet mode needs a ControlNet checkpoint (Inference:ControlNetPath / --controlnet).", nameof(r.Mode));
+            throw new ArgumentException($"{at}: ControlNet mode needs a ControlNet checkpoint (Inference:ControlNetPath / --controlnet).");
         if (r.Embedding is { } e)
         {
             if (e.Channels != info.CaptionChannels)
-                throw new ArgumentException($"{at}: `embedding` has {e.Channels} channels; the transformer expects caption_channels = {info.CaptionChannels}.", nameof(r.Embedding));
+                throw new ArgumentException($"{at}: `embedding` has {e.Channels} channels; the transformer expects caption_channels = {info.CaptionChannels}.");
             if (e.Tokens < 1 || e.Embeddings.Length != (long)e.Tokens * e.Channels || e.Mask.Length != e.Tokens)
-                throw new ArgumentException($"{at}: `embedding` holds {e.Embeddings.Length} values and a {e.Mask.Length}-entry mask; expected {e.Tokens}×{e.Channels} and {e.Tokens}.", nameof(r.Embedding));
+                throw new ArgumentException($"{at}: `embedding` holds {e.Embeddings.Length} values and a {e.Mask.Length}-entry mask; expected {e.Tokens}×{e.Channels} and {e.Tokens}.");
         }
         else
         {
             ArgumentNullException.ThrowIfNull(r.Prompt, $"{at}.Prompt");
-            if (!info.HasTextEncoder) throw new ArgumentException($"{at}: this checkpoint has no text encoder, so `embedding` must be given.", nameof(r.Embedding));
+            if (!info.HasTextEncoder) throw new ArgumentException($"{at}: this checkpoint has no text encoder, so `embedding` must be given.");
         }
     }
 
