@@ -100,6 +100,9 @@ public sealed record ModelInfo(
 /// <param name="Settings">Current settings.</param>
 /// <param name="LastFrame">The newest frame, or null before the first.</param>
 /// <param name="Model">The model behind the frames.</param>
+/// <param name="RejoinToken">Secret of the caller's participant: after a reconnect, <c>RejoinRoom(roomId, displayName, participantId,
+/// rejoinToken)</c> makes the new connection the same participant again (same id and colour, its strokes still undoable).
+/// Empty for a view without a participant.</param>
 [MessagePackObject]
 public sealed record RoomSnapshot(
     [property: Key("roomId")] string RoomId,
@@ -112,7 +115,8 @@ public sealed record RoomSnapshot(
     [property: Key("prompt")] string Prompt,
     [property: Key("settings")] RoomSettings Settings,
     [property: Key("lastFrame")] FrameMessage? LastFrame,
-    [property: Key("model")] ModelInfo Model);
+    [property: Key("model")] ModelInfo Model,
+    [property: Key("rejoinToken")] string RejoinToken = "");
 
 /// <summary>Another participant started a stroke (sent to the others in the room).</summary>
 [MessagePackObject]

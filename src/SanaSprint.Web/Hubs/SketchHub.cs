@@ -16,6 +16,8 @@ namespace SanaSprint.Web.Hubs;
 // Client → server                               reply      server → clients
 // CreateRoom()                                  room id    —
 // JoinRoom(roomId, displayName)                 snapshot   PresenceChanged → others
+// RejoinRoom(roomId, displayName,               snapshot   PresenceChanged → others   (after a reconnect: the same
+//            participantId, rejoinToken)                   participant again when id and token match, else a new one)
 // BeginStroke(strokeId, colour, width)          revision   StrokeBegun → others
 // AppendPoints(strokeId, points[[x,y,p]…])      revision   PointsAppended → others
 // EndStroke(strokeId)                           revision   StrokeEnded → others (the stroke is committed)
@@ -47,11 +49,27 @@ public sealed partial class SketchHub(RoomService rooms, IImageGenerator generat
     /// <param name="roomId">The room id.</param>
     /// <param name="displayName">The caller's name.</param>
     /// <returns>The snapshot; stroke events with a revision ≤ its revision are already in it.</returns>
-    public Task<RoomSnapshot> JoinRoom(string roomId, string displayName) => Run(async () =>
+    public Task<RoomSnapshot> JoinRoom(string roomId, string displayName) => Join(roomId, displayName, null, null);
+
+    /// <summary>
+    /// Joins a room again after a reconnect as the participant of an earlier snapshot (same id and colour, its strokes
+    /// still undoable), when <paramref name="participantId"/> and <paramref name="rejoinToken"/> match; otherwise as a new
+    /// participant, exactly like <see cref="JoinRoom"/>.
+    /// </summary>
+    /// <param name="roomId">The room id.</param>
+    /// <param name="displayName">The caller's name.</param>
+    /// <param name="participantId">The earlier <see cref="RoomSnapshot.ParticipantId"/>.</param>
+    /// <param name="rejoinToken">The earlier <see cref="RoomSnapshot.RejoinToken"/>.</param>
+    /// <returns>The snapshot.</returns>
+    public Task<RoomSnapshot> RejoinRoom(string roomId, string displayName, string participantId, string rejoinToken) =>
+        Join(roomId, displayName, participantId, rejoinToken, nameof(RejoinRoom));
+
+    private Task<RoomSnapshot> Join(string roomId, string displayName, string? participantId, string? rejoinToken,
+        [CallerMemberName] string method = "") => Run(async () =>
     {
         rooms.CheckJoin(roomId, displayName);
         await LeaveCurrentRoom();
-        var joining = rooms.Reserve(roomId, Context.ConnectionId, displayName);
+        var joining = rooms.Reserve(roomId, Context.ConnectionId, displayName, participantId, rejoinToken);
         try
         {
             // Listen first, then snapshot: events in between carry revisions the snapshot already covers.
@@ -67,7 +85,7 @@ public sealed partial class SketchHub(RoomService rooms, IImageGenerator generat
             await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupName(joining.RoomId));
             throw;
         }
-    });
+    }, method);
 
     /// <summary>Starts a stroke of the caller.</summary>
     /// <param name="strokeId">Client-chosen id, unique in the room.</param>

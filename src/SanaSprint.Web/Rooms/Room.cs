@@ -44,6 +44,9 @@ public sealed class Room(string id, string prompt, RoomSettings settings)
     /// <summary>Last cursor relay per participant (<see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
     internal Dictionary<string, long> LastCursor { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Each participant's rejoin secret (see <see cref="RoomSnapshot.RejoinToken"/>).</summary>
+    internal Dictionary<string, string> RejoinTokens { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Counter for participant ids ("p1", "p2", …).</summary>
     internal int ParticipantCounter { get; set; }
 

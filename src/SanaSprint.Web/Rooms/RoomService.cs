@@ -100,14 +100,24 @@ public sealed partial class RoomService
     /// <param name="roomId">The room to join.</param>
     /// <param name="sessionId">The caller's session (connection id); must not be in a room already.</param>
     /// <param name="displayName">The caller's name.</param>
+    /// <param name="rejoinParticipantId">With <paramref name="rejoinToken"/>: become this earlier participant of the room again
+    /// (after a reconnect); when the pair does not match, the caller joins as a new participant.</param>
+    /// <param name="rejoinToken">The <see cref="RoomSnapshot.RejoinToken"/> that participant was given.</param>
     /// <returns>The participant, holding a place but not yet announced.</returns>
     /// <exception cref="RoomException">Bad id or name, unknown room, room full, or the session is already in a room.</exception>
-    public JoiningParticipant Reserve(string? roomId, string sessionId, string? displayName)
+    public JoiningParticipant Reserve(string? roomId, string sessionId, string? displayName, string? rejoinParticipantId = null, string? rejoinToken = null)
     {
         var room = RequireRoom(roomId);
         var name = ValidateDisplayName(displayName);
         lock (room.Gate)
         {
+            if (rejoinParticipantId is not null && rejoinToken is not null
+                && room.RejoinTokens.TryGetValue(rejoinParticipantId, out var secret)
+                && CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(secret), System.Text.Encoding.UTF8.GetBytes(rejoinToken))
+                && room.Participants.TryGetValue(rejoinParticipantId, out var earlier))
+            {
+                return RejoinLocked(room, earlier, sessionId, name);
+            }
             var held = room.Participants.Values.Count(p => p.HoldsPlace);
             if (held >= _options.MaxParticipantsPerRoom)
                 throw new RoomException(RoomErrorCodes.RoomFull, $"Room '{room.Id}' is full ({_options.MaxParticipantsPerRoom} participants, `RoomOptions.MaxParticipantsPerRoom`).");
@@ -126,6 +136,20 @@ public sealed partial class RoomService
         }
     }
 
+    private JoiningParticipant RejoinLocked(Room room, Participant earlier, string sessionId, string name)
+    {
+        if (!earlier.HoldsPlace && room.Participants.Values.Count(p => p.HoldsPlace) >= _options.MaxParticipantsPerRoom)
+            throw new RoomException(RoomErrorCodes.RoomFull, $"Room '{room.Id}' is full ({_options.MaxParticipantsPerRoom} participants, `RoomOptions.MaxParticipantsPerRoom`).");
+        // The old connection (if it has not closed yet) stops speaking for this participant.
+        var oldSession = earlier switch { PresentParticipant p => p.SessionId, JoiningParticipant j => j.SessionId, _ => null };
+        if (oldSession is not null) _sessions.TryRemove(new KeyValuePair<string, Session>(oldSession, new Session(room.Id, earlier.Id)));
+        if (!_sessions.TryAdd(sessionId, new Session(room.Id, earlier.Id)))
+            throw new RoomException(RoomErrorCodes.Conflict, "This connection is already in a room; leave it first.");
+        var joining = new JoiningParticipant(earlier.Id, name, earlier.Colour, room.Id, sessionId);
+        room.Participants[earlier.Id] = joining;
+        return joining;
+    }
+
     /// <summary>Second half of joining: makes the participant present and returns the snapshot and the presence event.</summary>
     /// <param name="joining">From <see cref="Reserve"/>.</param>
     /// <param name="model">The model behind the frames, for the snapshot.</param>
@@ -141,6 +165,7 @@ public sealed partial class RoomService
                 throw new RoomException(RoomErrorCodes.NotJoined, "The join was abandoned before it completed.");
             var present = new PresentParticipant(joining.Id, joining.DisplayName, joining.Colour, joining.SessionId, _time.GetUtcNow());
             room.Participants[present.Id] = present;
+            if (!room.RejoinTokens.ContainsKey(present.Id)) room.RejoinTokens[present.Id] = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
             return (SnapshotLocked(room, present.Id, model), PresenceLocked(room, present));
         }
     }
@@ -510,7 +535,8 @@ public sealed partial class RoomService
         new(room.Id, participantId, room.Revision, _options.CanvasWidth, _options.CanvasHeight,
             [.. room.Strokes.Where(s => s.Visible).Select(s => s.ToData())],
             [.. PresentLocked(room)],
-            room.Prompt, room.Settings, room.LastFrame, model);
+            room.Prompt, room.Settings, room.LastFrame, model,
+            participantId.Length > 0 && room.RejoinTokens.TryGetValue(participantId, out var token) ? token : "");
 
     private static PresenceMessage PresenceLocked(Room room, Participant changed) =>
         new(ToInfo(changed), [.. PresentLocked(room)]);

@@ -311,6 +311,25 @@ public sealed class SketchHubTests(SketchHubFixture app)
     }
 
     [Fact]
+    public async Task AReconnectedClientRejoinsAsTheSameParticipantAndCanStillUndo()
+    {
+        var (roomId, room) = await app.RoomWithClientsAsync(2);
+        var first = room[1].Snapshot!;
+        await room[1].DrawAsync("before", Line(3));
+        await room[1].DisposeAsync();
+        await room[0].WaitForAsync<PresenceMessage>(p => p.Participant.Id == first.ParticipantId && p.Participant.State == "Left");
+
+        var back = await app.ConnectAsync();
+        var snapshot = await back.Connection.InvokeAsync<RoomSnapshot>("RejoinRoom", roomId, "user 1", first.ParticipantId, first.RejoinToken);
+
+        Assert.Equal(first.ParticipantId, snapshot.ParticipantId);
+        await room[0].WaitForAsync<PresenceMessage>(p => p.Participant.Id == first.ParticipantId && p.Participant.State == "Present");
+        await back.Connection.InvokeAsync<long>("Undo");
+        var removed = await room[0].WaitForAsync<StrokesRemovedMessage>();
+        Assert.Equal(["before"], removed.StrokeIds);
+    }
+
+    [Fact]
     public async Task LeavingTellsTheOthers()
     {
         var (_, room) = await app.RoomWithClientsAsync(2);

@@ -204,6 +204,32 @@ public sealed class RoomServiceTests
     }
 
     [Fact]
+    public void RejoiningWithTheTokenIsTheSameParticipantAndAWrongTokenIsANewOne()
+    {
+        var rooms = Service();
+        var roomId = rooms.CreateRoom();
+        var (first, _) = rooms.Admit(rooms.Reserve(roomId, "old", "ann"), Model);
+        Draw(rooms, "old", "mine");
+        Assert.Matches("^[A-Za-z0-9_-]{22}$", first.RejoinToken);
+
+        // The old connection has not even closed yet: the new one takes over.
+        var (again, presence) = rooms.Admit(rooms.Reserve(roomId, "new", "ann", first.ParticipantId, first.RejoinToken), Model);
+
+        Assert.Equal(first.ParticipantId, again.ParticipantId);
+        Assert.Equal(first.RejoinToken, again.RejoinToken);
+        Assert.Equal(first.Participants.Single().Colour, presence.Participant.Colour);
+        Assert.Single(again.Participants);
+        Assert.Equal(RoomErrorCodes.NotJoined, Assert.Throws<RoomException>(() => rooms.Undo("old")).Code);
+        Assert.Null(rooms.Leave("old")); // its late close changes nothing
+        Assert.Equal(["mine"], rooms.Undo("new").Removed!.StrokeIds);
+
+        var (stranger, _) = rooms.Admit(rooms.Reserve(roomId, "other", "eve", first.ParticipantId, "not-the-token"), Model);
+        Assert.NotEqual(first.ParticipantId, stranger.ParticipantId);
+        Assert.NotEqual(first.RejoinToken, stranger.RejoinToken);
+        Assert.Equal("", rooms.GetSnapshot(roomId, Model).RejoinToken);
+    }
+
+    [Fact]
     public void ConcurrentDrawersLoseNoPointsAndRevisionsStayUnique()
     {
         var rooms = Service();

@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Options;
+using SanaSprint.Web.Extensions;
 using SanaSprint.Web.Tests.TestSupport;
 
 namespace SanaSprint.Web.Tests.Scheduling;
@@ -26,13 +28,16 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
-    public async Task TheTopLevelAppSettingsAreLoaded()
+    public void TheTopLevelWebRootAndAppSettingsAreUsed()
     {
-        await using var app = new SketchHubFixture();
-        var configuration = (Microsoft.Extensions.Configuration.IConfiguration)app.Services.GetService(typeof(Microsoft.Extensions.Configuration.IConfiguration))!;
+        var builder = WebApplication.CreateBuilder(ServiceDefaults.CreateOptions([]));
+        builder.AddServiceDefaults();
+        var root = ServiceDefaults.RepoRoot;
 
-        // Values only the repository-root appsettings.json holds (the fixture overrides neither).
-        Assert.Equal("ControlNet", configuration["RoomOptions:DefaultMode"]);
-        Assert.Equal("jpeg", configuration["SchedulerOptions:Format"]);
+        Assert.NotNull(root);
+        Assert.Equal(Path.Combine(root, "wwwroot"), builder.Environment.WebRootPath.TrimEnd(Path.DirectorySeparatorChar));
+        // Values only the repository-root appsettings.json holds.
+        Assert.Equal("ControlNet", builder.Configuration["RoomOptions:DefaultMode"]);
+        Assert.Equal("jpeg", builder.Configuration["SchedulerOptions:Format"]);
     }
 }
