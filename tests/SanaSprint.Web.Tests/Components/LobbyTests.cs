@@ -23,27 +23,22 @@ public sealed class LobbyTests : UiTestContext
         Assert.Equal(expected, Lobby.ExtractRoomId(text));
 
     [Fact]
-    public void CreateRoomMakesARoomAndOpensIt()
+    public void CreateRoomIsALinkToNewSoItWorksBeforeThePageIsInteractive()
     {
-        var cut = Render<Lobby>();
-        var before = Rooms.RoomCount;
-
-        cut.Find("[data-testid=create-room]").Click();
-
-        Assert.Equal(before + 1, Rooms.RoomCount);
-        var uri = Services.GetRequiredService<NavigationManager>().Uri;
-        Assert.Matches("/room/[A-Za-z0-9_-]{22}$", uri);
-        Assert.True(Rooms.RoomExists(uri[(uri.LastIndexOf('/') + 1)..]));
-    }
-
-    [Fact]
-    public void BeforeThePageIsInteractiveCreateRoomIsALinkToNew()
-    {
-        SetRendererInfo(new RendererInfo("Static", isInteractive: false));
-
         var cut = Render<Lobby>();
 
         Assert.Equal("/new", cut.Find("[data-testid=create-room]").GetAttribute("href"));
+    }
+
+    [Fact]
+    public void TypingANameSavesItForTheRooms()
+    {
+        var cut = Render<Lobby>();
+
+        cut.Find("input[data-testid=display-name]").Change("Zoë");
+
+        var saved = JSInterop.Invocations["localStorage.setItem"].Single();
+        Assert.Equal([RecentRooms.DisplayNameKey, "Zoë"], saved.Arguments);
     }
 
     [Fact]
