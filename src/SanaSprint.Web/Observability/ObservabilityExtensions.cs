@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using SanaSprint.Web.Hubs;
 
 namespace SanaSprint.Web.Observability;
@@ -30,7 +31,9 @@ public static class ObservabilityExtensions
             hub.AddFilter<HubLimitFilter>();
         });
         services.AddSingleton<SanaSprintMetrics>();
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("sanasprint-web"))
+            .WithMetrics(metrics => metrics
             .AddMeter(SanaSprintMetrics.MeterName)
             .AddAspNetCoreInstrumentation()
             .AddMeter("Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Http.Connections")

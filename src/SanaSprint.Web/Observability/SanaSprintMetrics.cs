@@ -13,7 +13,8 @@ namespace SanaSprint.Web.Observability;
 /// <item><c>sanasprint_frame_batch_size</c>: how many rooms shared the model run of each frame.</item>
 /// <item><c>sanasprint_hub_errors_total</c>: refused or failed hub calls by <c>method</c> and <c>kind</c> (rejected, rate-limited, internal).</item>
 /// <item><c>sanasprint_frames_sent_total</c>, <c>sanasprint_frames_failed_total</c>, <c>sanasprint_model_runs_total</c>,
-/// <c>sanasprint_frames_skipped_total</c> (revisions skipped by latest-wins), <c>sanasprint_rooms</c>, <c>sanasprint_connections</c>.</item>
+/// <c>sanasprint_frames_skipped_total</c> (revisions skipped by latest-wins), <c>sanasprint_rooms</c>, <c>sanasprint_connections</c>,
+/// <c>sanasprint_managed_memory_bytes</c>.</item>
 /// </list>
 /// </summary>
 /// <remarks>Frame and hub-error instruments are static (recorded from the scheduler and the hub filter); the observable ones are
@@ -47,6 +48,7 @@ public sealed class SanaSprintMetrics
         var meter = meterFactory.Create(MeterName);
         meter.CreateObservableGauge("sanasprint.rooms", () => rooms.RoomCount, "{room}", "Rooms the server holds.");
         meter.CreateObservableGauge("sanasprint.connections", () => hubFilter.Connections, "{connection}", "Open sketch hub connections.");
+        meter.CreateObservableGauge("sanasprint.managed_memory", () => GC.GetTotalMemory(false), "By", "Managed heap bytes in use (soak checks).");
         meter.CreateObservableCounter("sanasprint.frames.sent", () => scheduler.Counters.FramesSent, "{frame}", "Frames sent to rooms.");
         meter.CreateObservableCounter("sanasprint.frames.failed", () => scheduler.Counters.FramesFailed, "{frame}", "Frame failures sent to rooms.");
         meter.CreateObservableCounter("sanasprint.model.runs", () => scheduler.Counters.ModelRuns, "{run}", "Model runs (batched).");

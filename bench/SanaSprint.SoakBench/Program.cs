@@ -1,0 +1,156 @@
+// Soak bench (issue 7): starts the web app as its own process (SQLite in a temp folder, the configured checkpoint or the
+// demo one), connects N SignalR clients in rooms of K, lets every client draw for the given time, and reports hub errors,
+// frame failures, frames/s, stroke-to-frame latency p50/p95 and the server's managed memory (from /metrics) at start and end.
+//
+//   dotnet run --project bench/SanaSprint.SoakBench -- [--clients 50] [--per-room 5] [--seconds 600] [--set Section:Key=value]...
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using SanaSprint.Web.Hubs;
+
+var clients = Arg("--clients", 50);
+var perRoom = Arg("--per-room", 5);
+var seconds = Arg("--seconds", 600);
+var settings = args.Select((a, i) => (a, i)).Where(x => x.a == "--set" && x.i + 1 < args.Length).Select(x => args[x.i + 1].Split('=', 2)).ToList();
+
+var data = Directory.CreateTempSubdirectory("sanasprint-soak");
+var port = FreePort();
+var baseUri = new Uri($"http://127.0.0.1:{port}/");
+var dll = Path.Combine(AppContext.BaseDirectory, "SanaSprint.Web.dll");
+var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+info.ArgumentList.Add(dll);
+info.ArgumentList.Add("--urls");
+info.ArgumentList.Add(baseUri.ToString().TrimEnd('/'));
+info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+info.Environment["Logging__LogLevel__Default"] = "Warning";
+info.Environment["Persistence__DataDirectory"] = data.FullName;
+info.Environment["HubLimits__InvocationsPerSecond"] = "1000";
+foreach (var kv in settings) info.Environment[kv[0].Replace(":", "__", StringComparison.Ordinal)] = kv[1];
+using var server = Process.Start(info)!;
+server.OutputDataReceived += (_, e) => { if (e.Data is { } l) Console.Error.WriteLine($"[app] {l}"); };
+server.ErrorDataReceived += (_, e) => { if (e.Data is { } l) Console.Error.WriteLine($"[app] {l}"); };
+server.BeginOutputReadLine();
+server.BeginErrorReadLine();
+using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(10) };
+try
+{
+    // Wait for the model: /healthz is Healthy once it loaded.
+    var clock = Stopwatch.StartNew();
+    while (true)
+    {
+        try
+        {
+            if (await http.GetStringAsync("/healthz") == "Healthy") break;
+        }
+        catch (HttpRequestException) { }
+        catch (TaskCanceledException) { }
+        if (clock.Elapsed > TimeSpan.FromMinutes(5)) throw new TimeoutException("the app did not become healthy in 5 minutes (model not loaded?)");
+        await Task.Delay(500);
+    }
+    Console.WriteLine($"App healthy after {clock.Elapsed.TotalSeconds:F1} s");
+
+    var errors = 0;
+    var failures = 0;
+    var latencies = new ConcurrentBag<double>();
+    var frames = 0;
+    var sessions = new List<(HubConnection Connection, string Room, ConcurrentDictionary<long, long> Sent)>();
+    string? room = null;
+    for (var i = 0; i < clients; i++)
+    {
+        var connection = new HubConnectionBuilder().WithUrl(new Uri(baseUri, SketchHub.Path)).AddMessagePackProtocol().Build();
+        var sent = new ConcurrentDictionary<long, long>();
+        connection.On<ErrorMessage>("Error", _ => Interlocked.Increment(ref errors));
+        connection.On<FrameFailedMessage>("FrameFailed", _ => Interlocked.Increment(ref failures));
+        connection.On<FrameMessage>("Frame", f =>
+        {
+            Interlocked.Increment(ref frames);
+            if (sent.TryRemove(f.Revision, out var at)) latencies.Add(Stopwatch.GetElapsedTime(at).TotalMilliseconds);
+        });
+        await connection.StartAsync();
+        if (i % perRoom == 0) room = await connection.InvokeAsync<string>("CreateRoom");
+        await connection.InvokeAsync<RoomSnapshot>("JoinRoom", room, $"soak {i}");
+        sessions.Add((connection, room!, sent));
+    }
+    var memoryStart = await ManagedMemoryAsync(http);
+    Console.WriteLine($"{clients} clients in {(clients + perRoom - 1) / perRoom} rooms; server managed memory at start {memoryStart / 1e6:F1} MB; drawing for {seconds} s…");
+
+    using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+    var run = Stopwatch.StartNew();
+    var framesAtStart = frames;
+    var drawing = sessions.Select((s, index) => Task.Run(async () =>
+    {
+        var rng = new Random(index);
+        for (var n = 0; !stop.IsCancellationRequested; n++)
+        {
+            try
+            {
+                var id = $"c{index}-{n}";
+                await s.Connection.InvokeAsync<long>("BeginStroke", id, "#203040", 4f);
+                for (var b = 0; b < 10 && !stop.IsCancellationRequested; b++)
+                {
+                    var points = Enumerable.Range(0, 4).Select(_ => new StrokePoint(rng.NextSingle() * 1024, rng.NextSingle() * 1024, 0.5f)).ToArray();
+                    var revision = await s.Connection.InvokeAsync<long>("AppendPoints", id, points);
+                    s.Sent[revision] = Stopwatch.GetTimestamp();
+                    await Task.Delay(100);
+                }
+                await s.Connection.InvokeAsync<long>("EndStroke", id);
+                // Keep each room's canvas bounded: clear now and then.
+                if (n % 20 == 19) await s.Connection.InvokeAsync<long>("Clear");
+            }
+            catch (Exception) when (!stop.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref errors);
+            }
+            catch (Exception)
+            {
+                // stopping
+            }
+            // Revisions superseded by latest-wins never get a frame; forget old ones.
+            foreach (var old in s.Sent.Where(kv => Stopwatch.GetElapsedTime(kv.Value) > TimeSpan.FromSeconds(30)).Select(kv => kv.Key).ToList()) s.Sent.TryRemove(old, out _);
+        }
+    })).ToList();
+    await Task.WhenAll(drawing);
+    var elapsed = run.Elapsed.TotalSeconds;
+    await Task.Delay(2000);
+    var memoryEnd = await ManagedMemoryAsync(http);
+    var sorted = latencies.Order().ToList();
+    double P(double q) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q / 100 * sorted.Count) - 1)];
+    Console.WriteLine($"## Soak: {clients} clients, {(clients + perRoom - 1) / perRoom} rooms, {elapsed:F0} s");
+    Console.WriteLine($"- hub errors: {errors}, frame failures: {failures}");
+    Console.WriteLine($"- frames received (all clients): {frames - framesAtStart}, per room per s: {(frames - framesAtStart) / (double)perRoom / elapsed:F2} rooms·frames/s total {(frames - framesAtStart) / (double)perRoom / elapsed:F2}");
+    Console.WriteLine($"- stroke-to-frame latency ms (revisions that got their own frame): p50 {P(50):F0}, p95 {P(95):F0} ({sorted.Count} samples)");
+    Console.WriteLine($"- server managed memory MB: start {memoryStart / 1e6:F1}, end {memoryEnd / 1e6:F1} ({(memoryEnd - memoryStart) / Math.Max(1, memoryStart):P0})");
+    foreach (var s in sessions) await s.Connection.DisposeAsync();
+    return errors == 0 && failures == 0 ? 0 : 2;
+}
+finally
+{
+    if (!server.HasExited) server.Kill();
+    try { data.Delete(recursive: true); } catch (IOException) { }
+}
+
+int Arg(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+static int FreePort()
+{
+    using var l = new TcpListener(IPAddress.Loopback, 0);
+    l.Start();
+    return ((IPEndPoint)l.LocalEndpoint).Port;
+}
+
+static async Task<double> ManagedMemoryAsync(HttpClient http)
+{
+    // Force nothing: read the server's own gauge.
+    var text = await http.GetStringAsync("/metrics");
+    var m = Regex.Match(text, @"^sanasprint_managed_memory_bytes(?:\{[^}]*\})? ([0-9.eE+]+)", RegexOptions.Multiline);
+    return m.Success ? double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : double.NaN;
+}
