@@ -27,6 +27,7 @@ namespace SanaSprint.Web.Scheduling;
 /// <param name="feed">Frame events for server-side components.</param>
 /// <param name="rasterizer">Strokes → sketch image.</param>
 /// <param name="encoder">Image → JPEG/WebP.</param>
+/// <param name="gallery">Style presets: the model sees the room's prompt wrapped in its preset's template.</param>
 /// <param name="logger">Logger.</param>
 public sealed partial class FrameScheduler(
     IOptions<SchedulerOptions> options,
@@ -36,6 +37,7 @@ public sealed partial class FrameScheduler(
     FrameFeed feed,
     SketchRasterizer rasterizer,
     FrameEncoder encoder,
+    SanaSprint.Web.Presets.IGalleryStore gallery,
     ILogger<FrameScheduler> logger) : BackgroundService
 {
     private readonly SchedulerOptions _options = options.Value;
@@ -232,7 +234,7 @@ public sealed partial class FrameScheduler(
             var (job, mode, sketch) = (batch[i], modes[i], sketches[i]);
             requests.Add(new GenerationRequest
             {
-                Prompt = job.State.Prompt,
+                Prompt = gallery.ComposePrompt(job.State.Prompt, job.State.Settings.PresetId),
                 Width = _options.Width,
                 Height = _options.Height,
                 Steps = job.Steps,

@@ -153,6 +153,19 @@ public sealed class SketchHubTests(SketchHubFixture app)
     }
 
     [Fact]
+    public async Task TheModelSeesThePromptWrappedInTheRoomsStylePreset()
+    {
+        var (_, room) = await app.RoomWithClientsAsync(1, "a lighthouse on a cliff");
+        await room[0].Connection.InvokeAsync<long>("SetSettings", room[0].Snapshot!.Settings with { PresetId = "cinematic" });
+        var last = await room[0].DrawAsync("p", Line(6));
+        await room[0].WaitForAsync<FrameMessage>(f => f.Revision >= last);
+
+        var prompts = app.Generator.Calls.SelectMany(c => c).Select(r => r.Prompt).ToList();
+        Assert.Contains("cinematic film still of a lighthouse on a cliff, dramatic lighting, shallow depth of field, anamorphic lens, film grain, highly detailed", prompts);
+        Assert.All(room[0].All<FrameMessage>(), f => Assert.Equal("a lighthouse on a cliff", f.Prompt));
+    }
+
+    [Fact]
     public async Task FramesOfOneRoomNeverReachAnother()
     {
         var (roomA, a) = await app.RoomWithClientsAsync(1, "prompt of room A");
