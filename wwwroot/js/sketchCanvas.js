@@ -121,13 +121,19 @@ class SketchRoom {
     }
 
     async join() {
-        const snapshot = await this.connection.invoke("JoinRoom", this.roomId, this.options.displayName || "");
+        // After a reconnect, RejoinRoom makes this connection the same participant again (same colour, own strokes
+        // still undoable); the first join, or a rejoin the server no longer knows, is a plain JoinRoom.
+        const name = this.options.displayName || "";
+        const snapshot = this.me && this.rejoinToken
+            ? await this.connection.invoke("RejoinRoom", this.roomId, name, this.me, this.rejoinToken)
+            : await this.connection.invoke("JoinRoom", this.roomId, name);
         this.applySnapshot(snapshot);
         this.emit("connection", { state: "connected" });
     }
 
     applySnapshot(s) {
         this.me = s.participantId;
+        this.rejoinToken = s.rejoinToken || null;
         this.canvasW = s.canvasWidth;
         this.canvasH = s.canvasHeight;
         this.canvas.style.aspectRatio = `${s.canvasWidth} / ${s.canvasHeight}`;
