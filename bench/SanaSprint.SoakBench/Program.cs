@@ -16,6 +16,7 @@ using SanaSprint.Web.Hubs;
 var clients = Arg("--clients", 50);
 var perRoom = Arg("--per-room", 5);
 var seconds = Arg("--seconds", 600);
+var warmup = Arg("--warmup", 30); // memory "start" is read after this much drawing (caches, pools and JIT settle first)
 var settings = args.Select((a, i) => (a, i)).Where(x => x.a == "--set" && x.i + 1 < args.Length).Select(x => args[x.i + 1].Split('=', 2)).ToList();
 
 var data = Directory.CreateTempSubdirectory("sanasprint-soak");
@@ -76,12 +77,18 @@ try
         await connection.InvokeAsync<RoomSnapshot>("JoinRoom", room, $"soak {i}");
         sessions.Add((connection, room!, sent));
     }
-    var memoryStart = await ManagedMemoryAsync(http);
-    Console.WriteLine($"{clients} clients in {(clients + perRoom - 1) / perRoom} rooms; server managed memory at start {memoryStart / 1e6:F1} MB; drawing for {seconds} s…");
+    var memoryIdle = await ManagedMemoryAsync(http);
+    Console.WriteLine($"{clients} clients in {(clients + perRoom - 1) / perRoom} rooms; server managed memory before drawing {memoryIdle / 1e6:F1} MB; drawing for {seconds} s…");
+    var memoryStart = double.NaN;
 
     using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
     var run = Stopwatch.StartNew();
     var framesAtStart = frames;
+    var warm = Task.Run(async () =>
+    {
+        await Task.Delay(TimeSpan.FromSeconds(warmup));
+        memoryStart = await ManagedMemoryAsync(http);
+    });
     var drawing = sessions.Select((s, index) => Task.Run(async () =>
     {
         var rng = new Random(index);
@@ -115,6 +122,7 @@ try
         }
     })).ToList();
     await Task.WhenAll(drawing);
+    await warm;
     var elapsed = run.Elapsed.TotalSeconds;
     await Task.Delay(2000);
     var memoryEnd = await ManagedMemoryAsync(http);
@@ -124,7 +132,7 @@ try
     Console.WriteLine($"- hub errors: {errors}, frame failures: {failures}");
     Console.WriteLine($"- frames received (all clients): {frames - framesAtStart}, per room per s: {(frames - framesAtStart) / (double)perRoom / elapsed:F2} rooms·frames/s total {(frames - framesAtStart) / (double)perRoom / elapsed:F2}");
     Console.WriteLine($"- stroke-to-frame latency ms (revisions that got their own frame): p50 {P(50):F0}, p95 {P(95):F0} ({sorted.Count} samples)");
-    Console.WriteLine($"- server managed memory MB: start {memoryStart / 1e6:F1}, end {memoryEnd / 1e6:F1} ({(memoryEnd - memoryStart) / Math.Max(1, memoryStart):P0})");
+    Console.WriteLine($"- server managed memory MB: before drawing {memoryIdle / 1e6:F1}, start (after {warmup} s of drawing) {memoryStart / 1e6:F1}, end {memoryEnd / 1e6:F1} (end vs start {(memoryEnd - memoryStart) / Math.Max(1, memoryStart):+0%;-0%})");
     foreach (var s in sessions) await s.Connection.DisposeAsync();
     return errors == 0 && failures == 0 ? 0 : 2;
 }
