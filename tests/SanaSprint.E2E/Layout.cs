@@ -13,13 +13,18 @@ public sealed class Layout(PaintingGeneratorAppFixture app)
         var roomId = app.CreateRoom();
         await using var context = await app.NewContextAsync();
         var room = await RoomPage.OpenAsync(context, roomId, "Wide");
+        // Layout settles after the first paint (fonts, the frame box): wait for it rather than racing it.
+        await room.Page.WaitForFunctionAsync(
+            "() => { const c = document.querySelector('[data-testid=sketch-canvas]').getBoundingClientRect(); const f = document.querySelector('[data-testid=frame-image]').getBoundingClientRect(); return c.width > 0 && f.width > 0 && f.left >= c.right; }",
+            null, new() { Timeout = RoomPage.TimeoutMs });
         var (canvas, frame) = await BoxesAsync(room.Page);
         Assert.True(frame.X >= canvas.X + canvas.Width, $"wide: the frame (x={frame.X}) should be right of the canvas (right edge {canvas.X + canvas.Width}).");
         Assert.True(Math.Abs(frame.Y - canvas.Y) < canvas.Height / 2);
 
         await room.Page.SetViewportSizeAsync(600, 1100);
+        // Wait for the stacked layout to settle (the drawer closes with a transition) before measuring.
         await room.Page.WaitForFunctionAsync(
-            "() => { const c = document.querySelector('[data-testid=sketch-canvas]').getBoundingClientRect(); const f = document.querySelector('[data-testid=frame-image]').getBoundingClientRect(); return f.top >= c.bottom; }",
+            "() => { const c = document.querySelector('[data-testid=sketch-canvas]').getBoundingClientRect(); const f = document.querySelector('[data-testid=frame-image]').getBoundingClientRect(); return f.top >= c.bottom && c.width > 400; }",
             null, new() { Timeout = RoomPage.TimeoutMs });
         (canvas, frame) = await BoxesAsync(room.Page);
         Assert.True(frame.Y >= canvas.Y + canvas.Height, "narrow: the frame should be below the canvas.");

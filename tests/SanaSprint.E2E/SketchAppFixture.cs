@@ -60,6 +60,9 @@ public class SketchAppFixture : WebApplicationFactory<Program>, IAsyncLifetime
         Directory.CreateDirectory(ArtifactsDirectory);
     }
 
+    /// <summary>This app's own SQLite folder (a temp folder per fixture).</summary>
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "sanasprint-e2e-" + Guid.NewGuid().ToString("N"));
+
     /// <summary>Creates a room through the app's own <see cref="RoomService"/>.</summary>
     public string CreateRoom() => Services.GetRequiredService<RoomService>().CreateRoom();
 
@@ -74,6 +77,8 @@ public class SketchAppFixture : WebApplicationFactory<Program>, IAsyncLifetime
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
+        // Rooms and kept frames go to a throwaway database, never the checkout's data/ folder.
+        builder.UseSetting("Persistence:DataDirectory", DataDirectory);
         builder.ConfigureServices(ConfigureTestServices);
     }
 
@@ -88,6 +93,8 @@ public class SketchAppFixture : WebApplicationFactory<Program>, IAsyncLifetime
         if (Browser is not null) await Browser.DisposeAsync();
         _playwright?.Dispose();
         await base.DisposeAsync();
+        try { Directory.Delete(DataDirectory, recursive: true); }
+        catch (IOException) { } // best effort: a temp folder
     }
 
     private static int FreePort()
