@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 using SanaSprint.Inference.Checkpoints;
+using SanaSprint.Inference.Demo;
 using SanaSprint.Inference.Models;
 using SanaSprint.Inference.Onnx;
 
@@ -17,26 +18,10 @@ namespace SanaSprint.Cli.Commands;
 internal static class BenchBuildCommand
 {
     /// <summary>The SANA-Sprint 0.6B transformer config (shared/spec/sana-sprint.md §3.1).</summary>
-    public static SanaTransformer2DConfig Sprint06B => new()
-    {
-        InChannels = 32, OutChannels = 32, NumAttentionHeads = 36, AttentionHeadDim = 32, NumLayers = 28,
-        NumCrossAttentionHeads = 16, CrossAttentionHeadDim = 72, CrossAttentionDim = 1152, CaptionChannels = 2304,
-        MlpRatio = 2.5, SampleSize = 32, PatchSize = 1, NormEps = 1e-6, GuidanceEmbeds = true, GuidanceEmbedsScale = 0.1,
-        QkNorm = SanaTransformer2DModel.RmsNormAcrossHeads,
-    };
+    public static SanaTransformer2DConfig Sprint06B => FullSizeRandomCheckpoint.Transformer;
 
     /// <summary>The dc-ae-f32c32-sana config (shared/spec/sana-sprint.md §5.1).</summary>
-    public static AutoencoderDCConfig DcAeF32C32Sana => new()
-    {
-        InChannels = 3, LatentChannels = 32, AttentionHeadDim = 32,
-        EncoderBlockTypes = ["ResBlock", "ResBlock", "ResBlock", "EfficientViTBlock", "EfficientViTBlock", "EfficientViTBlock"],
-        DecoderBlockTypes = ["ResBlock", "ResBlock", "ResBlock", "EfficientViTBlock", "EfficientViTBlock", "EfficientViTBlock"],
-        EncoderBlockOutChannels = [128, 256, 512, 512, 1024, 1024], DecoderBlockOutChannels = [128, 256, 512, 512, 1024, 1024],
-        EncoderLayersPerBlock = [2, 2, 2, 3, 3, 3], DecoderLayersPerBlock = [3, 3, 3, 3, 3, 3],
-        EncoderQkvMultiscales = [[], [], [], [5], [5], [5]], DecoderQkvMultiscales = [[], [], [], [5], [5], [5]],
-        DownsampleBlockType = "conv", UpsampleBlockType = "interpolate", DecoderNormTypes = ["rms_norm"], DecoderActFns = ["silu"],
-        EncoderOutShortcut = true, DecoderInShortcut = true, DecoderConvActFn = "relu", ScalingFactor = 0.41407,
-    };
+    public static AutoencoderDCConfig DcAeF32C32Sana => FullSizeRandomCheckpoint.Vae;
 
     /// <summary>Creates the verb.</summary>
     public static Command Create()
