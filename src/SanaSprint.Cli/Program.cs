@@ -8,4 +8,5 @@ root.Subcommands.Add(VerifyGoldenCommand.Create());
 root.Subcommands.Add(BenchBuildCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(BenchTextCommand.Create());
 return await root.Parse(args).InvokeAsync();
