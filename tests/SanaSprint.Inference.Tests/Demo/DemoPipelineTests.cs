@@ -100,14 +100,14 @@ public sealed class DemoPipelineTests(DemoPipelineFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task ADemoFrameAt256IsWellUnderASecond()
+    public async Task EveryFrameCarriesItsPerStageTimings()
     {
-        var r = Text(11) with { Width = 256, Height = 256 };
-        await P.GenerateAsync([r]); // prompt cached, shapes warmed
-        var sw = Stopwatch.StartNew();
-        var result = await P.GenerateAsync([r with { Seed = 12 }]);
-        sw.Stop();
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(1), $"256² demo frame took {sw.Elapsed.TotalMilliseconds:F0} ms");
-        Assert.Equal(2, result[0].Timings.Steps.Count);
+        // Speed is the bench's job (`sanasprint bench`); here only that each stage is timed and reported.
+        var result = await P.GenerateAsync([Text(11) with { Width = 256, Height = 256 }]);
+        var t = result[0].Timings;
+        Assert.Equal(2, t.Steps.Count);
+        Assert.All(t.Steps, step => Assert.True(step > TimeSpan.Zero));
+        Assert.True(t.Decode > TimeSpan.Zero);
+        Assert.True(t.Total >= t.Steps.Aggregate(TimeSpan.Zero, (a, b) => a + b) + t.Decode, "total covers the steps and the decode");
     }
 }
