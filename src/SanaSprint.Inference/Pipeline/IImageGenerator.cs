@@ -21,6 +21,23 @@ public interface IImageGenerator
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     /// <exception cref="GeneratorUnavailableException">The model could not be loaded.</exception>
     Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Number of tokenizer tokens <paramref name="prompt"/> takes after the model's own preparation (lower-casing and
+    /// stripping surrounding whitespace, as the text encoder does), without the complex human instruction and without BOS.
+    /// </summary>
+    /// <remarks>
+    /// Cheap (tokenization only, no model run) and thread-safe, so callers may check every prompt they accept. The default
+    /// returns <c>null</c>: the generator has no tokenizer, or its model is not loaded yet.
+    /// </remarks>
+    /// <param name="prompt">The prompt as typed.</param>
+    /// <returns>The token count, or <c>null</c> when this generator cannot count tokens (now).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="prompt"/> is null.</exception>
+    int? CountPromptTokens(string prompt)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        return null;
+    }
 }
 
 /// <summary>How the sketch guides the frame.</summary>

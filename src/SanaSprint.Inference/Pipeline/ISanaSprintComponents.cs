@@ -73,6 +73,14 @@ public interface ISanaSprintComponents : IDisposable
     /// <returns>One embedding per prompt.</returns>
     IReadOnlyList<PromptEmbedding> EncodePrompts(IReadOnlyList<string> prompts);
 
+    /// <summary>
+    /// Tokens the prompt takes in the text encoder's tokenizer after its preparation, without the instruction and BOS
+    /// (see <see cref="IImageGenerator.CountPromptTokens"/>); <c>null</c> (the default) without a tokenizer.
+    /// </summary>
+    /// <param name="prompt">The prompt as typed.</param>
+    /// <returns>The count, or <c>null</c>.</returns>
+    int? CountPromptTokens(string prompt) => null;
+
     /// <summary>Runs the transformer: flow velocity v, [B, C, h, w].</summary>
     /// <param name="call">Inputs.</param>
     /// <returns>v.</returns>

@@ -73,6 +73,9 @@ public sealed class OnnxSanaSprintComponents : ISanaSprintComponents
     }
 
     /// <inheritdoc />
+    public int? CountPromptTokens(string prompt) => _promptEncoder?.Tokenizer.CountPromptTokens(prompt, _promptEncoder.DefaultOptions);
+
+    /// <inheritdoc />
     public float[] Transformer(TransformerCall call)
     {
         var inputs = CommonInputs(call);

@@ -166,6 +166,14 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         return await Task.Run(() => Generate(requests, cancellationToken, null), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
+    /// <remarks>Counts with the loaded prompt encoder's tokenizer and options; <c>null</c> until the model has loaded, or when the checkpoint has no text encoder.</remarks>
+    public int? CountPromptTokens(string prompt)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        return _components?.CountPromptTokens(prompt);
+    }
+
     /// <summary>Synchronous generation with an optional trace (golden verification, benchmarks).</summary>
     /// <param name="requests">The requests.</param>
     /// <param name="cancellationToken">Checked between stages.</param>

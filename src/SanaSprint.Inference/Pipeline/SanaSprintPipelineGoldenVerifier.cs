@@ -140,6 +140,7 @@ public sealed partial class SanaSprintPipelineGoldenVerifier : IGoldenVerifier
         public string Provider => inner.Provider;
         public TimeSpan RuntimeTime => inner.RuntimeTime;
         public IReadOnlyList<PromptEmbedding> EncodePrompts(IReadOnlyList<string> prompts) => inner.EncodePrompts(prompts);
+        public int? CountPromptTokens(string prompt) => inner.CountPromptTokens(prompt);
         public float[] Transformer(TransformerCall call) => inner.Transformer(call);
         public IReadOnlyList<float[]> ControlNet(ControlNetCall call) => inner.ControlNet(call);
         public float[] EncodeImages(float[] images, int batch, int height, int width) => inner.EncodeImages(images, batch, height, width);

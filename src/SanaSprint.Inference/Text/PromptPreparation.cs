@@ -123,6 +123,21 @@ public sealed class GemmaPromptTokenizer(GemmaTokenizer tokenizer)
         return lowerCase ? stripped.ToLowerInvariant() : stripped;
     }
 
+    /// <summary>
+    /// Number of tokens the prompt itself takes: step 1's preprocessing for <paramref name="options"/>, then the tokenizer,
+    /// without the complex human instruction and without BOS.
+    /// </summary>
+    /// <param name="prompt">The user's prompt, as typed.</param>
+    /// <param name="options">Which preprocessing applies (lower-casing); the instruction and N do not change the count.</param>
+    /// <returns><c>len(tokenizer.encode(preprocess(prompt), add_special_tokens=False))</c>.</returns>
+    /// <remarks>With the instruction, spec §6.1 item 5 keeps every prompt token when this count is at most N − 2 (298).</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="prompt"/> or <paramref name="options"/> is null.</exception>
+    public int CountPromptTokens(string prompt, PromptEncodingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Tokenizer.CountTokens(Preprocess(prompt, options.LowerCasesPrompt), addBos: false);
+    }
+
     /// <summary>Number of tokens of the complex human instruction alone, BOS included (<c>len(tokenizer.encode(chi))</c>).</summary>
     public int InstructionTokenCount(PromptStyle style) =>
         _instructionTokens.GetOrAdd(style, s => Tokenizer.CountTokens(ComplexHumanInstruction.Text(s), addBos: true));

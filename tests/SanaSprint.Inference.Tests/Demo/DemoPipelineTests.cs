@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Inference.Tests.Pipeline;
+using SanaSprint.Inference.Text;
 
 namespace SanaSprint.Inference.Tests.Demo;
 
@@ -20,6 +21,28 @@ public sealed class DemoPipelineTests(DemoPipelineFixture fixture) : IClassFixtu
         Assert.Contains("Sana_Sprint", P.Info.DemoNotice);
         Assert.Equal("CPU", P.Info.Provider);
         Assert.Equal([GuidanceMode.Text, GuidanceMode.Img2Img, GuidanceMode.ControlNet], P.Info.SupportedModes);
+    }
+
+    [Fact]
+    public void CountPromptTokensIsTheTokenizersCountOfThePreparedPrompt()
+    {
+        var model = Directory.EnumerateFiles(fixture.CacheDirectory, GemmaTokenizer.ModelFileName, SearchOption.AllDirectories).Single();
+        var tokenizer = GemmaTokenizer.FromFile(model);
+        (string Typed, string Prepared)[] cases =
+        [
+            ("a red house by a lake", "a red house by a lake"),
+            ("  A Red HOUSE by a Lake \n", "a red house by a lake"),
+            ("\tHello, World! 42", "hello, world! 42"),
+        ];
+        foreach (var (typed, prepared) in cases)
+        {
+            Assert.Equal(tokenizer.CountTokens(prepared, addBos: false), P.CountPromptTokens(typed));
+        }
+
+        // Capitals and surrounding white space are prepared away (lower().strip()), so they cost nothing.
+        Assert.Equal(P.CountPromptTokens("a red house by a lake"), P.CountPromptTokens("  A Red HOUSE by a Lake \n"));
+        Assert.True(tokenizer.CountTokens("  A Red HOUSE by a Lake \n", addBos: false) > P.CountPromptTokens("  A Red HOUSE by a Lake \n"));
+        Assert.Equal(0, P.CountPromptTokens(" \n "));
     }
 
     [Fact]

@@ -176,6 +176,16 @@ public sealed class SanaSprintPipelineTests
     }
 
     [Fact]
+    public async Task CountPromptTokensIsNullBeforeLoadingAndWithoutATokenizer()
+    {
+        var (p, _) = Create();
+        Assert.Null(p.CountPromptTokens("a cat"));
+        await p.LoadAsync();
+        Assert.Null(p.CountPromptTokens("a cat")); // the fake components have no tokenizer
+        Assert.Throws<ArgumentNullException>(() => p.CountPromptTokens(null!));
+    }
+
+    [Fact]
     public async Task InfoListsTheModesTheModelSupports()
     {
         var (p, _) = Create();

@@ -125,6 +125,47 @@ public sealed class GemmaPromptTokenizerTests
     }
 
     [Fact]
+    public void CountPromptTokensCountsThePreparedPromptAloneWithoutBos()
+    {
+        const string typed = "  A Busy City STREET \n";
+        Assert.Equal(Prompts.Tokenizer.CountTokens("a busy city street", addBos: false), Prompts.CountPromptTokens(typed, PromptEncodingOptions.Default));
+        Assert.Equal(Prompts.Tokenizer.CountTokens("A Busy City STREET", addBos: false), Prompts.CountPromptTokens(typed, new PromptEncodingOptions { Style = PromptStyle.NvLabs }));
+        // The instruction and N do not change the count.
+        Assert.Equal(Prompts.CountPromptTokens(typed, PromptEncodingOptions.Default),
+            Prompts.CountPromptTokens(typed, new PromptEncodingOptions { UseComplexHumanInstruction = false, MaxSequenceLength = 5 }));
+        Assert.Equal(0, Prompts.CountPromptTokens(" \n ", PromptEncodingOptions.Default));
+        Assert.Throws<ArgumentNullException>(() => Prompts.CountPromptTokens(null!, PromptEncodingOptions.Default));
+    }
+
+    [Fact]
+    public void PromptsCountedAtMostNMinusTwoTokensAreNeverTruncated()
+    {
+        // The web app's default RoomOptions.MaxPromptTokens (298 = 300 − 2) rests on this: whatever a prompt's first
+        // token does at the instruction boundary, a prompt of ≤ N − 2 counted tokens fits the window and its last token
+        // is among the selected positions.
+        var options = new PromptEncodingOptions { MaxSequenceLength = 40 };
+        int window = Prompts.WindowLength(options);
+        var words = "Seven quiet boats, 3 red sails & one lighthouse under a violet sky at dawn".Split(' ');
+        int checkedPrompts = 0;
+        for (int n = 1; n <= words.Length; n++)
+        {
+            var prompt = string.Join(' ', words.Take(n));
+            int count = Prompts.CountPromptTokens(prompt, options);
+            if (count > options.MaxSequenceLength - 2) break;
+            var joint = Prompts.Tokenizer.Encode(ComplexHumanInstruction.Text(options.Style) + GemmaPromptTokenizer.Preprocess(prompt, lowerCase: true));
+            Assert.True(joint.Length <= window, $"'{prompt}' counts {count} tokens but needs {joint.Length} window positions of {window}.");
+            var tokens = Prompts.Tokenize([prompt], options);
+            var selected = tokens.SelectedIds(0);
+            var mask = tokens.SelectedMask(0);
+            int last = Array.LastIndexOf(mask, 1L);
+            Assert.Equal(joint[^1], selected[last]);
+            checkedPrompts++;
+        }
+
+        Assert.True(checkedPrompts >= 3, $"only {checkedPrompts} prefixes fit {options.MaxSequenceLength - 2} tokens");
+    }
+
+    [Fact]
     public void LongPromptsKeepEveryUserTokenWithTheInstruction()
     {
         // With the instruction, position L−N+1 is the instruction's last token, so up to N−2 prompt tokens survive.
