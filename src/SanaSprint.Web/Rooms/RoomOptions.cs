@@ -47,6 +47,19 @@ public sealed class RoomOptions
     [Range(1, 100_000)]
     public int MaxPromptLength { get; set; } = 1_000;
 
+    /// <summary>
+    /// Most tokens of the prompt in the model's own tokenizer, after its preparation (lower-case, strip) and without the
+    /// instruction and BOS; checked after <see cref="MaxPromptLength"/>, for the prompt alone and composed with the room's
+    /// preset. Applies once the model has loaded (before that the generator cannot count, and only characters are checked).
+    /// </summary>
+    /// <remarks>
+    /// Defaults to <c>298</c>: SANA-Sprint's <c>max_sequence_length</c> of 300 less the two positions the prompt encoder
+    /// keeps for BOS and the instruction's last token, so a prompt within the limit reaches the model whole (spec §6.1 item 5;
+    /// a longer one would be cut from the end).
+    /// </remarks>
+    [Range(1, 100_000)]
+    public int MaxPromptTokens { get; set; } = 298;
+
     /// <summary>Longest display name in characters (letters, digits, spaces and <c>_ . ' -</c>).</summary>
     /// <remarks>Defaults to <c>32</c>.</remarks>
     [Range(1, 256)]

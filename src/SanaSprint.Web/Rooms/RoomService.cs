@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Presets;
 
 namespace SanaSprint.Web.Rooms;
 
@@ -30,6 +31,8 @@ public sealed partial class RoomService
     private readonly IRoomStore _store;
     private readonly RoomOptions _options;
     private readonly TimeProvider _time;
+    private readonly IImageGenerator? _generator;
+    private readonly IGalleryStore? _gallery;
     private readonly ConcurrentDictionary<string, Session> _sessions = new(StringComparer.Ordinal);
     private readonly Lock _createGate = new();
 
@@ -37,13 +40,19 @@ public sealed partial class RoomService
     /// <param name="store">Where rooms live.</param>
     /// <param name="options">Limits and defaults.</param>
     /// <param name="time">Clock for participant timestamps (optional).</param>
-    public RoomService(IRoomStore store, IOptions<RoomOptions> options, TimeProvider? time = null)
+    /// <param name="generator">Counts prompt tokens for <see cref="RoomOptions.MaxPromptTokens"/> (optional: without it, or
+    /// while it cannot count, only <see cref="RoomOptions.MaxPromptLength"/> applies).</param>
+    /// <param name="gallery">Composes a room's prompt with its preset, so the prompt the model sees is checked too (optional).</param>
+    public RoomService(IRoomStore store, IOptions<RoomOptions> options, TimeProvider? time = null,
+        IImageGenerator? generator = null, IGalleryStore? gallery = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
         _options = options.Value;
         _time = time ?? TimeProvider.System;
+        _generator = generator;
+        _gallery = gallery;
     }
 
     /// <summary>Raised (outside any lock) with the room id after every revision bump; the frame scheduler listens.</summary>
@@ -354,7 +363,8 @@ public sealed partial class RoomService
 
     /// <summary>Sets the room's prompt; without a seed lock a new seed comes with it.</summary>
     /// <param name="sessionId">The caller.</param>
-    /// <param name="prompt">At most <see cref="RoomOptions.MaxPromptLength"/> characters, no control characters except new lines.</param>
+    /// <param name="prompt">At most <see cref="RoomOptions.MaxPromptLength"/> characters, no control characters except new lines and
+    /// tabs; then at most <see cref="RoomOptions.MaxPromptTokens"/> tokens, alone and composed with the room's preset.</param>
     /// <returns>The event for everyone.</returns>
     /// <exception cref="RoomException">Not joined or bad prompt.</exception>
     public PromptChangedMessage SetPrompt(string sessionId, string? prompt)
@@ -364,10 +374,16 @@ public sealed partial class RoomService
             throw Invalid($"`prompt` has {prompt.Length} characters; at most {_options.MaxPromptLength} (`RoomOptions.MaxPromptLength`).");
         var bad = prompt.IndexOfAny([.. Enumerable.Range(0, 32).Where(c => c != '\n' && c != '\t').Select(c => (char)c), '\u007f']);
         if (bad >= 0) throw Invalid($"`prompt` contains a control character (U+{(int)prompt[bad]:X4}) at index {bad}.");
+        var tokens = CountPromptTokens(prompt);
+        if (tokens > _options.MaxPromptTokens)
+            throw Invalid($"`prompt` takes {tokens} tokens; at most {_options.MaxPromptTokens} (`RoomOptions.MaxPromptTokens`).");
         var (room, participant) = RequirePresent(sessionId);
         PromptChangedMessage message;
         lock (room.Gate)
         {
+            // The model sees the prompt inside the room's preset template; under the lock, so a concurrent preset change cannot slip past.
+            if (ComposedPromptTokens(prompt, room.Settings.PresetId) is { } composed && composed > _options.MaxPromptTokens)
+                throw Invalid($"`prompt` takes {composed} tokens within preset '{room.Settings.PresetId}'; at most {_options.MaxPromptTokens} (`RoomOptions.MaxPromptTokens`).");
             room.Prompt = prompt;
             if (!room.Settings.SeedLocked) room.Settings = room.Settings with { Seed = NewSeed() };
             var revision = BumpLocked(room);
@@ -383,7 +399,8 @@ public sealed partial class RoomService
     /// <param name="settings">Steps 1–4, seed in [0, 2^53 − 1], a defined mode, strength in [0, 1], control scale in [0, 2],
     /// preset id null or 1–64 of <c>a–z 0–9 -</c>.</param>
     /// <returns>The event for everyone.</returns>
-    /// <exception cref="RoomException">Not joined or bad settings.</exception>
+    /// <exception cref="RoomException">Not joined or bad settings, or a new preset that would take the room's prompt past
+    /// <see cref="RoomOptions.MaxPromptTokens"/>.</exception>
     public SettingsChangedMessage SetSettings(string sessionId, RoomSettings? settings)
     {
         ValidateSettings(settings);
@@ -391,6 +408,10 @@ public sealed partial class RoomService
         SettingsChangedMessage message;
         lock (room.Gate)
         {
+            // Only a change of preset changes the prompt the model sees; other settings never fail on an older prompt.
+            if (settings.PresetId != room.Settings.PresetId && ComposedPromptTokens(room.Prompt, settings.PresetId) is { } composed
+                && composed > _options.MaxPromptTokens)
+                throw Invalid($"`settings.presetId` '{settings.PresetId}' makes the room's prompt take {composed} tokens; at most {_options.MaxPromptTokens} (`RoomOptions.MaxPromptTokens`).");
             room.Settings = settings;
             var revision = BumpLocked(room);
             _store.OnChanged(room, new RoomChange(RoomChangeKind.Settings));
@@ -624,6 +645,17 @@ public sealed partial class RoomService
     }
 
     private static RoomException Invalid(string message) => new(RoomErrorCodes.InvalidArgument, message);
+
+    /// <summary>The prompt's tokens in the model's tokenizer, or null when no generator can count them (yet).</summary>
+    private int? CountPromptTokens(string prompt) => _generator?.CountPromptTokens(prompt);
+
+    /// <summary>Tokens of the prompt composed into a preset's template, or null when there is no preset, it leaves the prompt as it is, or nothing can count.</summary>
+    private int? ComposedPromptTokens(string prompt, string? presetId)
+    {
+        if (presetId is null || _gallery is null || _generator is null) return null;
+        var composed = _gallery.ComposePrompt(prompt, presetId);
+        return string.Equals(composed, prompt, StringComparison.Ordinal) ? null : _generator.CountPromptTokens(composed);
+    }
 
     private static string Quote(string? value) => value is null ? "null" : value.Length > 80 ? $"'{value[..80]}…' ({value.Length} characters)" : $"'{value}'";
 

@@ -15,6 +15,7 @@ public sealed class SmallLimitsFixture : PersistentHubFixture
         new("RoomOptions:MaxPointsPerStroke", "20"),
         new("RoomOptions:MaxStrokesPerRoom", "3"),
         new("RoomOptions:MaxPromptLength", "50"),
+        new("RoomOptions:MaxPromptTokens", "5"), // FakeImageGenerator counts one token per word
         new("RoomOptions:MaxDisplayNameLength", "10"),
         new("RoomOptions:MaxParticipantsPerRoom", "2"),
         new("HubLimits:MaximumReceiveMessageSize", "16384"),
@@ -119,6 +120,20 @@ public sealed class LimitTests(SmallLimitsFixture app) : IClassFixture<SmallLimi
         Assert.Contains("MaxPromptLength", error.Message, StringComparison.Ordinal);
         Assert.Equal(new string('a', 50), app.Rooms.GetSnapshot(roomId, c[0].Snapshot!.Model).Prompt);
         Assert.Empty(c[1].All<ErrorMessage>());
+    }
+
+    [Fact]
+    public async Task APromptUnderTheCharacterLimitButOverTheTokenLimitIsRefused()
+    {
+        var (roomId, c) = await app.RoomWithClientsAsync(2, prompt: "short");
+        var error = await ExpectErrorAsync(c[0], "SetPrompt", "one two three four five six"); // 27 characters, 6 tokens
+        Assert.Equal(RoomErrorCodes.InvalidArgument, error.Code);
+        Assert.Equal("`prompt` takes 6 tokens; at most 5 (`RoomOptions.MaxPromptTokens`).", error.Message);
+        Assert.Equal("short", app.Rooms.GetSnapshot(roomId, c[0].Snapshot!.Model).Prompt);
+        Assert.Empty(c[1].All<ErrorMessage>());
+
+        await c[0].Connection.InvokeAsync<long>("SetPrompt", "one two three four five");
+        Assert.Equal("one two three four five", app.Rooms.GetSnapshot(roomId, c[0].Snapshot!.Model).Prompt);
     }
 
     [Theory]

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Options;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Presets;
 using SanaSprint.Web.Rooms;
+using SanaSprint.Web.Tests.TestSupport;
 
 namespace SanaSprint.Web.Tests.Rooms;
 
@@ -185,6 +187,66 @@ public sealed class RoomServiceTests
         // Leaving frees the place.
         rooms.Leave("a");
         Join(rooms, roomId, "b", "bob");
+    }
+
+    private static RoomService TokenCountingService(int maxPromptTokens, FakeImageGenerator? generator = null) =>
+        new(new InMemoryRoomStore(), Options.Create(new RoomOptions { MaxPromptLength = 200, MaxPromptTokens = maxPromptTokens }), null,
+            generator ?? new FakeImageGenerator(), new InMemoryGalleryStore(PresetCatalog.LoadDefault(), TimeProvider.System));
+
+    [Fact]
+    public void ThePromptIsCheckedInTokensAfterCharacters()
+    {
+        var rooms = TokenCountingService(maxPromptTokens: 3);
+        var roomId = rooms.CreateRoom();
+        Join(rooms, roomId, "a");
+        var revision = rooms.GetRevision("a");
+
+        var tooMany = Assert.Throws<RoomException>(() => rooms.SetPrompt("a", "a b c d"));
+        Assert.Equal((RoomErrorCodes.InvalidArgument, "`prompt` takes 4 tokens; at most 3 (`RoomOptions.MaxPromptTokens`)."), (tooMany.Code, tooMany.Message));
+        // Over both limits: the character limit answers first.
+        Assert.Contains("MaxPromptLength", Assert.Throws<RoomException>(() => rooms.SetPrompt("a", string.Join(' ', Enumerable.Repeat("word", 60)))).Message);
+        Assert.Equal(revision, rooms.GetRevision("a"));
+
+        Assert.Equal("a b c", rooms.SetPrompt("a", "a b c").Prompt);
+    }
+
+    [Fact]
+    public void WithoutATokenCountOnlyCharactersAreChecked()
+    {
+        var rooms = TokenCountingService(maxPromptTokens: 3, new FakeImageGenerator { PromptTokens = null }); // e.g. the model still loading
+        var roomId = rooms.CreateRoom();
+        Join(rooms, roomId, "a");
+        Assert.Equal("a b c d e f", rooms.SetPrompt("a", "a b c d e f").Prompt);
+    }
+
+    [Fact]
+    public void ThePromptComposedWithTheRoomsPresetIsCheckedOnEitherChange()
+    {
+        // "cinematic film still of {prompt}, dramatic lighting, shallow depth of field, anamorphic lens, film grain, highly detailed"
+        // is 16 words around the prompt.
+        var rooms = TokenCountingService(maxPromptTokens: 20);
+        var roomId = rooms.CreateRoom();
+        Join(rooms, roomId, "a");
+        rooms.SetPrompt("a", "one two three four five");
+        var plain = rooms.GetSnapshot(roomId, Model).Settings;
+
+        // A preset that would take the room's prompt past the limit is refused, naming the preset.
+        var refused = Assert.Throws<RoomException>(() => rooms.SetSettings("a", plain with { PresetId = "cinematic" }));
+        Assert.Equal("`settings.presetId` 'cinematic' makes the room's prompt take 21 tokens; at most 20 (`RoomOptions.MaxPromptTokens`).", refused.Message);
+        Assert.Null(rooms.GetSnapshot(roomId, Model).Settings.PresetId);
+
+        rooms.SetPrompt("a", "one two three four");
+        rooms.SetSettings("a", plain with { PresetId = "cinematic" });
+
+        // With the preset in place, a prompt within the limit alone but not within the template is refused.
+        var composed = Assert.Throws<RoomException>(() => rooms.SetPrompt("a", "one two three four five"));
+        Assert.Equal("`prompt` takes 21 tokens within preset 'cinematic'; at most 20 (`RoomOptions.MaxPromptTokens`).", composed.Message);
+        Assert.Equal("one two three four", rooms.GetSnapshot(roomId, Model).Prompt);
+
+        // Other settings changes never fail on the prompt, and dropping the preset frees the room's budget again.
+        rooms.SetSettings("a", rooms.GetSnapshot(roomId, Model).Settings with { Steps = 3 });
+        rooms.SetSettings("a", plain with { PresetId = null });
+        Assert.Equal("one two three four five", rooms.SetPrompt("a", "one two three four five").Prompt);
     }
 
     [Fact]

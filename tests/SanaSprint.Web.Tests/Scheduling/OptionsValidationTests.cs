@@ -18,6 +18,7 @@ public sealed class OptionsValidationTests
     [InlineData("SchedulerOptions:Format", "gif", "Format")]
     [InlineData("RoomOptions:MaxPointsPerAppend", "0", "MaxPointsPerAppend")]
     [InlineData("RoomOptions:DefaultSteps", "5", "DefaultSteps")]
+    [InlineData("RoomOptions:MaxPromptTokens", "0", "MaxPromptTokens")]
     public async Task BadSettingsStopTheAppAtStartNamingTheSetting(string key, string value, string name)
     {
         await using var app = new AppWith(key, value);

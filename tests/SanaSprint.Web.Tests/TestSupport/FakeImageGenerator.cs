@@ -6,7 +6,8 @@ namespace SanaSprint.Web.Tests.TestSupport;
 /// <summary>
 /// Test double for <see cref="IImageGenerator"/> (tests only; the running app always uses the real pipeline): takes
 /// <see cref="Delay"/> per call, returns one flat image per request whose colour encodes the seed, records every batch,
-/// and throws for a request whose prompt contains <see cref="FaultMarker"/>.
+/// throws for a request whose prompt contains <see cref="FaultMarker"/>, and counts prompt tokens with
+/// <see cref="PromptTokens"/> (one token per white-space separated word unless replaced).
 /// </summary>
 public sealed class FakeImageGenerator : IImageGenerator
 {
@@ -26,6 +27,19 @@ public sealed class FakeImageGenerator : IImageGenerator
         DemoNotice = "Test double",
         SupportedModes = [GuidanceMode.Text, GuidanceMode.Img2Img],
     };
+
+    /// <summary>The prompt token count <see cref="CountPromptTokens"/> reports; null makes it report "cannot count".</summary>
+    public Func<string, int?>? PromptTokens { get; set; } = WordCount;
+
+    /// <summary>One token per white-space separated word.</summary>
+    public static int? WordCount(string prompt) => prompt.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
+
+    /// <inheritdoc />
+    public int? CountPromptTokens(string prompt)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        return PromptTokens?.Invoke(prompt);
+    }
 
     /// <summary>Every call so far, in order.</summary>
     public IReadOnlyList<IReadOnlyList<GenerationRequest>> Calls => [.. _calls];
