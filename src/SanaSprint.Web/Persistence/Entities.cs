@@ -56,6 +56,22 @@ public sealed class StrokeEntity
     public bool Visible { get; set; } = true;
 }
 
+/// <summary>A room's newest frame, so a joiner after a restart sees the last picture at once.</summary>
+public sealed class RoomFrameEntity
+{
+    /// <summary>The room (one frame per room).</summary>
+    public required string RoomId { get; set; }
+
+    /// <summary>The room revision the frame was rendered from.</summary>
+    public long Revision { get; set; }
+
+    /// <summary>The <c>FrameMessage</c> without its image, as JSON.</summary>
+    public string Json { get; set; } = "{}";
+
+    /// <summary>The encoded image (JPEG or WebP, as sent), at most <see cref="PersistenceOptions.MaxImageBytes"/>.</summary>
+    public byte[] Image { get; set; } = [];
+}
+
 /// <summary>A saved user preset (the <c>StylePreset</c> as JSON).</summary>
 public sealed class PresetEntity
 {

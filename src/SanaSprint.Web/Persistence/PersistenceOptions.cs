@@ -33,7 +33,10 @@ public sealed class PersistenceOptions
     [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00")]
     public TimeSpan RoomRetention { get; set; } = TimeSpan.FromDays(30);
 
-    /// <summary>Largest kept-result image or preset thumbnail accepted by the gallery, in bytes.</summary>
+    /// <summary>
+    /// Largest kept-result image or preset thumbnail accepted by the gallery, in bytes; also the largest room frame kept
+    /// for joiners after a restart (a larger frame is not stored, and the room restarts without a picture).
+    /// </summary>
     /// <remarks>Defaults to 4 MiB.</remarks>
     [Range(1024, 64 * 1024 * 1024)]
     public int MaxImageBytes { get; set; } = 4 * 1024 * 1024;

@@ -29,6 +29,7 @@ public sealed partial class SanaSprintDatabase
             _contextOptions = new DbContextOptionsBuilder<SanaSprintDbContext>().UseSqlite(ConnectionString).Options;
             using var context = CreateContext();
             context.Database.EnsureCreated();
+            AddMissingTables(context);
             // WAL is a property of the file: set once, it holds for every later connection.
             using var connection = new SqliteConnection(ConnectionString);
             connection.Open();
@@ -55,6 +56,23 @@ public sealed partial class SanaSprintDatabase
 
     /// <summary>A new context (the caller disposes it).</summary>
     public SanaSprintDbContext CreateContext() => new(_contextOptions);
+
+    /// <summary>
+    /// Upgrades a database made by an earlier version: <c>EnsureCreated</c> leaves an existing file alone, so tables and
+    /// indexes added to the model since (e.g. <c>room_frames</c>) are created here from the model's own script, each
+    /// <c>IF NOT EXISTS</c>. Existing tables are never altered.
+    /// </summary>
+    private static void AddMissingTables(SanaSprintDbContext context)
+    {
+        string[] creates = ["CREATE TABLE ", "CREATE INDEX ", "CREATE UNIQUE INDEX "];
+        foreach (var statement in context.Database.GenerateCreateScript().Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (creates.FirstOrDefault(c => statement.StartsWith(c, StringComparison.Ordinal)) is not { } create) continue;
+            // The text is EF Core's own DDL for our model; nothing in it comes from outside.
+            var sql = create + "IF NOT EXISTS " + statement[create.Length..];
+            context.Database.ExecuteSqlRaw(sql);
+        }
+    }
 
     private static partial class Log
     {

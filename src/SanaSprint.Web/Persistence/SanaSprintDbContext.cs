@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace SanaSprint.Web.Persistence;
 
-/// <summary>The app's SQLite database: rooms, strokes, user presets and kept results.</summary>
+/// <summary>The app's SQLite database: rooms, strokes, each room's newest frame, user presets and kept results.</summary>
 /// <param name="options">Context options (the SQLite connection).</param>
 public sealed class SanaSprintDbContext(DbContextOptions<SanaSprintDbContext> options) : DbContext(options)
 {
@@ -11,6 +11,9 @@ public sealed class SanaSprintDbContext(DbContextOptions<SanaSprintDbContext> op
 
     /// <summary>Strokes of all rooms.</summary>
     public DbSet<StrokeEntity> Strokes => Set<StrokeEntity>();
+
+    /// <summary>Each room's newest frame.</summary>
+    public DbSet<RoomFrameEntity> RoomFrames => Set<RoomFrameEntity>();
 
     /// <summary>User presets.</summary>
     public DbSet<PresetEntity> Presets => Set<PresetEntity>();
@@ -33,6 +36,12 @@ public sealed class SanaSprintDbContext(DbContextOptions<SanaSprintDbContext> op
             e.HasKey(s => new { s.RoomId, s.Id });
             e.HasIndex(s => new { s.RoomId, s.Seq });
             e.HasOne<RoomEntity>().WithMany().HasForeignKey(s => s.RoomId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<RoomFrameEntity>(e =>
+        {
+            e.ToTable("room_frames");
+            e.HasKey(f => f.RoomId);
+            e.HasOne<RoomEntity>().WithOne().HasForeignKey<RoomFrameEntity>(f => f.RoomId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<PresetEntity>(e =>
         {

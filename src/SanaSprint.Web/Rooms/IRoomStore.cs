@@ -20,7 +20,7 @@ public interface IRoomStore
     /// <summary>All rooms (a moment's copy).</summary>
     IReadOnlyCollection<Room> All();
 
-    /// <summary>A room's persistent state changed (strokes, prompt, settings); called under the room's lock.</summary>
+    /// <summary>A room's persistent state changed (strokes, prompt, settings, newest frame); called under the room's lock.</summary>
     /// <param name="room">The room.</param>
     /// <param name="change">What changed.</param>
     void OnChanged(Room room, RoomChange change);
@@ -50,4 +50,6 @@ public enum RoomChangeKind
     Prompt,
     /// <summary>The settings changed.</summary>
     Settings,
+    /// <summary>The room's newest frame (<see cref="Room.LastFrame"/>) changed.</summary>
+    Frame,
 }

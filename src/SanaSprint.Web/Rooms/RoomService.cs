@@ -488,7 +488,11 @@ public sealed partial class RoomService
         if (room is null) return;
         lock (room.Gate)
         {
-            if (room.LastFrame is null || frame.Revision >= room.LastFrame.Revision) room.LastFrame = frame;
+            if (room.LastFrame is null || frame.Revision >= room.LastFrame.Revision)
+            {
+                room.LastFrame = frame;
+                _store.OnChanged(room, new RoomChange(RoomChangeKind.Frame));
+            }
         }
     }
 

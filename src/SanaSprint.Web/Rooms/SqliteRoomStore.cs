@@ -17,8 +17,9 @@ namespace SanaSprint.Web.Rooms;
 /// </summary>
 /// <remarks>
 /// <para>What survives a restart: rooms with their prompt, settings and revision; visible strokes with owner, colour, width,
-/// points and z-order; the participant counter and names. What does not: presence, undo/redo history (so strokes hidden by
-/// an undo or a clear are dropped at start, and strokes still being drawn are ended), and the last frame.</para>
+/// points and z-order; the participant counter and names; the newest frame (up to <see cref="PersistenceOptions.MaxImageBytes"/>),
+/// so a joiner sees the last picture at once. What does not: presence, and undo/redo history (so strokes hidden by an undo
+/// or a clear are dropped at start, and strokes still being drawn are ended).</para>
 /// <para><see cref="OnChanged"/> runs under the room's lock and only records what to write; the writer takes the room's lock
 /// briefly to copy the state, then writes outside it. A failed write keeps the changes queued and is retried.</para>
 /// </remarks>
@@ -101,6 +102,9 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
                     break;
                 case RoomChangeKind.Visibility or RoomChangeKind.StrokesPurged:
                     tracking.AllStrokes = true;
+                    break;
+                case RoomChangeKind.Frame:
+                    tracking.FrameDirty = true;
                     break;
             }
         }
@@ -235,13 +239,15 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
         lock (room.Gate)
         {
             HashSet<string> dirty;
-            bool all;
+            bool all, frameDirty;
             lock (tracking)
             {
                 dirty = tracking.DirtyStrokes;
                 all = tracking.AllStrokes;
+                frameDirty = tracking.FrameDirty;
                 tracking.DirtyStrokes = new HashSet<string>(StringComparer.Ordinal);
                 tracking.AllStrokes = false;
+                tracking.FrameDirty = false;
             }
             var entity = new RoomEntity
             {
@@ -283,7 +289,11 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
                     foreach (var gone in tracking.Seq.Keys.Where(k => !keep.Contains(k)).ToList()) tracking.Seq.Remove(gone);
                 }
             }
-            return new RoomWrite(entity, strokes, keep, dirty, all);
+            // The newest frame, or none when it is larger than the store keeps (an older stored frame is then removed).
+            var frame = frameDirty && room.LastFrame is { } last && last.Image.Length <= _options.MaxImageBytes
+                ? new RoomFrameEntity { RoomId = room.Id, Revision = last.Revision, Json = JsonSerializer.Serialize(last with { Image = [] }, Json), Image = last.Image }
+                : null;
+            return new RoomWrite(entity, strokes, keep, dirty, all, frameDirty, frame);
         }
     }
 
@@ -309,6 +319,16 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
         {
             foreach (var row in existing.Values.Where(r => !write.KeepIds.Contains(r.Id))) context.Strokes.Remove(row);
         }
+        if (write.FrameDirty)
+        {
+            var stored = context.RoomFrames.Find(roomId);
+            if (write.Frame is null)
+            {
+                if (stored is not null) context.RoomFrames.Remove(stored);
+            }
+            else if (stored is null) context.RoomFrames.Add(write.Frame);
+            else context.Entry(stored).CurrentValues.SetValues(write.Frame);
+        }
         context.SaveChanges();
         transaction.Commit();
     }
@@ -319,6 +339,7 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
         {
             tracking.DirtyStrokes.UnionWith(write.DirtyStrokes);
             tracking.AllStrokes |= write.AllStrokes;
+            tracking.FrameDirty |= write.FrameDirty;
         }
         if (_dirtyRooms.TryAdd(roomId, 0)) Interlocked.CompareExchange(ref _pendingSince, Stopwatch.GetTimestamp(), 0);
     }
@@ -332,6 +353,7 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
         if (expired.Count > 0)
         {
             dropped += context.Strokes.Where(s => expired.Contains(s.RoomId)).ExecuteDelete();
+            context.RoomFrames.Where(f => expired.Contains(f.RoomId)).ExecuteDelete();
             context.Rooms.Where(r => expired.Contains(r.Id)).ExecuteDelete();
         }
         // Nothing can bring hidden strokes back after a restart (histories are not kept): drop them for good.
@@ -374,10 +396,31 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
                 tracking.NextSeq = Math.Max(tracking.NextSeq, s.Seq);
                 strokeCount++;
             }
+            room.LastFrame = RestoreFrame(context, entity, room.Revision);
             _rooms[room.Id] = room;
             _tracking[room.Id] = tracking;
         }
         return (_rooms.Count, strokeCount, dropped);
+    }
+
+    /// <summary>
+    /// The room's stored frame, or null. A frame that was up to date at the last write is re-labelled with the restored
+    /// revision (the revision bump at restore changes nothing visible), so joiners see it as current, not as rendering.
+    /// </summary>
+    private FrameMessage? RestoreFrame(SanaSprintDbContext context, RoomEntity room, long restoredRevision)
+    {
+        var stored = context.RoomFrames.AsNoTracking().FirstOrDefault(f => f.RoomId == room.Id);
+        if (stored is null) return null;
+        try
+        {
+            var frame = JsonSerializer.Deserialize<FrameMessage>(stored.Json, Json) ?? throw new JsonException("the frame is null");
+            return frame with { Image = stored.Image, Revision = stored.Revision == room.Revision ? restoredRevision : stored.Revision };
+        }
+        catch (JsonException ex)
+        {
+            Log.RoomUnreadable(_logger, room.Id, $"its last frame is unreadable and was skipped ({ex.Message})");
+            return null;
+        }
     }
 
     private static byte[] PackPoints(List<StrokePoint> points)
@@ -406,9 +449,11 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
         public long NextSeq { get; set; }
         public HashSet<string> DirtyStrokes { get; set; } = new(StringComparer.Ordinal);
         public bool AllStrokes { get; set; }
+        public bool FrameDirty { get; set; }
     }
 
-    private sealed record RoomWrite(RoomEntity Room, List<StrokeEntity> Strokes, HashSet<string>? KeepIds, HashSet<string> DirtyStrokes, bool AllStrokes);
+    private sealed record RoomWrite(RoomEntity Room, List<StrokeEntity> Strokes, HashSet<string>? KeepIds, HashSet<string> DirtyStrokes, bool AllStrokes,
+        bool FrameDirty, RoomFrameEntity? Frame);
 
     private sealed record StoredParticipant(string Id, string DisplayName, string Colour);
 

@@ -127,6 +127,95 @@ public sealed class SqliteRoomStoreTests : IDisposable
         Assert.False(second.Rooms.RoomExists(room));
     }
 
+    private static FrameMessage Frame(long revision, int bytes, byte fill = 0x5a) =>
+        new(revision, Enumerable.Repeat(fill, bytes).ToArray(), "image/jpeg", 64, 48, 2, 77, "a kite over dunes", "fake", false,
+            new FrameTimings(1, 2, 3, 4, [5, 6], 7, 8, 9, 10, 1));
+
+    [Fact]
+    public async Task ARestartKeepsEachRoomsLastFrameForTheNextJoiner()
+    {
+        string current, stale;
+        FrameMessage currentFrame, staleFrame;
+        await using (var first = new StoreHarness(_data.Path))
+        {
+            current = first.Rooms.CreateRoom();
+            first.Join(current, "c1");
+            first.Draw("c1", "s1");
+            currentFrame = Frame(first.Rooms.GetRevision("c1"), 3000);
+            first.Rooms.SetLastFrame(current, currentFrame);
+
+            stale = first.Rooms.CreateRoom();
+            first.Join(stale, "c2");
+            first.Draw("c2", "t1");
+            staleFrame = Frame(first.Rooms.GetRevision("c2"), 2000, 0x33);
+            first.Rooms.SetLastFrame(stale, staleFrame);
+            first.Draw("c2", "t2"); // drawn after its frame: the frame is older than the room
+        }
+
+        await using var second = new StoreHarness(_data.Path);
+        var up = second.Rooms.GetSnapshot(current, StoreHarness.Model);
+        Assert.NotNull(up.LastFrame);
+        Assert.Equal(currentFrame.Image, up.LastFrame.Image);
+        Assert.Equal((currentFrame.ContentType, currentFrame.Width, currentFrame.Height, currentFrame.Seed, currentFrame.Prompt, currentFrame.Timings.ModelMs),
+            (up.LastFrame.ContentType, up.LastFrame.Width, up.LastFrame.Height, up.LastFrame.Seed, up.LastFrame.Prompt, up.LastFrame.Timings.ModelMs));
+        Assert.Equal(currentFrame.Timings.StepsMs, up.LastFrame.Timings.StepsMs);
+        Assert.Equal(up.Revision, up.LastFrame.Revision); // it showed the room as it was: current, not "rendering"
+
+        var behind = second.Rooms.GetSnapshot(stale, StoreHarness.Model);
+        Assert.Equal(staleFrame.Image, behind.LastFrame!.Image);
+        Assert.Equal(staleFrame.Revision, behind.LastFrame.Revision);
+        Assert.True(behind.Revision > behind.LastFrame.Revision);
+    }
+
+    [Fact]
+    public async Task AFrameOverTheImageLimitIsNotKeptAndDropsTheOlderOne()
+    {
+        string room;
+        await using (var first = new StoreHarness(_data.Path, maxImageBytes: 4096))
+        {
+            room = first.Rooms.CreateRoom();
+            first.Join(room, "c1");
+            first.Rooms.SetLastFrame(room, Frame(first.Rooms.GetRevision("c1"), 4096));
+            await first.Store.FlushAsync();
+            first.Draw("c1", "s1");
+            first.Rooms.SetLastFrame(room, Frame(first.Rooms.GetRevision("c1"), 4097));
+        }
+
+        await using var second = new StoreHarness(_data.Path, maxImageBytes: 4096);
+        Assert.Null(second.Rooms.GetSnapshot(room, StoreHarness.Model).LastFrame);
+        Assert.Single(second.Rooms.GetSnapshot(room, StoreHarness.Model).Strokes);
+    }
+
+    [Fact]
+    public async Task ADatabaseFromBeforeFramesWereKeptGetsTheFrameTable()
+    {
+        string room;
+        await using (var first = new StoreHarness(_data.Path))
+        {
+            room = first.Rooms.CreateRoom();
+            first.Join(room, "c1");
+            first.Draw("c1", "s1");
+        }
+        using (var connection = new SqliteConnection(new StoreHarnessConnection(_data.Path).ConnectionString))
+        {
+            connection.Open();
+            using var drop = connection.CreateCommand();
+            drop.CommandText = "DROP TABLE room_frames;";
+            drop.ExecuteNonQuery();
+        }
+        SqliteConnection.ClearAllPools();
+
+        await using (var upgraded = new StoreHarness(_data.Path))
+        {
+            Assert.Single(upgraded.Rooms.GetSnapshot(room, StoreHarness.Model).Strokes);
+            upgraded.Join(room, "c2");
+            upgraded.Rooms.SetLastFrame(room, Frame(upgraded.Rooms.GetRevision("c2"), 100));
+        }
+
+        await using var third = new StoreHarness(_data.Path);
+        Assert.Equal(100, third.Rooms.GetSnapshot(room, StoreHarness.Model).LastFrame!.Image.Length);
+    }
+
     public void Dispose() => _data.Dispose();
 
     private sealed class DisposableHarness(string path) : IDisposable

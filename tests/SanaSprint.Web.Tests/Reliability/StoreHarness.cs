@@ -14,9 +14,10 @@ public sealed class StoreHarness : IAsyncDisposable
     public static readonly ModelInfo Model = SketchHub.DescribeModel(new GeneratorInfo { ModelName = "test" });
 
     /// <summary>Opens the store (restoring what the folder holds) and, when <paramref name="start"/>, its write-behind loop.</summary>
-    public StoreHarness(string dataDirectory, TimeSpan? flushInterval = null, bool start = true)
+    public StoreHarness(string dataDirectory, TimeSpan? flushInterval = null, bool start = true, int? maxImageBytes = null)
     {
         Options = new PersistenceOptions { DataDirectory = dataDirectory, FlushInterval = flushInterval ?? TimeSpan.FromMilliseconds(100) };
+        if (maxImageBytes is { } max) Options.MaxImageBytes = max;
         Database = new SanaSprintDatabase(Microsoft.Extensions.Options.Options.Create(Options), NullLogger<SanaSprintDatabase>.Instance);
         Store = new SqliteRoomStore(Database, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<SqliteRoomStore>.Instance);
         Rooms = new RoomService(Store, Microsoft.Extensions.Options.Options.Create(new RoomOptions()));
