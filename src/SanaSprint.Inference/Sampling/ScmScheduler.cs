@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace SanaSprint.Inference.Sampling;
 
 /// <summary>
@@ -9,7 +11,8 @@ namespace SanaSprint.Inference.Sampling;
 /// <c>pipelines/sana/pipeline_sana_sprint.py</c> @ 58eb52c. TrigFlow angles s lie in [0, π/2]: x_s = cos(s)·x₀ + sin(s)·σ_d·ε.
 /// The transformer is a flow-matching model, so each call converts s to flow time t' = sin s / (cos s + sin s), scales
 /// its input, and converts its velocity back to a TrigFlow output. A <see cref="ScmScheduler"/> instance holds the
-/// timesteps of one run (<see cref="SetTimesteps"/>); the math itself is static and thread-safe.
+/// timesteps of one run (<see cref="SetTimesteps"/>); the math itself is static and thread-safe. The span methods run
+/// on every frame and are compiled optimised from the first call (no tier-0 code in the first frames).
 /// </remarks>
 public sealed class ScmScheduler
 {
@@ -145,6 +148,7 @@ public sealed class ScmScheduler
     /// <param name="prevSample">Receives cos(t)·denoised + sin(t)·σ_d·noise.</param>
     /// <param name="denoised">Receives cos(s)·sample − sin(s)·model_output.</param>
     /// <exception cref="ArgumentException">Span lengths differ.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Step(ReadOnlySpan<float> modelOutput, ReadOnlySpan<float> sample, ReadOnlySpan<float> noise, float s, float t, float sigmaData,
         Span<float> prevSample, Span<float> denoised)
     {
@@ -183,6 +187,7 @@ public sealed class ScmScheduler
     /// <param name="s">Current angle.</param>
     /// <param name="sigmaData">σ_d.</param>
     /// <param name="modelInput">Receives x_in.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScaleModelInput(ReadOnlySpan<float> sample, float s, float sigmaData, Span<float> modelInput)
     {
         if (modelInput.Length != sample.Length) throw new ArgumentException($"`modelInput` has {modelInput.Length} values; expected {sample.Length}.", nameof(modelInput));
@@ -199,6 +204,7 @@ public sealed class ScmScheduler
     /// <param name="s">Current angle.</param>
     /// <param name="sigmaData">σ_d.</param>
     /// <param name="modelOutput">Receives the TrigFlow output (may alias <paramref name="flowPrediction"/>).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ConvertModelOutput(ReadOnlySpan<float> modelInput, ReadOnlySpan<float> flowPrediction, float s, float sigmaData, Span<float> modelOutput)
     {
         int n = modelInput.Length;
@@ -221,6 +227,7 @@ public sealed class ScmScheduler
     /// <param name="sigmaData">σ_d.</param>
     /// <param name="scalingFactor">The autoencoder's <c>scaling_factor</c> (0.41407).</param>
     /// <param name="decoderInput">Receives the decoder input.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DecoderInput(ReadOnlySpan<float> denoised, float sigmaData, float scalingFactor, Span<float> decoderInput)
     {
         if (decoderInput.Length != denoised.Length) throw new ArgumentException($"`decoderInput` has {decoderInput.Length} values; expected {denoised.Length}.", nameof(decoderInput));

@@ -27,6 +27,26 @@ public sealed class SketchPreprocessorTests
     }
 
     [Fact]
+    public void ToRgbGivesEveryPixelTheScalarRoundingBitForBit()
+    {
+        // 1037 pixels: 64 SIMD blocks of 16 and a 13-pixel scalar tail; values around every level, halves included.
+        const int w = 61, h = 17;
+        var rng = new Random(9);
+        var chw = new float[3 * w * h];
+        for (int i = 0; i < chw.Length; i++)
+            chw[i] = i % 5 == 0 ? (rng.Next(-2, 258) + 0.5f - 128f) / 127.5f : (float)(rng.NextDouble() * 2.4 - 1.2);
+        chw[7] = float.NegativeInfinity;
+        chw[w * h + 8] = float.PositiveInfinity;
+        var img = SketchPreprocessor.ToRgb(chw, w, h);
+        for (int c = 0; c < 3; c++)
+            for (int i = 0; i < w * h; i++)
+            {
+                float v = chw[c * w * h + i] * 127.5f + 128f;
+                Assert.Equal((byte)(int)Math.Clamp(v, 0f, 255.5f), img.Pixels[i * 3 + c]);
+            }
+    }
+
+    [Fact]
     public void ScribbleMapTurnsDarkStrokesIntoWiderWhiteStrokesOnBlack()
     {
         var sketch = SanaSprintPipelineTests.Sketch(64, 1); // vertical dark line at x = 31..33 on white

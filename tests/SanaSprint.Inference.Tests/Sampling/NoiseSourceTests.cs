@@ -26,6 +26,21 @@ public sealed class NoiseSourceTests
         Assert.NotEqual(a, otherSeed);
     }
 
+    [Theory]
+    [InlineData(42L, 0, 10_001, 0x316A1FC602661965UL, 0x3FB9555Au, 0xBFE1119Eu)]
+    [InlineData(-7L, 3, 5, 0x35A6F9CA51E3B01FUL, 0x3FADDFE9u, 0x3FB8A804u)]
+    public void SeededNoiseKeepsItsValuesSoASeedReproducesOldFrames(long seed, int draw, int length, ulong fnv1a, uint firstBits, uint lastBits)
+    {
+        // Recorded from the first implementation (separate Math.Cos / Math.Sin per pair); odd lengths end on a lone cosine.
+        var values = new float[length];
+        SeededNoiseSource.Instance.Fill(new NoiseDraw(seed, 0, draw), values);
+        ulong h = 14695981039346656037UL;
+        foreach (byte b in System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan())) h = (h ^ b) * 1099511628211UL;
+        Assert.Equal(firstBits, BitConverter.SingleToUInt32Bits(values[0]));
+        Assert.Equal(lastBits, BitConverter.SingleToUInt32Bits(values[^1]));
+        Assert.Equal(fnv1a, h);
+    }
+
     [Fact]
     public void RecordedNoiseServesEachBatchPositionItsSlice()
     {
