@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -35,15 +37,37 @@ public static class SketchPreprocessor
     /// <param name="thickness">Stroke thickness rule (see remarks).</param>
     public static void ControlImage(RgbImage sketch, int width, int height, Span<float> destination, int thickness = DefaultThickness)
     {
-        var map = ScribbleMap(sketch, width, height, thickness);
         int plane = width * height;
         if (destination.Length != 3 * plane) throw new ArgumentException($"`destination` has {destination.Length} values; expected {3 * plane} (3×{height}×{width}).", nameof(destination));
-        for (int i = 0; i < plane; i++)
+        // Runs on every ControlNet frame: the map lives in a pooled buffer and one plane is written, then copied twice.
+        var map = ArrayPool<bool>.Shared.Rent(plane);
+        try
         {
-            float v = map[i] ? 1f : -1f;
-            destination[i] = v;
-            destination[plane + i] = v;
-            destination[2 * plane + i] = v;
+            ScribbleMap(sketch, width, height, thickness, map.AsSpan(0, plane));
+            var first = destination[..plane];
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                // bool (0/1) → ±1f: the sign bit of −1f cleared for true.
+                var minusOne = Vector256.Create(-1f).AsUInt32();
+                var bytes = MemoryMarshal.AsBytes(map.AsSpan(0, plane));
+                for (; i <= plane - 16; i += 16)
+                {
+                    var (lo, hi) = Vector128.Widen(Vector128.Create(bytes.Slice(i, 16)));
+                    var (a, b) = Vector128.Widen(lo);
+                    var (c, d) = Vector128.Widen(hi);
+                    (minusOne ^ (Vector256.Create(a, b) << 31)).AsSingle().CopyTo(first.Slice(i, 8));
+                    (minusOne ^ (Vector256.Create(c, d) << 31)).AsSingle().CopyTo(first.Slice(i + 8, 8));
+                }
+            }
+
+            for (; i < plane; i++) first[i] = map[i] ? 1f : -1f;
+            first.CopyTo(destination.Slice(plane, plane));
+            first.CopyTo(destination.Slice(2 * plane, plane));
+        }
+        finally
+        {
+            ArrayPool<bool>.Shared.Return(map);
         }
     }
 
@@ -55,40 +79,153 @@ public static class SketchPreprocessor
     /// <returns>height × width booleans, row-major.</returns>
     public static bool[] ScribbleMap(RgbImage sketch, int width, int height, int thickness = DefaultThickness)
     {
-        ArgumentNullException.ThrowIfNull(sketch);
-        sketch.Validate();
-        // 1. Invert and binarise: strokes (dark) → 1, background → 0.
-        float[] strokes;
-        if (sketch.Width == width && sketch.Height == height)
-        {
-            strokes = new float[width * height];
-            var px = sketch.Pixels;
-            for (int i = 0; i < strokes.Length; i++)
-                strokes[i] = 0.299f * px[3 * i] + 0.587f * px[3 * i + 1] + 0.114f * px[3 * i + 2] < 127.5f ? 1f : 0f;
-        }
-        else
-        {
-            var gray = Resize(Luma(sketch), sketch.Width, sketch.Height, width, height);
-            strokes = new float[gray.Length];
-            for (int i = 0; i < gray.Length; i++) strokes[i] = gray[i] < 127.5f ? 1f : 0f;
-        }
-
-        // 2. GaussianBlur(σ = 3), then map[map > 4] = 255 (4/255 of a full stroke).
-        var blurred = GaussianBlur(strokes, width, height, ScribbleSigma);
-        var map = new bool[strokes.Length];
-        for (int i = 0; i < map.Length; i++) map[i] = blurred[i] * 255f > 4f;
-
-        // 3. Thickness.
-        if (thickness == 0) map = Morph(map, width, height, 4, erode: true);
-        else if (thickness > 1 && thickness / 2 > 1) map = Morph(map, width, height, thickness / 2, erode: false);
+        var map = new bool[width * height];
+        ScribbleMap(sketch, width, height, thickness, map);
         return map;
     }
+
+    private static void ScribbleMap(RgbImage sketch, int width, int height, int thickness, Span<bool> map)
+    {
+        ArgumentNullException.ThrowIfNull(sketch);
+        sketch.Validate();
+        int n = width * height;
+        var strokes = ArrayPool<float>.Shared.Rent(n);
+        var tmp = ArrayPool<float>.Shared.Rent(n);
+        var rowUsed = ArrayPool<bool>.Shared.Rent(height);
+        try
+        {
+            // 1. Invert and binarise: strokes (dark) → 1, background → 0.
+            if (sketch.Width == width && sketch.Height == height)
+            {
+                Binarize(sketch.Pixels, strokes.AsSpan(0, n));
+            }
+            else
+            {
+                var gray = Resize(Luma(sketch), sketch.Width, sketch.Height, width, height);
+                for (int i = 0; i < n; i++) strokes[i] = gray[i] < 127.5f ? 1f : 0f;
+            }
+
+            // 2. GaussianBlur(σ = 3), then map[map > 4] = 255 (4/255 of a full stroke), row by row.
+            var k = GaussianKernel(ScribbleSigma);
+            BlurRows(strokes, width, height, k, tmp, rowUsed);
+            for (int y = 0; y < height; y++) BlurThresholdRow(tmp, width, height, k, rowUsed, y, map.Slice(y * width, width));
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(strokes);
+            ArrayPool<float>.Shared.Return(tmp);
+            ArrayPool<bool>.Shared.Return(rowUsed);
+        }
+
+        // 3. Thickness.
+        if (thickness == 0) Morph(map.ToArray(), width, height, 4, erode: true).CopyTo(map);
+        else if (thickness > 1 && thickness / 2 > 1) Morph(map.ToArray(), width, height, thickness / 2, erode: false).CopyTo(map);
+    }
+
+    /// <summary>Dark pixels (luma below 127.5) → 1, others → 0; all-white runs of 16 pixels, the bulk of a sketch, skip the luma.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Binarize(ReadOnlySpan<byte> px, Span<float> strokes)
+    {
+        int i = 0, n = strokes.Length;
+        while (i < n)
+        {
+            if (i <= n - 16 && Vector256.Create(px.Slice(3 * i, 32)) == Vector256<byte>.AllBitsSet && Vector128.Create(px.Slice(3 * i + 32, 16)) == Vector128<byte>.AllBitsSet)
+            {
+                strokes.Slice(i, 16).Clear();
+                i += 16;
+                continue;
+            }
+
+            for (int end = Math.Min(n, i + 16); i < end; i++)
+            {
+                byte r = px[3 * i], g = px[3 * i + 1], b = px[3 * i + 2];
+                strokes[i] = 0.299f * r + 0.587f * g + 0.114f * b < 127.5f ? 1f : 0f;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Vertical blur pass and threshold for output row y: map[x] = (Σ_t k[t] · tmp[reflect(y + t), x]) · 255 &gt; 4, summed
+    /// from 0 in tap order with empty rows skipped (the same additions as <see cref="BlurColumn"/>), eight columns in registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BlurThresholdRow(float[] tmp, int w, int h, float[] k, bool[] rowUsed, int y, Span<bool> map)
+    {
+        int radius = k.Length / 2, taps = 0;
+        Span<int> offsets = stackalloc int[k.Length];
+        Span<float> weights = stackalloc float[k.Length];
+        for (int t = -radius; t <= radius; t++)
+        {
+            int sy = Reflect(y + t, h);
+            if (!rowUsed[sy]) continue;
+            offsets[taps] = sy * w;
+            weights[taps++] = k[t + radius];
+        }
+
+        if (taps == 0)
+        {
+            map.Clear();
+            return;
+        }
+
+        var src = tmp.AsSpan(0, w * h);
+        int x = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var scale = Vector256.Create(255f);
+            var limit = Vector256.Create(4f);
+            var bools = MemoryMarshal.AsBytes(map);
+            // Four independent sums per tap keep the adds from waiting on each other.
+            for (; x <= w - 32; x += 32)
+            {
+                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                for (int j = 0; j < taps; j++)
+                {
+                    var kj = Vector256.Create(weights[j]);
+                    // offsets[j] + x + 32 ≤ offsets[j] + w ≤ w·h = src.Length: the loads stay inside src.
+                    ref float row = ref Unsafe.Add(ref MemoryMarshal.GetReference(src), offsets[j] + x);
+                    a0 += kj * Vector256.LoadUnsafe(ref row);
+                    a1 += kj * Vector256.LoadUnsafe(ref row, 8);
+                    a2 += kj * Vector256.LoadUnsafe(ref row, 16);
+                    a3 += kj * Vector256.LoadUnsafe(ref row, 24);
+                }
+
+                ulong m0 = SpreadBits[Vector256.GreaterThan(a0 * scale, limit).ExtractMostSignificantBits()];
+                ulong m1 = SpreadBits[Vector256.GreaterThan(a1 * scale, limit).ExtractMostSignificantBits()];
+                ulong m2 = SpreadBits[Vector256.GreaterThan(a2 * scale, limit).ExtractMostSignificantBits()];
+                ulong m3 = SpreadBits[Vector256.GreaterThan(a3 * scale, limit).ExtractMostSignificantBits()];
+                var o = bools.Slice(x, 32);
+                MemoryMarshal.Write(o, m0);
+                MemoryMarshal.Write(o[8..], m1);
+                MemoryMarshal.Write(o[16..], m2);
+                MemoryMarshal.Write(o[24..], m3);
+            }
+
+            for (; x <= w - 8; x += 8)
+            {
+                var acc = Vector256<float>.Zero;
+                for (int j = 0; j < taps; j++) acc += Vector256.Create(weights[j]) * Vector256.Create(src.Slice(offsets[j] + x, 8));
+                MemoryMarshal.Write(bools.Slice(x, 8), SpreadBits[Vector256.GreaterThan(acc * scale, limit).ExtractMostSignificantBits()]);
+            }
+        }
+
+        for (; x < w; x++)
+        {
+            float acc = 0f;
+            for (int j = 0; j < taps; j++) acc += weights[j] * src[offsets[j] + x];
+            map[x] = acc * 255f > 4f;
+        }
+    }
+
+    /// <summary>Byte i of entry b is bit i of b: eight comparison bits → eight bools.</summary>
+    private static readonly ulong[] SpreadBits = [.. Enumerable.Range(0, 256).Select(b => Enumerable.Range(0, 8).Aggregate(0UL, (a, i) => a | ((ulong)((b >> i) & 1) << (8 * i))))];
 
     /// <summary>The img2img init image: the sketch resized to the target size, RGB in [−1, 1], CHW.</summary>
     /// <param name="sketch">The canvas sketch.</param>
     /// <param name="width">Target width.</param>
     /// <param name="height">Target height.</param>
     /// <param name="destination">3 × height × width values.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InitImage(RgbImage sketch, int width, int height, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(sketch);
@@ -282,74 +419,102 @@ public static class SketchPreprocessor
     /// </summary>
     internal static float[] GaussianBlur(float[] src, int w, int h, float sigma)
     {
+        var k = GaussianKernel(sigma);
+        var tmp = new float[src.Length];
+        var rowUsed = new bool[h];
+        BlurRows(src, w, h, k, tmp, rowUsed);
+        var result = new float[src.Length];
+        for (int y = 0; y < h; y++) BlurColumn(tmp, w, h, k, rowUsed, y, result.AsSpan(y * w, w));
+        return result;
+    }
+
+    /// <summary>The normalised kernel, 2·round(3σ)+1 taps.</summary>
+    private static float[] GaussianKernel(float sigma)
+    {
         int radius = (int)MathF.Round(sigma * 3);
         var k = new float[2 * radius + 1];
         float sum = 0;
         for (int i = -radius; i <= radius; i++) sum += k[i + radius] = MathF.Exp(-(i * i) / (2 * sigma * sigma));
         for (int i = 0; i < k.Length; i++) k[i] /= sum;
+        return k;
+    }
 
-        // Horizontal: tmp[y, x + t] += k[t] · src[y, x] for every non-zero src pixel (reflection folds taps back inside).
-        var tmp = new float[src.Length];
-        var rowUsed = new bool[h];
-        ForRows(h, (y0, y1) =>
+    /// <summary>
+    /// Horizontal pass: tmp[y, x + t] += k[t] · src[y, x] for every non-zero src pixel (reflection folds taps back inside).
+    /// <paramref name="tmp"/> (w × h values) and <paramref name="rowUsed"/> (h values) are cleared here.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BlurRows(float[] src, int w, int h, float[] k, float[] tmp, bool[] rowUsed)
+    {
+        int radius = k.Length / 2;
+        tmp.AsSpan(0, w * h).Clear();
+        rowUsed.AsSpan(0, h).Clear();
+        // The kernel zero-padded to whole vectors, for 0/1 maps (the scribble's): a padding tap adds 0 · 1 = +0 to a sum
+        // that is +0 or positive, which changes nothing (a negative or NaN value would).
+        float[]? kPad = null;
+        if (Vector256.IsHardwareAccelerated && MemoryMarshal.Cast<float, int>(src.AsSpan(0, w * h)).IndexOfAnyExcept(0, 0x3F800000) < 0)
         {
-            for (int y = y0; y < y1; y++)
+            kPad = new float[(k.Length + 7) / 8 * 8];
+            k.CopyTo(kPad, 0);
+        }
+
+        for (int y = 0; y < h; y++)
+        {
+            int row = y * w;
+            var srcRow = src.AsSpan(row, w);
+            // Whole stretches of background are skipped a vector at a time (as bits: a −0 found this way scatters zeros).
+            var srcBits = MemoryMarshal.Cast<float, int>(srcRow);
+            int x = 0;
+            while (x < w)
             {
-                int row = y * w;
-                for (int x = 0; x < w; x++)
+                int next = srcBits[x..].IndexOfAnyExcept(0);
+                if (next < 0) break;
+                x += next;
+                float v = srcRow[x];
+                rowUsed[y] = true;
+                if (x >= radius && x + radius < w)
                 {
-                    float v = src[row + x];
-                    if (v == 0f) continue;
-                    rowUsed[y] = true;
-                    if (x >= radius && x + radius < w)
+                    if (kPad is not null && row + x - radius + kPad.Length <= w * h)
+                    {
+                        var dst = tmp.AsSpan(row + x - radius, kPad.Length);
+                        var kv = kPad.AsSpan();
+                        for (int t = 0; t < kPad.Length; t += 8)
+                            (Vector256.Create(dst.Slice(t, 8)) + Vector256.Create(kv.Slice(t, 8)) * v).CopyTo(dst.Slice(t, 8));
+                    }
+                    else
                     {
                         var dst = tmp.AsSpan(row + x - radius, k.Length);
                         for (int t = 0; t < k.Length; t++) dst[t] += k[t] * v;
                     }
-                    else
-                    {
-                        // Output o reads input Reflect(o + t); scatter to every o whose tap lands on x.
-                        for (int o = Math.Max(0, x - 2 * radius - 1); o <= Math.Min(w - 1, x + 2 * radius + 1); o++)
-                            for (int t = -radius; t <= radius; t++)
-                                if (Reflect(o + t, w) == x) tmp[row + o] += k[t + radius] * v;
-                    }
                 }
-            }
-        });
-
-        // Vertical: dst[y] = Σ_t k[t] · tmp[reflect(y + t)], row-vectorised, rows whose window is all empty skipped.
-        var result = new float[src.Length];
-        ForRows(h, (y0, y1) =>
-        {
-            for (int y = y0; y < y1; y++)
-            {
-                var dst = result.AsSpan(y * w, w);
-                for (int t = -radius; t <= radius; t++)
+                else
                 {
-                    int sy = Reflect(y + t, h);
-                    if (!rowUsed[sy]) continue;
-                    MultiplyAdd(tmp.AsSpan(sy * w, w), k[t + radius], dst);
+                    // Output o reads input Reflect(o + t); scatter to every o whose tap lands on x.
+                    for (int o = Math.Max(0, x - 2 * radius - 1); o <= Math.Min(w - 1, x + 2 * radius + 1); o++)
+                        for (int t = -radius; t <= radius; t++)
+                            if (Reflect(o + t, w) == x) tmp[row + o] += k[t + radius] * v;
                 }
-            }
-        });
 
-        return result;
+                x++;
+            }
+        }
     }
 
-    /// <summary>Runs <paramref name="body"/> over row ranges, in parallel for large images.</summary>
-    private static void ForRows(int rows, Action<int, int> body)
+    /// <summary>Vertical pass for output row y: dst += Σ_t k[t] · tmp[reflect(y + t)], t ascending, empty rows skipped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BlurColumn(float[] tmp, int w, int h, float[] k, bool[] rowUsed, int y, Span<float> dst)
     {
-        const int chunk = 64;
-        if (rows <= chunk || Environment.ProcessorCount == 1)
+        int radius = k.Length / 2;
+        for (int t = -radius; t <= radius; t++)
         {
-            body(0, rows);
-            return;
+            int sy = Reflect(y + t, h);
+            if (!rowUsed[sy]) continue;
+            MultiplyAdd(tmp.AsSpan(sy * w, w), k[t + radius], dst);
         }
-
-        Parallel.For(0, (rows + chunk - 1) / chunk, c => body(c * chunk, Math.Min(rows, (c + 1) * chunk)));
     }
 
     /// <summary>dst += a · x, vectorised.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MultiplyAdd(ReadOnlySpan<float> x, float a, Span<float> dst)
     {
         int i = 0;
@@ -364,6 +529,7 @@ public static class SketchPreprocessor
         for (; i < x.Length; i++) dst[i] += a * x[i];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Reflect(int i, int n)
     {
         if (n == 1) return 0;

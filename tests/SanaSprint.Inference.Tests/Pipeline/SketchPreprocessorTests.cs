@@ -84,6 +84,38 @@ public sealed class SketchPreprocessorTests
             }
     }
 
+    [Theory]
+    [InlineData(77, 45)]   // odd width: the 32-, 8- and 1-column paths of the vertical pass, strokes touching the borders
+    [InlineData(256, 64)]
+    public void ScribbleMapIsTheThresholdedBlurOfTheBinarisedSketchBitForBit(int w, int h)
+    {
+        var rng = new Random(w);
+        var px = new byte[w * h * 3];
+        Array.Fill(px, (byte)255);
+        for (int s = 0; s < 25; s++)
+        {
+            int x0 = rng.Next(w), y0 = rng.Next(h), dx = rng.Next(-1, 2), dy = rng.Next(-1, 2);
+            for (int t = 0; t < 30; t++)
+            {
+                int x = Math.Clamp(x0 + t * dx, 0, w - 1), y = Math.Clamp(y0 + t * dy, 0, h - 1), i = (y * w + x) * 3;
+                px[i] = (byte)rng.Next(0, 200); px[i + 1] = (byte)rng.Next(0, 256); px[i + 2] = (byte)rng.Next(0, 160); // grey and coloured ink
+            }
+        }
+
+        px[0] = px[1] = px[2] = 0; // a corner pixel
+        var sketch = new RgbImage(w, h, px);
+        var strokes = new float[w * h];
+        for (int i = 0; i < strokes.Length; i++) strokes[i] = 0.299f * px[3 * i] + 0.587f * px[3 * i + 1] + 0.114f * px[3 * i + 2] < 127.5f ? 1f : 0f;
+        var blurred = SketchPreprocessor.GaussianBlur(strokes, w, h, SketchPreprocessor.ScribbleSigma);
+        var map = SketchPreprocessor.ScribbleMap(sketch, w, h);
+        for (int i = 0; i < map.Length; i++) Assert.True(map[i] == blurred[i] * 255f > 4f, $"pixel {i}");
+
+        var control = new float[3 * w * h];
+        SketchPreprocessor.ControlImage(sketch, w, h, control);
+        for (int c = 0; c < 3; c++)
+            for (int i = 0; i < map.Length; i++) Assert.Equal(map[i] ? 1f : -1f, control[c * w * h + i]);
+    }
+
     [Fact]
     public void ThicknessErodesAtZeroAndDilatesAboveThree()
     {
