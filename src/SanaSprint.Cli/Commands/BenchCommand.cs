@@ -12,8 +12,9 @@ namespace SanaSprint.Cli.Commands;
 
 /// <summary>
 /// <c>bench [--checkpoint DIR] [--runs N] [--size WxH] [--batch 1,2,4,8]</c>: per-stage latency (median and p95 over N runs
-/// after warm-up), throughput per batch size, the batched-vs-serial ratio measured in the same process, and the share
-/// of each frame spent outside ONNX Runtime. Prints the machine and the execution provider. Without
+/// after warm-up), throughput per batch size, the batched-vs-serial ratio measured in the same process, the share
+/// of each frame spent outside ONNX Runtime and what it is made of (<see cref="HostTimings"/>, garbage collections).
+/// Prints the machine and the execution provider. Without
 /// <c>--checkpoint</c> it runs the embedded demo checkpoint.
 /// </summary>
 internal static class BenchCommand
@@ -130,6 +131,8 @@ internal static class BenchCommand
             var stages = new Dictionary<string, List<double>>();
             var outside = new List<double>();
             var wall = new List<double>();
+            int[] gcBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+            var pauseBefore = GC.GetTotalPauseDuration();
             for (int run = 0; run < s.Runs; run++)
             {
                 var reqs = requests.Select((r, i) => r with { Seed = 1000 * run + i }).ToList();
@@ -146,11 +149,22 @@ internal static class BenchCommand
                 for (int i = 0; i < t.Steps.Count; i++) Add(stages, $"step {i + 1} (transformer{(s.Mode == GuidanceMode.ControlNet ? " + ControlNet" : "")})", t.Steps[i]);
                 Add(stages, "decode + postprocess", t.Decode);
                 Add(stages, "total (wall)", TimeSpan.FromMilliseconds(sw.Elapsed.TotalMilliseconds));
+                // What the time outside ONNX Runtime is made of (each: wall minus the runtime time accrued meanwhile).
+                var host = t.Host;
+                Add(stages, "host: prompt-cache lookup + stacking", host.Prompt);
+                Add(stages, "host: noise", host.Noise);
+                Add(stages, "host: scheduler math", host.Scheduler);
+                if (s.Mode != GuidanceMode.Text) Add(stages, "host: sketch preprocess", host.Preprocess);
+                Add(stages, "host: runtime calls (inputs, outputs, copies)", host.RuntimeCalls);
+                Add(stages, "host: postprocess (to RGB bytes)", host.Postprocess);
+                Add(stages, "host: rest (wall − ONNX Runtime − the above)", TimeSpan.FromMilliseconds(Math.Max(0, sw.Elapsed.TotalMilliseconds - ort - host.Sum.TotalMilliseconds)));
             }
 
             foreach (var (stage, values) in stages)
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {b} | {stage} | {Median(values):F1} | {P95(values):F1} |"));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {b} | {stage} | {Median(values):F2} | {P95(values):F2} |"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {b} | outside ONNX Runtime (% of frame) | {Median(outside):F1} % | {P95(outside):F1} % |"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {b} | GC during the {s.Runs} runs: gen0 / gen1 / gen2 collections, total pause | {GC.CollectionCount(0) - gcBefore[0]} / {GC.CollectionCount(1) - gcBefore[1]} / {GC.CollectionCount(2) - gcBefore[2]} | {(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds:F1} ms |"));
 
             // Batched vs the same requests one by one, in this process.
             string ratio = "-";

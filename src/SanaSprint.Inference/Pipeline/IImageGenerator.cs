@@ -112,6 +112,8 @@ public sealed record StageTimings
     public TimeSpan Decode { get; init; }
     /// <summary>Whole request, wall clock.</summary>
     public TimeSpan Total { get; init; }
+    /// <summary>The batch's host work outside ONNX Runtime, by kind.</summary>
+    public HostTimings Host { get; init; } = new();
 }
 
 /// <summary>One generated image and how long it took.</summary>

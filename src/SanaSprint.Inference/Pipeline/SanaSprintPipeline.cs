@@ -44,6 +44,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
     private readonly INoiseSource _noise;
     private readonly Lock _loadGate = new();
     private readonly ConcurrentDictionary<string, PromptEmbedding> _promptCache = new(StringComparer.Ordinal);
+    private float[]? _sketchBuffer;
     private Task? _loadTask;
     private ISanaSprintComponents? _components;
     private volatile GeneratorInfo _info = new()
@@ -255,11 +256,19 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         int n = ch * h * w;
         float sigma = info.Scheduler.SigmaData;
 
+        // Host work outside ONNX Runtime, by kind (StageTimings.Host): wall time minus the runtime time accrued meanwhile.
+        var host = new HostClock(c);
+
         // 3. Encode input prompt (cached per prompt text).
         ct.ThrowIfCancellationRequested();
-        long t0 = Stopwatch.GetTimestamp();
+        long t0 = host.Start();
         var embeddings = EncodePrompts(requests);
-        var (promptEmbeds, promptMask, tokens) = StackEmbeddings(embeddings, info.CaptionChannels);
+        // One request with a cached prompt feeds the cache's own arrays (never written to): no per-frame copy, and on CUDA the
+        // static input stays on the device from frame to frame. A caller's embedding is copied (the caller may reuse it).
+        var (promptEmbeds, promptMask, tokens) = batch == 1 && requests[0].Embedding is null
+            ? (embeddings[0].Embeddings, embeddings[0].Mask, embeddings[0].Tokens)
+            : StackEmbeddings(embeddings, info.CaptionChannels);
+        host.Stop(ref host.Prompt);
         var textTime = Stopwatch.GetElapsedTime(t0);
 
         // 4. Prepare timesteps: one schedule per sample (img2img scales it by strength).
@@ -270,10 +279,13 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         // 5. Prepare latents: σ_d·z, or for img2img cos(s₀)·(E(sketch)·scaling·σ_d) + sin(s₀)·σ_d·z.
         ct.ThrowIfCancellationRequested();
         long t1 = Stopwatch.GetTimestamp();
+        host.Start();
         var latents = new float[batch * n];
         for (int b = 0; b < batch; b++) _noise.Fill(new NoiseDraw(requests[b].Seed, b, 0), latents.AsSpan(b * n, n));
+        host.Stop(ref host.Noise);
         var img2img = Enumerable.Range(0, batch).Where(b => requests[b].Mode == GuidanceMode.Img2Img && requests[b].Strength < 1f).ToList();
-        float[]? sketchLatents = img2img.Count > 0 ? EncodeSketches(img2img.Select(b => requests[b]).ToList(), width, height, control: false) : null;
+        float[]? sketchLatents = img2img.Count > 0 ? EncodeSketches(img2img.Select(b => requests[b]).ToList(), width, height, control: false, ref host) : null;
+        host.Start();
         for (int b = 0; b < batch; b++)
         {
             var x = latents.AsSpan(b * n, n);
@@ -291,13 +303,17 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
             for (int i = 0; i < n; i++) x[i] = cos * (image[i] * scale) + sinSigma * x[i];
         }
 
+        host.Stop(ref host.Scheduler);
+
         // ControlNet: sketch → scribble map → DC-AE encoder × scaling_factor.
         float[]? controlLatent = null;
         float[]? controlScale = null;
         if (requests[0].Mode == GuidanceMode.ControlNet)
         {
-            controlLatent = EncodeSketches(requests, width, height, control: true);
+            controlLatent = EncodeSketches(requests, width, height, control: true, ref host);
+            host.Start();
             for (int i = 0; i < controlLatent.Length; i++) controlLatent[i] *= info.ScalingFactor;
+            host.Stop(ref host.Scheduler);
             controlScale = requests.Select(r => r.ControlScale).ToArray();
         }
 
@@ -318,12 +334,15 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         {
             ct.ThrowIfCancellationRequested();
             long ts = Stopwatch.GetTimestamp();
+            host.Start();
             for (int b = 0; b < batch; b++)
             {
                 float s = timesteps[b][i];
                 scmTimestep[b] = ScmScheduler.ScmTimestep(s);
                 ScmScheduler.ScaleModelInput(latents.AsSpan(b * n, n), s, sigma, modelInput.AsSpan(b * n, n));
             }
+
+            host.Stop(ref host.Scheduler);
 
             if (trace is not null)
             {
@@ -332,19 +351,27 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
                 trace.Record($"step{i}.guidance", guidance);
             }
 
+            host.Start();
             var call = new TransformerCall(modelInput, batch, h, w, scmTimestep, guidance, promptEmbeds, tokens, promptMask, null);
             if (controlLatent is not null)
                 call = call with { ControlBlocks = c.ControlNet(new ControlNetCall(call, controlLatent, controlScale!)) };
             var flow = c.Transformer(call);
+            host.Stop(ref host.RuntimeCalls);
             trace?.Record($"step{i}.transformer_out", flow);
 
             for (int b = 0; b < batch; b++)
             {
                 float s = timesteps[b][i], t = timesteps[b][i + 1];
                 var range = new Range(b * n, (b + 1) * n);
+                host.Start();
                 ScmScheduler.ConvertModelOutput(modelInput.AsSpan(range), flow.AsSpan(range), s, sigma, modelOutput.AsSpan(range));
-                _noise.Fill(new NoiseDraw(requests[b].Seed, b, i + 1), stepNoise);
+                host.Stop(ref host.Scheduler);
+                // At t = 0 (the last step) sin(t)·σ_d·noise is zero and the next sample is never used: no draw.
+                if (t == 0f) stepNoise.AsSpan().Clear();
+                else _noise.Fill(new NoiseDraw(requests[b].Seed, b, i + 1), stepNoise);
+                host.Stop(ref host.Noise);
                 ScmScheduler.Step(modelOutput.AsSpan(range), latents.AsSpan(range), stepNoise, s, t, sigma, next.AsSpan(range), denoised.AsSpan(range));
+                host.Stop(ref host.Scheduler);
             }
 
             (latents, next) = (next, latents);
@@ -361,8 +388,10 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
             trace.Record("latents", latentsOut);
         }
 
+        host.Start();
         var decoderInput = new float[batch * n];
         ScmScheduler.DecoderInput(denoised, sigma, info.ScalingFactor, decoderInput);
+        host.Stop(ref host.Scheduler);
         trace?.Record("vae_decode_input", decoderInput);
         // The decoded batch (12 MB per 1024² image) is a pooled buffer: no large-object allocation per frame.
         int plane = 3 * width * height;
@@ -371,7 +400,9 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         try
         {
             var decoded = pooled.AsMemory(0, batch * plane);
+            host.Start();
             c.Decode(decoderInput, batch, h, w, decoded);
+            host.Stop(ref host.RuntimeCalls);
             if (trace is not null)
             {
                 trace.Record("vae_decode_output", decoded.ToArray());
@@ -381,7 +412,9 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
             }
 
             // 9. Postprocess.
+            host.Start();
             for (int b = 0; b < batch; b++) images[b] = SketchPreprocessor.ToRgb(decoded.Span.Slice(b * plane, plane), width, height);
+            host.Stop(ref host.Postprocess);
         }
         finally
         {
@@ -391,21 +424,30 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         var decodeTime = Stopwatch.GetElapsedTime(td);
         var total = Stopwatch.GetElapsedTime(callStarted);
 
-        var timings = new StageTimings { Text = textTime, ControlEncode = encodeTime, Steps = stepTimes, Decode = decodeTime, Total = total };
+        var timings = new StageTimings { Text = textTime, ControlEncode = encodeTime, Steps = stepTimes, Decode = decodeTime, Total = total, Host = host.ToTimings() };
         return images.Select(img => new GenerationResult(img, timings)).ToArray();
     }
 
-    private float[] EncodeSketches(IReadOnlyList<GenerationRequest> requests, int width, int height, bool control)
+    private float[] EncodeSketches(IReadOnlyList<GenerationRequest> requests, int width, int height, bool control, ref HostClock host)
     {
+        host.Start();
         int plane = 3 * width * height;
-        var images = new float[requests.Count * plane];
+        // The encoder input (0.8 MB per 256² sketch) is reused from the previous call of the same size: no large-object
+        // allocation, and so fewer full garbage collections, per sketch frame. Concurrent callers allocate their own.
+        var images = Interlocked.Exchange(ref _sketchBuffer, null) is { } reused && reused.Length == requests.Count * plane
+            ? reused
+            : new float[requests.Count * plane];
         Parallel.For(0, requests.Count, k =>
         {
             var dst = images.AsSpan(k * plane, plane);
             if (control) SketchPreprocessor.ControlImage(requests[k].Sketch!, width, height, dst);
             else SketchPreprocessor.InitImage(requests[k].Sketch!, width, height, dst);
         });
-        return _components!.EncodeImages(images, requests.Count, height, width);
+        host.Stop(ref host.Preprocess);
+        var latents = _components!.EncodeImages(images, requests.Count, height, width);
+        _sketchBuffer = images;
+        host.Stop(ref host.RuntimeCalls);
+        return latents;
     }
 
     private List<PromptEmbedding> EncodePrompts(IReadOnlyList<GenerationRequest> requests)
@@ -442,6 +484,45 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
     {
         _components?.Dispose();
         _components = null;
+    }
+
+    /// <summary>
+    /// Accumulates host time by kind: <see cref="Stop"/> adds the wall time since the last mark minus the ONNX Runtime
+    /// time accrued meanwhile, and marks again (so consecutive kinds need one <see cref="Start"/>).
+    /// </summary>
+    private struct HostClock(ISanaSprintComponents components)
+    {
+        public long Prompt, Noise, Scheduler, Preprocess, RuntimeCalls, Postprocess;
+        private long _mark;
+        private TimeSpan _runtimeMark;
+
+        /// <summary>Marks now; returns the timestamp.</summary>
+        public long Start()
+        {
+            _runtimeMark = components.RuntimeTime;
+            return _mark = Stopwatch.GetTimestamp();
+        }
+
+        /// <summary>Adds the host time since the mark to <paramref name="kind"/> (Stopwatch ticks) and marks again.</summary>
+        public void Stop(ref long kind)
+        {
+            long now = Stopwatch.GetTimestamp();
+            var runtime = components.RuntimeTime;
+            long ort = (long)((runtime - _runtimeMark).TotalSeconds * Stopwatch.Frequency);
+            kind += Math.Max(0, now - _mark - ort);
+            _mark = now;
+            _runtimeMark = runtime;
+        }
+
+        public readonly HostTimings ToTimings() => new()
+        {
+            Prompt = Stopwatch.GetElapsedTime(0, Prompt),
+            Noise = Stopwatch.GetElapsedTime(0, Noise),
+            Scheduler = Stopwatch.GetElapsedTime(0, Scheduler),
+            Preprocess = Stopwatch.GetElapsedTime(0, Preprocess),
+            RuntimeCalls = Stopwatch.GetElapsedTime(0, RuntimeCalls),
+            Postprocess = Stopwatch.GetElapsedTime(0, Postprocess),
+        };
     }
 
     private static partial class Log
