@@ -97,6 +97,26 @@ public sealed record GenerationRequest
     public float GuidanceScale { get; init; } = 4.5f;
     /// <summary>Optional precomputed prompt embedding; when null the text encoder runs (cached per prompt).</summary>
     public PromptEmbedding? Embedding { get; init; }
+    /// <summary>
+    /// Optional: called synchronously on the generating thread as each stage of this request's run ends, with the stage and,
+    /// for <see cref="GenerationStage.Step"/>, the step's index (else 0). It runs before the next stage checks for
+    /// cancellation, so a caller that cancels from inside it stops the run right there. Must be quick; what it throws
+    /// ends the run.
+    /// </summary>
+    public Action<GenerationStage, int>? StageEnded { get; init; }
+}
+
+/// <summary>The stages of one model run, in order, as reported to <see cref="GenerationRequest.StageEnded"/>.</summary>
+public enum GenerationStage
+{
+    /// <summary>Prompt encoding (a cache hit included).</summary>
+    Text,
+    /// <summary>Initial latents, with sketch preprocessing and DC-AE encode in img2img and ControlNet modes.</summary>
+    Prepare,
+    /// <summary>One sCM step (transformer, ControlNet, scheduler math).</summary>
+    Step,
+    /// <summary>DC-AE decode and postprocessing: the image is ready.</summary>
+    Decode,
 }
 
 /// <summary>Per-stage model timings of one generated image.</summary>

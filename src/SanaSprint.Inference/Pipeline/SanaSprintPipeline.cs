@@ -270,6 +270,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
             : StackEmbeddings(embeddings, info.CaptionChannels);
         host.Stop(ref host.Prompt);
         var textTime = Stopwatch.GetElapsedTime(t0);
+        StageEnded(requests, GenerationStage.Text, 0);
 
         // 4. Prepare timesteps: one schedule per sample (img2img scales it by strength).
         var scheduler = new ScmScheduler(info.Scheduler);
@@ -318,6 +319,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         }
 
         var encodeTime = Stopwatch.GetElapsedTime(t1);
+        StageEnded(requests, GenerationStage.Prepare, 0);
 
         // 6. Guidance: guidance_scale × guidance_embeds_scale.
         var guidance = requests.Select(r => ScmScheduler.EmbeddedGuidance(r.GuidanceScale, info.GuidanceEmbedsScale)).ToArray();
@@ -376,6 +378,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
 
             (latents, next) = (next, latents);
             stepTimes[i] = Stopwatch.GetElapsedTime(ts);
+            StageEnded(requests, GenerationStage.Step, i);
         }
 
         // 8. Decode the last denoised sample: denoised / σ_d / scaling_factor.
@@ -422,10 +425,17 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         }
 
         var decodeTime = Stopwatch.GetElapsedTime(td);
+        StageEnded(requests, GenerationStage.Decode, 0);
         var total = Stopwatch.GetElapsedTime(callStarted);
 
         var timings = new StageTimings { Text = textTime, ControlEncode = encodeTime, Steps = stepTimes, Decode = decodeTime, Total = total, Host = host.ToTimings() };
         return images.Select(img => new GenerationResult(img, timings)).ToArray();
+    }
+
+    /// <summary>Tells each request's <see cref="GenerationRequest.StageEnded"/> (before the next cancellation check).</summary>
+    private static void StageEnded(IReadOnlyList<GenerationRequest> requests, GenerationStage stage, int step)
+    {
+        for (int b = 0; b < requests.Count; b++) requests[b].StageEnded?.Invoke(stage, step);
     }
 
     private float[] EncodeSketches(IReadOnlyList<GenerationRequest> requests, int width, int height, bool control, ref HostClock host)
