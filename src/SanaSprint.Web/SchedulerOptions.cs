@@ -45,6 +45,23 @@ public sealed class SchedulerOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan AvailabilityPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Pre-emption: how far a model run may have got and still be cancelled when every room in it has a newer revision and
+    /// no other room is waiting, so the newest revision starts at once instead of after the stale run. <c>none</c>;
+    /// <c>prepare</c> (until the prompt and sketch are encoded); <c>first-step</c> (until the first denoising step has
+    /// ended); <c>last-step</c> (until the last denoising step has ended, before the decoder). A run past that point always
+    /// completes and its frame is shown. The pipeline honours a cancellation at the next stage boundary.
+    /// </summary>
+    /// <remarks>Defaults to <c>first-step</c>.</remarks>
+    [RegularExpression("^(none|prepare|first-step|last-step)$")]
+    public string Preemption { get; set; } = "first-step";
+
+    /// <summary>Most runs of one room pre-empted in a row; the next one always completes, so a room that never stops
+    /// changing still gets frames.</summary>
+    /// <remarks>Defaults to <c>1</c>: at most one cancelled run between two frames of a room.</remarks>
+    [Range(1, 16)]
+    public int MaxConsecutivePreemptions { get; set; } = 1;
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -209,6 +209,8 @@ public sealed record PromptChangedMessage(
 /// <param name="EncodeMs">Image encoding (JPEG/WebP).</param>
 /// <param name="ServerMs">From the revision's change until the frame was sent (server side of stroke-to-frame).</param>
 /// <param name="BatchSize">How many rooms shared the model run.</param>
+/// <param name="WaitMs">Part of <paramref name="QueueMs"/> during which the model was busy with other runs (an older
+/// revision's run in flight, a pre-empted run winding down, other rooms' runs).</param>
 [MessagePackObject]
 public sealed record FrameTimings(
     [property: Key("queueMs")] double QueueMs,
@@ -220,7 +222,8 @@ public sealed record FrameTimings(
     [property: Key("modelMs")] double ModelMs,
     [property: Key("encodeMs")] double EncodeMs,
     [property: Key("serverMs")] double ServerMs,
-    [property: Key("batchSize")] int BatchSize);
+    [property: Key("batchSize")] int BatchSize,
+    [property: Key("waitMs")] double WaitMs = 0);
 
 /// <summary>A rendered frame (sent to everyone in the room).</summary>
 /// <param name="Revision">The room revision it was rendered from.</param>

@@ -9,16 +9,22 @@ namespace SanaSprint.Web.Scheduling;
 
 /// <summary>
 /// Renders each room's newest revision and pushes the frame to the room's group. Latest wins: a change marks the room
-/// dirty; one model run at a time, so at most one frame per room is in flight; when a run ends the newest revision is
-/// rendered next and the ones in between are skipped. Dirty rooms with the same step count are batched into one
-/// <see cref="IImageGenerator.GenerateAsync"/> call (up to <see cref="SchedulerOptions.BatchSize"/>), first-dirty first,
+/// dirty; one model run at a time; when a run ends the newest revision is rendered next and the ones in between are
+/// skipped. A room's next run may start while its previous frame is still being encoded and sent (its frames still
+/// arrive in order), but not while two are: at most two frames per room in flight. Dirty rooms with the same step count
+/// are batched into one <see cref="IImageGenerator.GenerateAsync"/> call (up to <see cref="SchedulerOptions.BatchSize"/>), first-dirty first,
 /// and a rendered room goes to the back of the queue, so no room starves. A room quiet for
 /// <see cref="SchedulerOptions.RefineDelay"/> gets one refinement frame at <see cref="SchedulerOptions.RefineSteps"/>.
 /// </summary>
 /// <remarks>
-/// A failed run becomes a <c>FrameFailed</c> event for the rooms it concerned (a failed batch is retried room by room, so
-/// one bad room cannot fail the others) and the loop keeps serving. While the model is unavailable, dirty rooms are told
-/// once ("frames unavailable: reason") and wait; they render when it becomes available.
+/// <para>Pre-emption (<see cref="SchedulerOptions.Preemption"/>): when every room of the run in flight has a newer revision
+/// and no other room is waiting, a run not yet past the configured stage is cancelled and the newest revisions start at
+/// once (the pipeline stops at its next stage boundary). A run past that point always completes and is shown, and after
+/// <see cref="SchedulerOptions.MaxConsecutivePreemptions"/> cancelled runs in a row a room's next run is never cancelled,
+/// so a room that never stops changing still gets frames. Pre-emption never delays another room.</para>
+/// <para>A failed run becomes a <c>FrameFailed</c> event for the rooms it concerned (a failed batch is retried room by room,
+/// so one bad room cannot fail the others) and the loop keeps serving. While the model is unavailable, dirty rooms are told
+/// once ("frames unavailable: reason") and wait; they render when it becomes available.</para>
 /// </remarks>
 /// <param name="options">Resolution, batch size, refinement, encoding.</param>
 /// <param name="rooms">Room state.</param>
@@ -47,11 +53,17 @@ public sealed partial class FrameScheduler(
     private readonly Dictionary<string, RoomFrameState> _states = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
     private readonly HashSet<Task> _deliveries = [];
-    private long _framesSent, _framesFailed, _modelRuns, _revisionsSkipped;
+    private readonly (long Start, long End)[] _busy = new (long, long)[64]; // the last model runs, a ring
+    private int _busyNext;
+    private InFlightRun? _inFlight;
+    private long _framesSent, _framesFailed, _modelRuns, _revisionsSkipped, _runsPreempted;
 
     /// <summary>Counters since start: frames sent, frames failed, model runs, revisions skipped by latest-wins.</summary>
     public (long FramesSent, long FramesFailed, long ModelRuns, long RevisionsSkipped) Counters =>
         (Interlocked.Read(ref _framesSent), Interlocked.Read(ref _framesFailed), Interlocked.Read(ref _modelRuns), Interlocked.Read(ref _revisionsSkipped));
+
+    /// <summary>Model runs cancelled since start because newer revisions of all their rooms arrived (pre-emption).</summary>
+    public long RunsPreempted => Interlocked.Read(ref _runsPreempted);
 
     /// <inheritdoc />
     public override Task StartAsync(CancellationToken cancellationToken)
@@ -71,6 +83,7 @@ public sealed partial class FrameScheduler(
     /// <param name="roomId">The room.</param>
     public void MarkDirty(string roomId)
     {
+        CancellationTokenSource? preempt;
         lock (_gate)
         {
             var state = StateLocked(roomId);
@@ -81,9 +94,72 @@ public sealed partial class FrameScheduler(
                 _refine.Remove(roomId);
             }
             if (state.Node is null) state.Node = _dirty.AddLast(roomId);
+            preempt = PreemptLocked();
         }
+        // Outside the lock: cancelling may run the awaiting code inline.
+        if (preempt is not null) Cancel(preempt);
         if (_wake.CurrentCount == 0) _wake.Release();
     }
+
+    /// <summary>Decides whether the run in flight is pre-empted now; returns its cancellation source if so.</summary>
+    private CancellationTokenSource? PreemptLocked()
+    {
+        var run = _inFlight;
+        if (run is null || run.PointRank < 0 || run.PastPoint || run.Preempted) return null;
+        // Only when it delays no one: every room of the run changed since it started, and no other room waits.
+        if (_dirty.Count != run.RoomIds.Count) return null;
+        foreach (var id in run.RoomIds)
+        {
+            var state = _states[id];
+            if (state.Node is null || state.Preemptions >= _options.MaxConsecutivePreemptions) return null;
+        }
+        run.Preempted = true;
+        return run.Cancellation;
+    }
+
+    /// <summary>Called by the pipeline as each stage of a run ends, before it checks for cancellation again.</summary>
+    private void OnStageEnded(InFlightRun run, GenerationStage stage, int step)
+    {
+        bool cancel;
+        lock (_gate)
+        {
+            // A pre-empted run stops at this boundary even if the cancel from MarkDirty is still on its way; once a run
+            // has finished the stage at the point it is never pre-empted.
+            cancel = run.Preempted;
+            if (!cancel && StageRank(stage, step) >= run.PointRank) run.PastPoint = true;
+        }
+        if (cancel) Cancel(run.Cancellation);
+    }
+
+    private static void Cancel(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The run ended meanwhile: nothing to stop.
+        }
+    }
+
+    /// <summary>Orders the stages of a run: text 0, prepare 1, step i 2 + i, decode after every step.</summary>
+    private static int StageRank(GenerationStage stage, int step) => stage switch
+    {
+        GenerationStage.Text => 0,
+        GenerationStage.Prepare => 1,
+        GenerationStage.Step => 2 + step,
+        _ => int.MaxValue,
+    };
+
+    /// <summary>The rank of the last stage a run may finish and still be pre-empted; -1 when pre-emption is off.</summary>
+    private int PreemptionPointRank(int steps) => _options.Preemption switch
+    {
+        "prepare" => StageRank(GenerationStage.Prepare, 0),
+        "first-step" => StageRank(GenerationStage.Step, 0),
+        "last-step" => StageRank(GenerationStage.Step, steps - 1),
+        _ => -1,
+    };
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -163,9 +239,9 @@ public sealed partial class FrameScheduler(
             if (state is null) continue; // the room is gone
             long lastRendered;
             bool delivering;
-            lock (_gate) (lastRendered, delivering) = (_states[id].LastRenderedRevision, _states[id].Delivering);
+            lock (_gate) (lastRendered, delivering) = (_states[id].LastRenderedRevision, _states[id].Deliveries >= MaxDeliveriesPerRoom);
             if (state.Revision == lastRendered) continue; // nothing new since the last frame
-            // A room whose previous frame is still being encoded and sent waits: at most one frame per room in flight.
+            // A room waits while its earlier frames are still being encoded and sent: at most two frames per room in flight.
             if (!delivering && batch.Count < _options.BatchSize && (steps is null || steps == state.Settings.Steps))
             {
                 steps = state.Settings.Steps;
@@ -190,7 +266,7 @@ public sealed partial class FrameScheduler(
             var nextDue = Timeout.InfiniteTimeSpan;
             foreach (var id in _refine.ToList())
             {
-                if (_states[id].Delivering) continue;
+                if (_states[id].Deliveries > 0) continue;
                 var quiet = Stopwatch.GetElapsedTime(_states[id].ChangedAt, now);
                 if (quiet < _options.RefineDelay)
                 {
@@ -204,7 +280,7 @@ public sealed partial class FrameScheduler(
                 refineIds.Add(id);
             }
             // Rooms waiting only for their delivery are woken by its end; others that changed meanwhile go now.
-            if (refineIds.Count == 0) return (batch, _dirty.Any(id => !_states[id].Delivering) ? TimeSpan.Zero : nextDue);
+            if (refineIds.Count == 0) return (batch, _dirty.Any(id => _states[id].Deliveries < MaxDeliveriesPerRoom) ? TimeSpan.Zero : nextDue);
         }
 
         // Refinement jobs read their state now (outside the scheduler lock).
@@ -228,6 +304,9 @@ public sealed partial class FrameScheduler(
             sketches[i] = rasterizer.Rasterize(state.Strokes, state.CanvasWidth, state.CanvasHeight, _options.Width, _options.Height, state.RoomId);
             batch[i].RasterMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         });
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var run = new InFlightRun([.. batch.Select(j => j.State.RoomId).Distinct(StringComparer.Ordinal)], cancellation, PreemptionPointRank(batch[0].Steps));
+        Action<GenerationStage, int>? stageEnded = run.PointRank >= 0 ? (stage, step) => OnStageEnded(run, stage, step) : null;
         var requests = new List<GenerationRequest>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
@@ -243,30 +322,49 @@ public sealed partial class FrameScheduler(
                 Sketch = sketch,
                 Strength = job.State.Settings.Strength,
                 ControlScale = job.State.Settings.ControlScale,
+                StageEnded = stageEnded,
             });
             feed.Publish(new FrameRenderingEvent(job.State.RoomId, job.State.Revision, job.IsRefinement));
-            lock (_gate)
-            {
-                var state = StateLocked(job.State.RoomId);
-                if (!job.IsRefinement && state.LastRenderedRevision > 0)
-                    Interlocked.Add(ref _revisionsSkipped, Math.Max(0, job.State.Revision - state.LastRenderedRevision - 1));
-                state.ToldUnavailable = null;
-            }
+            lock (_gate) StateLocked(job.State.RoomId).ToldUnavailable = null;
         }
 
         // 2. One model run for the whole batch.
         var modelStarted = Stopwatch.GetTimestamp();
+        lock (_gate)
+        {
+            // How long each revision waited for the model while it ran other runs (one run at a time: all have ended).
+            foreach (var job in batch) job.WaitMs = BusyMsLocked(job.State.RevisionTimestamp, modelStarted);
+            _inFlight = run;
+        }
         IReadOnlyList<GenerationResult> results;
         try
         {
             Interlocked.Increment(ref _modelRuns);
-            results = await generator.GenerateAsync(requests, ct);
+            try
+            {
+                results = await generator.GenerateAsync(requests, cancellation.Token);
+            }
+            finally
+            {
+                EndRun(run, modelStarted);
+            }
             if (results.Count != requests.Count)
                 throw new InvalidOperationException($"The generator returned {results.Count} images for {requests.Count} requests.");
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             throw;
+        }
+        catch (OperationCanceledException) when (run.Preempted)
+        {
+            // Newer revisions of all its rooms arrived early in the run: they are in the queue (at its front, as no other
+            // room waits) and render next. No frame, no failure.
+            Interlocked.Increment(ref _runsPreempted);
+            lock (_gate)
+            {
+                foreach (var id in run.RoomIds) StateLocked(id).Preemptions++;
+            }
+            return;
         }
         catch (Exception ex) when (batch.Count > 1 && ex is not GeneratorUnavailableException)
         {
@@ -282,6 +380,8 @@ public sealed partial class FrameScheduler(
             {
                 Log.FrameFailed(logger, job.State.RoomId, job.State.Revision, ex);
                 MarkRendered(job);
+                // After the room's previous frame, which may still be on its way.
+                if (PendingDelivery(job.State.RoomId) is { } before) await before;
                 await FailAsync(job.State.RoomId, new FrameFailedMessage(job.State.Revision,
                     unavailable ? $"Frames unavailable: {ex.Message}" : $"The frame for revision {job.State.Revision} failed: {ex.Message}", unavailable));
             }
@@ -289,20 +389,42 @@ public sealed partial class FrameScheduler(
         }
         var modelMs = Stopwatch.GetElapsedTime(modelStarted).TotalMilliseconds;
 
-        // 3. Encode and send on the side, so the next model run starts now; each room waits for its own delivery.
+        // 3. Encode and send on the side, so the next model run starts now; a room's frame is sent after its previous one.
+        var previous = new Task?[batch.Count];
         lock (_gate)
         {
-            foreach (var job in batch) StateLocked(job.State.RoomId).Delivering = true;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var state = StateLocked(batch[i].State.RoomId);
+                previous[i] = state.Deliveries > 0 ? state.LastDelivery : null;
+                state.Deliveries++;
+                if (!batch[i].IsRefinement && state.LastRenderedRevision > 0)
+                    Interlocked.Add(ref _revisionsSkipped, Math.Max(0, batch[i].State.Revision - state.LastRenderedRevision - 1));
+            }
         }
         foreach (var job in batch) MarkRendered(job);
-        var delivery = Task.Run(() => DeliverAsync(batch, requests, results, info, modelStarted, modelMs), CancellationToken.None);
-        lock (_gate) _deliveries.Add(delivery);
+        var delivery = Task.Run(() => DeliverAsync(batch, requests, results, info, modelStarted, modelMs, previous), CancellationToken.None);
+        lock (_gate)
+        {
+            // Only this loop starts deliveries, so no other one came in between.
+            foreach (var job in batch) StateLocked(job.State.RoomId).LastDelivery = delivery;
+            _deliveries.Add(delivery);
+        }
         _ = delivery.ContinueWith(t => { lock (_gate) _deliveries.Remove(t); }, TaskScheduler.Default);
     }
 
-    /// <summary>Encodes each frame (in parallel) and sends it to its room only, oldest batch first per room.</summary>
+    /// <summary>The delivery of a room's newest frame while one is under way, else null.</summary>
+    private Task? PendingDelivery(string roomId)
+    {
+        lock (_gate) return StateLocked(roomId) is { Deliveries: > 0 } state ? state.LastDelivery : null;
+    }
+
+    /// <summary>
+    /// Encodes each frame (in parallel) and sends it to its room only, each after the room's previous frame
+    /// (<paramref name="previous"/>: the deliveries under way when this batch's run ended; they never fault).
+    /// </summary>
     private async Task DeliverAsync(List<Job> batch, List<GenerationRequest> requests, IReadOnlyList<GenerationResult> results,
-        GeneratorInfo info, long modelStarted, double modelMs)
+        GeneratorInfo info, long modelStarted, double modelMs, Task?[] previous)
     {
         var encoded = new (byte[] Bytes, string ContentType, double Ms)?[batch.Count];
         var errors = new Exception?[batch.Count];
@@ -325,7 +447,11 @@ public sealed partial class FrameScheduler(
             var job = batch[i];
             try
             {
-                if (errors[i] is { } error) throw error;
+                if (errors[i] is { } error)
+                {
+                    if (previous[i] is { } earlier) await earlier;
+                    throw error;
+                }
                 var (bytes, contentType, encodeMs) = encoded[i]!.Value;
                 var t = results[i].Timings;
                 var timings = new FrameTimings(
@@ -338,9 +464,11 @@ public sealed partial class FrameScheduler(
                     ModelMs: t.Total > TimeSpan.Zero ? t.Total.TotalMilliseconds : modelMs,
                     EncodeMs: encodeMs,
                     ServerMs: Stopwatch.GetElapsedTime(job.State.RevisionTimestamp).TotalMilliseconds,
-                    BatchSize: batch.Count);
+                    BatchSize: batch.Count,
+                    WaitMs: job.WaitMs);
                 var frame = new FrameMessage(job.State.Revision, bytes, contentType, results[i].Image.Width, results[i].Image.Height,
                     job.Steps, requests[i].Seed, job.State.Prompt, info.ModelName, job.IsRefinement, timings);
+                if (previous[i] is { } before) await before;
                 rooms.SetLastFrame(job.State.RoomId, frame);
                 await hub.Clients.Group(SketchHub.GroupName(job.State.RoomId)).Frame(frame);
                 feed.Publish(new FrameReadyEvent(job.State.RoomId, frame));
@@ -354,7 +482,7 @@ public sealed partial class FrameScheduler(
             }
             finally
             {
-                lock (_gate) StateLocked(job.State.RoomId).Delivering = false;
+                lock (_gate) StateLocked(job.State.RoomId).Deliveries--;
                 if (_wake.CurrentCount == 0) _wake.Release();
             }
         }
@@ -366,6 +494,7 @@ public sealed partial class FrameScheduler(
         {
             var state = StateLocked(job.State.RoomId);
             state.LastRenderedRevision = Math.Max(state.LastRenderedRevision, job.State.Revision);
+            state.Preemptions = 0;
             // A live frame of a room that has not changed since earns one refinement once the room is quiet.
             if (!job.IsRefinement && state.Node is null && !state.RefinePending && _options.RefineSteps > job.Steps)
             {
@@ -402,6 +531,34 @@ public sealed partial class FrameScheduler(
         await _wake.WaitAsync(delay, ct);
     }
 
+    /// <summary>The run has ended (done, failed or cancelled): it is no longer in flight and its time counts as busy.</summary>
+    private void EndRun(InFlightRun run, long started)
+    {
+        var ended = Stopwatch.GetTimestamp();
+        lock (_gate)
+        {
+            if (ReferenceEquals(_inFlight, run)) _inFlight = null;
+            _busy[_busyNext] = (started, ended);
+            _busyNext = (_busyNext + 1) % _busy.Length;
+        }
+    }
+
+    /// <summary>Milliseconds between <paramref name="from"/> and <paramref name="to"/> during which a model run was in flight.</summary>
+    private double BusyMsLocked(long from, long to)
+    {
+        long ticks = 0;
+        foreach (var (start, end) in _busy)
+        {
+            if (end <= start) continue; // an unused slot
+            var overlap = Math.Min(end, to) - Math.Max(start, from);
+            if (overlap > 0) ticks += overlap;
+        }
+        return ticks * 1000.0 / Stopwatch.Frequency;
+    }
+
+    /// <summary>A room's frames being encoded and sent at most: one, plus the next one rendered meanwhile.</summary>
+    private const int MaxDeliveriesPerRoom = 2;
+
     private RoomFrameState StateLocked(string roomId)
     {
         if (!_states.TryGetValue(roomId, out var state)) _states[roomId] = state = new RoomFrameState();
@@ -414,7 +571,9 @@ public sealed partial class FrameScheduler(
         public long ChangedAt = Stopwatch.GetTimestamp();
         public long LastRenderedRevision;
         public bool RefinePending;
-        public bool Delivering;                      // its last frame is being encoded and sent
+        public int Deliveries;                       // its frames being encoded and sent
+        public Task? LastDelivery;                   // the delivery of its newest frame (valid while Deliveries > 0)
+        public int Preemptions;                      // its runs pre-empted in a row
         public string? ToldUnavailable;              // the unavailability reason this room was told
     }
 
@@ -424,6 +583,17 @@ public sealed partial class FrameScheduler(
         public int Steps { get; } = steps;
         public bool IsRefinement { get; } = isRefinement;
         public double RasterMs { get; set; }
+        public double WaitMs { get; set; }
+    }
+
+    /// <summary>The model run in flight: its rooms, how to cancel it, and how far it got.</summary>
+    private sealed class InFlightRun(IReadOnlyList<string> roomIds, CancellationTokenSource cancellation, int pointRank)
+    {
+        public IReadOnlyList<string> RoomIds { get; } = roomIds;
+        public CancellationTokenSource Cancellation { get; } = cancellation;
+        public int PointRank { get; } = pointRank;  // last stage rank at which it may be pre-empted; -1: never
+        public bool PastPoint;                       // under the scheduler lock
+        public bool Preempted;                       // under the scheduler lock
     }
 
     private static partial class Log

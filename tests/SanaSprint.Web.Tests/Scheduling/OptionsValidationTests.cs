@@ -16,6 +16,8 @@ public sealed class OptionsValidationTests
     [InlineData("SchedulerOptions:Width", "100", "Width")]
     [InlineData("SchedulerOptions:BatchSize", "0", "BatchSize")]
     [InlineData("SchedulerOptions:Format", "gif", "Format")]
+    [InlineData("SchedulerOptions:Preemption", "sometimes", "Preemption")]
+    [InlineData("SchedulerOptions:MaxConsecutivePreemptions", "0", "MaxConsecutivePreemptions")]
     [InlineData("RoomOptions:MaxPointsPerAppend", "0", "MaxPointsPerAppend")]
     [InlineData("RoomOptions:DefaultSteps", "5", "DefaultSteps")]
     [InlineData("RoomOptions:MaxPromptTokens", "0", "MaxPromptTokens")]
