@@ -7,6 +7,10 @@
 // Each client draws strokes continuously (a point batch every 33 ms, a new stroke every second) and remembers when it
 // sent each revision. Reported: frames/s, stroke-to-frame latency (send of a revision → arrival of its frame) p50/p95,
 // model time and its share, latency minus model time, and per room the most model runs it waited between two frames.
+// Each frame's latency is split into (a) waiting while the model ran other runs (an older revision's run in flight, a
+// pre-empted run winding down, other rooms' runs: the frame's WaitMs), (b) its own model run, per stage, and (c) server
+// overhead, everything else: hub receive, scheduling, rasterising, encoding, broadcast, client receive. The client and
+// the server share one Stopwatch (same process).
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -17,6 +21,8 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using SanaSprint.Web;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Hubs;
 using SanaSprint.Web.Rooms;
@@ -26,6 +32,12 @@ namespace SanaSprint.LoadBench
     /// <summary>Entry point.</summary>
     internal static class Bench
     {
+#if DEBUG
+        private const string Build = "Debug build";
+#else
+        private const string Build = "Release build";
+#endif
+
         public static async Task<int> Main(string[] args)
         {
             // WebApplicationFactory finds the app's content root through MvcTestingAppManifest.json in the working directory.
@@ -72,8 +84,11 @@ namespace SanaSprint.LoadBench
             var measureFrom = Stopwatch.GetTimestamp() + (long)(warmupSeconds * Stopwatch.Frequency);
             foreach (var c in clients) c.MeasureFrom = measureFrom;
             var drawing = clients.Select(c => c.DrawAsync(stop.Token)).ToList();
-            await Task.Delay(TimeSpan.FromSeconds(warmupSeconds + seconds));
+            await Task.Delay(TimeSpan.FromSeconds(warmupSeconds));
+            var gcBefore = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2), Pause: GC.GetTotalPauseDuration(), Bytes: GC.GetTotalAllocatedBytes());
+            await Task.Delay(TimeSpan.FromSeconds(seconds));
             var measureTo = Stopwatch.GetTimestamp();
+            var gcAfter = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2), Pause: GC.GetTotalPauseDuration(), Bytes: GC.GetTotalAllocatedBytes());
             stop.Cancel();
             await Task.WhenAll(drawing);
 
@@ -85,17 +100,32 @@ namespace SanaSprint.LoadBench
             Console.WriteLine();
             if (doubleMs >= 0) Console.WriteLine($"MODEL DOUBLE: a fixed {doubleMs} ms per run stands in for the model (server overhead only)");
             Console.WriteLine($"## Load bench: {rooms} room(s) × {clientsPerRoom} client(s), {window:F1} s measured after {warmupSeconds} s warm-up");
-            Console.WriteLine($"model {info.ModelName} ({info.Provider}{(info.IsDemo ? ", demo checkpoint" : "")}), frame {app.Setting("SchedulerOptions:Width", "512")}x{app.Setting("SchedulerOptions:Height", "512")}, batch ≤ {app.Setting("SchedulerOptions:BatchSize", "4")}, processors {Environment.ProcessorCount}");
-            Console.WriteLine($"- frames/s (all rooms): {frames / window:F2}  ({frames} frames; {runs.Count} model runs, mean batch {(runs.Count > 0 ? runs.Average(r => r.Rooms.Count) : 0):F2}, model busy {runs.Sum(r => r.Duration.TotalSeconds) / window:P0})");
+            var scheduler = app.Services.GetRequiredService<IOptions<SchedulerOptions>>().Value;
+            Console.WriteLine($"model {info.ModelName} ({info.Provider}{(info.IsDemo ? ", demo checkpoint" : "")}), frame {scheduler.Width}x{scheduler.Height}, batch ≤ {scheduler.BatchSize}, " +
+                              $"pre-emption {scheduler.Preemption} (≤ {scheduler.MaxConsecutivePreemptions} in a row), {(Debugger.IsAttached ? "debugger, " : "")}{Build}, processors {Environment.ProcessorCount}");
+            var cancelled = runs.Count(r => r.Cancelled);
+            Console.WriteLine($"- frames/s (all rooms): {frames / window:F2}  ({frames} frames; {runs.Count} model runs, {cancelled} of them pre-empted, mean batch {(runs.Count > 0 ? runs.Average(r => r.Rooms.Count) : 0):F2}, model busy {runs.Sum(r => r.Duration.TotalSeconds) / window:P0})");
             Console.WriteLine($"- stroke-to-frame latency ms: p50 {P(samples.Select(s => s.LatencyMs), 50):F1}, p95 {P(samples.Select(s => s.LatencyMs), 95):F1}  ({samples.Count} samples)");
             Console.WriteLine($"- model time ms:             p50 {P(samples.Select(s => s.ModelMs), 50):F1}, p95 {P(samples.Select(s => s.ModelMs), 95):F1}; model share of latency {samples.Sum(s => s.ModelMs) / Math.Max(1e-9, samples.Sum(s => s.LatencyMs)):P0}");
             Console.WriteLine($"- latency − model ms:        p50 {P(samples.Select(s => s.LatencyMs - s.ModelMs), 50):F1}, p95 {P(samples.Select(s => s.LatencyMs - s.ModelMs), 95):F1}");
             Console.WriteLine($"  of which revision age at model start (queue) p50 {P(samples.Select(s => s.QueueMs), 50):F1}, p95 {P(samples.Select(s => s.QueueMs), 95):F1}; " +
                               $"after the model (encode + send + receive) p50 {P(samples.Select(s => s.LatencyMs - s.ModelMs - s.QueueMs), 50):F1}, p95 {P(samples.Select(s => s.LatencyMs - s.ModelMs - s.QueueMs), 95):F1}");
             Console.WriteLine($"  server work per frame: rasterise p50 {P(samples.Select(s => s.RasterMs), 50):F1} / p95 {P(samples.Select(s => s.RasterMs), 95):F1}, encode p50 {P(samples.Select(s => s.EncodeMs), 50):F1} / p95 {P(samples.Select(s => s.EncodeMs), 95):F1}");
+            Console.WriteLine("- decomposition of each frame's latency, ms (p50 / p95 / mean):");
+            Console.WriteLine($"  (a) waiting while the model ran other runs     {Stats(samples.Select(s => s.WaitMs))}");
+            Console.WriteLine($"  (b) its own model run                          {Stats(samples.Select(s => s.ModelMs))}");
+            Console.WriteLine($"      text {Stats(samples.Select(s => s.TextMs))} | prepare (sketch encode) {Stats(samples.Select(s => s.PrepareMs))}");
+            Console.WriteLine($"      steps {Stats(samples.Select(s => s.StepsMs))} | decode {Stats(samples.Select(s => s.DecodeMs))}");
+            Console.WriteLine($"  (c) server overhead = latency − (a) − (b)      {Stats(samples.Select(s => s.LatencyMs - s.WaitMs - s.ModelMs))}");
+            Console.WriteLine($"      before the model besides (a): hub → scheduler → rasterise {Stats(samples.Select(s => s.QueueMs - s.WaitMs))}");
+            Console.WriteLine($"      after the model: encode + broadcast            {Stats(samples.Select(s => s.ServerMs - s.QueueMs - s.ModelMs))}");
+            Console.WriteLine($"      transit: client → hub method + frame → client {Stats(samples.Select(s => s.LatencyMs - s.ServerMs))}");
             var waits = Enumerable.Range(0, rooms).Select(r => MaxRunsWaited(runs, $"bench room {r}:")).ToList();
             Console.WriteLine($"- most model runs a room waited between two of its frames: {waits.Max()} (per room: {string.Join(", ", waits)})");
             Console.WriteLine($"- hub errors: {clients.Sum(c => c.Errors)}, frame failures: {clients.Sum(c => c.Failures)}");
+            Console.WriteLine($"- GC in the window (server and bench clients share the process): {(gcAfter.Bytes - gcBefore.Bytes) / window / 1e6:F1} MB/s allocated, " +
+                              $"collections gen0/1/2 {gcAfter.Gen0 - gcBefore.Gen0}/{gcAfter.Gen1 - gcBefore.Gen1}/{gcAfter.Gen2 - gcBefore.Gen2}, paused {(gcAfter.Pause - gcBefore.Pause).TotalMilliseconds:F0} ms " +
+                              $"({(gcAfter.Pause - gcBefore.Pause).TotalSeconds / window:P1} of the time), {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC");
             foreach (var c in clients) await c.DisposeAsync();
             return 0;
 
@@ -103,6 +133,12 @@ namespace SanaSprint.LoadBench
             {
                 var i = Array.IndexOf(args, name);
                 return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+            }
+
+            static string Stats(IEnumerable<double> values)
+            {
+                var list = values.ToList();
+                return list.Count == 0 ? "n/a" : $"{P(list, 50):F1} / {P(list, 95):F1} / {list.Average():F1}";
             }
 
             static double P(IEnumerable<double> values, double percentile)
@@ -119,7 +155,8 @@ namespace SanaSprint.LoadBench
                 var seen = false;
                 foreach (var run in runs)
                 {
-                    if (run.Rooms.Any(p => p.StartsWith(promptPrefix, StringComparison.Ordinal))) { if (seen) worst = Math.Max(worst, since); seen = true; since = 0; }
+                    // A pre-empted run gives the room no frame: it counts as a run waited.
+                    if (!run.Cancelled && run.Rooms.Any(p => p.StartsWith(promptPrefix, StringComparison.Ordinal))) { if (seen) worst = Math.Max(worst, since); seen = true; since = 0; }
                     else since++;
                 }
                 return worst;
@@ -163,7 +200,7 @@ namespace SanaSprint.LoadBench
         }
     }
 
-    internal sealed record ModelRun(long Started, TimeSpan Duration, IReadOnlyList<string> Rooms);
+    internal sealed record ModelRun(long Started, TimeSpan Duration, IReadOnlyList<string> Rooms, bool Cancelled);
 
     /// <summary>Passes every call to the real generator and records when it ran and for which prompts.</summary>
     internal sealed class RecordingGenerator(IImageGenerator inner) : IImageGenerator
@@ -175,18 +212,28 @@ namespace SanaSprint.LoadBench
         public async Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default)
         {
             var started = Stopwatch.GetTimestamp();
+            var cancelled = false;
             try
             {
                 return await inner.GenerateAsync(requests, cancellationToken);
             }
+            catch (OperationCanceledException)
+            {
+                cancelled = true;
+                throw;
+            }
             finally
             {
-                _runs.Enqueue(new ModelRun(started, Stopwatch.GetElapsedTime(started), [.. requests.Select(r => r.Prompt)]));
+                _runs.Enqueue(new ModelRun(started, Stopwatch.GetElapsedTime(started), [.. requests.Select(r => r.Prompt)], cancelled));
             }
         }
     }
 
-    /// <summary>Stands in for the model with a fixed delay and grey images (only with --model-double-ms).</summary>
+    /// <summary>
+    /// Stands in for the model with a fixed delay and grey images (only with --model-double-ms): like the pipeline it goes
+    /// through stages (prepare 20 %, steps 30 %, decode 50 % of the delay), reports each and checks for cancellation
+    /// between them.
+    /// </summary>
     internal sealed class DelayGenerator(TimeSpan delay) : IImageGenerator
     {
         public GeneratorInfo Info { get; } = new() { ModelName = "model double", SupportedModes = [GuidanceMode.Text, GuidanceMode.Img2Img, GuidanceMode.ControlNet] };
@@ -194,13 +241,24 @@ namespace SanaSprint.LoadBench
         public async Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default)
         {
             var started = Stopwatch.GetTimestamp();
-            await Task.Delay(delay, cancellationToken);
+            var steps = requests[0].Steps;
+            await Stage(delay * 0.2, GenerationStage.Prepare, 0);
+            for (var i = 0; i < steps; i++) await Stage(delay * 0.3 / steps, GenerationStage.Step, i);
+            await Stage(delay * 0.5, GenerationStage.Decode, 0);
             var total = Stopwatch.GetElapsedTime(started);
             return [.. requests.Select(r => new GenerationResult(new RgbImage(r.Width, r.Height, new byte[r.Width * r.Height * 3]), new StageTimings { Total = total }))];
+
+            async Task Stage(TimeSpan length, GenerationStage stage, int step)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await Task.Delay(length, CancellationToken.None);
+                foreach (var r in requests) r.StageEnded?.Invoke(stage, step);
+            }
         }
     }
 
-    internal sealed record Sample(double LatencyMs, double ModelMs, double QueueMs, double RasterMs, double EncodeMs);
+    internal sealed record Sample(double LatencyMs, double ModelMs, double QueueMs, double RasterMs, double EncodeMs, double WaitMs, double ServerMs,
+        double TextMs, double PrepareMs, double StepsMs, double DecodeMs);
 
     /// <summary>One simulated user: draws continuously and times each of its revisions until their frame arrives.</summary>
     internal sealed class BenchClient(BenchApp app, string roomId, int roomIndex, int clientIndex) : IAsyncDisposable
@@ -280,7 +338,9 @@ namespace SanaSprint.LoadBench
         private void Record(long sent, long arrived, FrameMessage frame)
         {
             if (sent < MeasureFrom) return;
-            _samples.Enqueue(new Sample(Stopwatch.GetElapsedTime(sent, arrived).TotalMilliseconds, frame.Timings.ModelMs, frame.Timings.QueueMs, frame.Timings.RasterMs, frame.Timings.EncodeMs));
+            var t = frame.Timings;
+            _samples.Enqueue(new Sample(Stopwatch.GetElapsedTime(sent, arrived).TotalMilliseconds, t.ModelMs, t.QueueMs, t.RasterMs, t.EncodeMs, t.WaitMs, t.ServerMs,
+                t.TextMs, t.ControlEncodeMs, t.StepsMs.Sum(), t.DecodeMs));
         }
 
         public async ValueTask DisposeAsync() => await _connection.DisposeAsync();
