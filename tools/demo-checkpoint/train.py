@@ -39,8 +39,10 @@ def log(msg):
 class Stage:
     """Runs a training loop for a time budget (and/or a step cap) and records the loss curve."""
 
+    caps = {}  # stage name -> fixed step count (--steps)
+
     def __init__(self, name, minutes, max_steps=None):
-        self.name, self.seconds, self.max_steps = name, minutes * 60, max_steps
+        self.name, self.seconds, self.max_steps = name, minutes * 60, Stage.caps.get(name, max_steps)
         self.start = time.time()
         self.steps, self.losses = 0, []
 
@@ -315,6 +317,8 @@ def main():
     ap.add_argument("--vocab", type=int, default=1024, help="SentencePiece vocabulary size")
     ap.add_argument("--dtype", default="F32", choices=["F32", "F16", "BF16"], help="safetensors dtype of the export")
     ap.add_argument("--split", default="text=0.03,ae=0.32,teacher=0.40,scm=0.25", help="fractions of the budget per stage")
+    ap.add_argument("--steps", default="", help="fixed step counts per stage instead of the time budget, e.g. "
+                    "text=60,ae=1500,teacher=600,scm=200 (reproduces a run from its train_log.json)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -322,6 +326,10 @@ def main():
     np.random.seed(args.seed)
     split = {k: float(v) for k, v in (p.split("=") for p in args.split.split(","))}
     minutes = {k: args.budget_minutes * v for k, v in split.items()}
+    steps = {k: int(v) for k, v in (p.split("=") for p in args.steps.split(",") if p)}
+    if steps:  # step counts decide, not the clock: the same seed and counts give the same checkpoint
+        minutes = {k: float("inf") if k in steps else 0.0 for k in ("text", "ae", "teacher", "scm")}
+    Stage.caps = steps
     os.makedirs(args.out, exist_ok=True)
     report = {"seed": args.seed, "budget_minutes": args.budget_minutes, "samples": args.samples, "size": args.size, "stages": {}}
     t_all = time.time()

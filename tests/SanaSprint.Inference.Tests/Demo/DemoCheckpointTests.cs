@@ -13,23 +13,57 @@ public sealed class DemoCheckpointTests : IDisposable
     public void Dispose() => _dir.Delete(recursive: true);
 
     [Fact]
-    public void GenerationIsDeterministic()
+    public void TheAssemblyEmbedsBothFoldersOfTheCommittedCheckpointUnder30MB()
     {
-        var a = DemoCheckpoint.EnsureCreated(Path.Combine(_dir.FullName, "a"));
-        var b = DemoCheckpoint.EnsureCreated(Path.Combine(_dir.FullName, "b"));
-        foreach (var rel in new[] { "transformer/diffusion_pytorch_model.safetensors", "vae/diffusion_pytorch_model.safetensors", "text_encoder/model.safetensors", "tokenizer/tokenizer.model", "model_index.json" })
-            Assert.Equal(Hash(Path.Combine(a.PipelineDirectory, rel)), Hash(Path.Combine(b.PipelineDirectory, rel)));
-        Assert.Equal(Hash(Path.Combine(a.ControlNetDirectory, "diffusion_pytorch_model.safetensors")), Hash(Path.Combine(b.ControlNetDirectory, "diffusion_pytorch_model.safetensors")));
+        string[] expected =
+        [
+            "sana_controlnet_demo/config.json", "sana_controlnet_demo/diffusion_pytorch_model.safetensors",
+            "sana_sprint_demo/model_index.json", "sana_sprint_demo/scheduler/scheduler_config.json",
+            "sana_sprint_demo/text_encoder/config.json", "sana_sprint_demo/text_encoder/model.safetensors",
+            "sana_sprint_demo/tokenizer/tokenizer.model", "sana_sprint_demo/transformer/config.json",
+            "sana_sprint_demo/transformer/diffusion_pytorch_model.safetensors", "sana_sprint_demo/vae/config.json",
+            "sana_sprint_demo/vae/diffusion_pytorch_model.safetensors",
+        ];
+        Assert.All(expected, f => Assert.Contains(f, DemoCheckpoint.Files));
+
+        var paths = DemoCheckpoint.EnsureCreated(_dir.FullName);
+        long total = Directory.EnumerateFiles(Path.GetDirectoryName(paths.PipelineDirectory)!, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+        Assert.InRange(total, 1_000_000, 30_000_000);
     }
 
     [Fact]
-    public void SecondCallReusesTheGeneratedFolder()
+    public void ExtractedFilesAreByteIdenticalToTheCommittedOnes()
+    {
+        var paths = DemoCheckpoint.EnsureCreated(_dir.FullName);
+        string committed = Path.Combine(RepositoryRoot(), "src", "SanaSprint.Inference", "Demo", "Checkpoint");
+        foreach (string file in DemoCheckpoint.Files)
+        {
+            string extracted = Path.Combine(Path.GetDirectoryName(paths.PipelineDirectory)!, file);
+            Assert.Equal(Hash(Path.Combine(committed, file)), Hash(extracted));
+        }
+
+        Assert.Equal(Directory.EnumerateFiles(committed, "*", SearchOption.AllDirectories).Count(), DemoCheckpoint.Files.Count);
+    }
+
+    [Fact]
+    public void SecondCallReusesTheExtractedFolder()
     {
         var first = DemoCheckpoint.EnsureCreated(_dir.FullName);
         var stamp = File.GetLastWriteTimeUtc(Path.Combine(first.PipelineDirectory, "model_index.json"));
         var second = DemoCheckpoint.EnsureCreated(_dir.FullName);
         Assert.Equal(first, second);
         Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(second.PipelineDirectory, "model_index.json")));
+        Assert.Contains(DemoCheckpoint.ContentHash[..12], first.PipelineDirectory, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ConcurrentStartsAllGetACompleteCheckpoint()
+    {
+        var results = new DemoCheckpointPaths[4];
+        Parallel.For(0, results.Length, i => results[i] = DemoCheckpoint.EnsureCreated(_dir.FullName));
+        Assert.All(results, r => Assert.Equal(results[0], r));
+        Assert.All(DemoCheckpoint.Files, f => Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(results[0].PipelineDirectory)!, f)), f));
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(_dir.FullName, "demo"), ".staging-*"));
     }
 
     [Fact]
@@ -41,6 +75,7 @@ public sealed class DemoCheckpointTests : IDisposable
         using var weights = SafetensorsCheckpoint.Open(vae);
         Assert.True(AutoencoderDC.Build(AutoencoderDCPart.Encoder, config, weights).NodeCount > 0);
         Assert.True(AutoencoderDC.Build(AutoencoderDCPart.Decoder, config, weights).NodeCount > 0);
+        Assert.NotEqual(0.41407, config.ScalingFactor); // measured on the trained latents (1 / std), not SANA's constant
     }
 
     [Fact]
@@ -50,12 +85,24 @@ public sealed class DemoCheckpointTests : IDisposable
         var tok = GemmaTokenizer.FromDirectory(Path.Combine(paths.PipelineDirectory, "tokenizer"));
         Assert.Equal(2, tok.BosId);
         Assert.Equal(0, tok.PadId);
-        var ids = tok.Encode("the cat 🐱\nsat");
+        var ids = tok.Encode("the cat 🐱\nsat <start_of_turn>");
         Assert.Equal(2, ids[0]);
-        Assert.Contains(6, ids); // "\n" is an atomic user-defined piece
-        Assert.StartsWith("the cat 🐱", tok.Decode(ids, skipSpecialTokens: true));
+        Assert.Contains(4, ids); // <start_of_turn> is an atomic special piece, as in Gemma
+        Assert.StartsWith("the cat 🐱\nsat", tok.Decode(ids, skipSpecialTokens: true));
         Assert.DoesNotContain(tok.UnknownId, ids); // bytes fall back, nothing is unknown
     }
+
+    private static string RepositoryRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "SanaSprint.sln"))) return d.FullName;
+        string source = Path.GetDirectoryName(SourceFile())!;
+        for (var d = new DirectoryInfo(source); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "SanaSprint.sln"))) return d.FullName;
+        throw new DirectoryNotFoundException("SanaSprint.sln not found above the test assembly or its source.");
+    }
+
+    private static string SourceFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
 
     private static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
 }

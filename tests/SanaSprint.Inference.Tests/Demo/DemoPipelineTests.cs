@@ -17,7 +17,7 @@ public sealed class DemoPipelineTests(DemoPipelineFixture fixture) : IClassFixtu
     public void DemoIsFlaggedWithANoticeAndAllModes()
     {
         Assert.True(P.Info.IsDemo);
-        Assert.Contains("random weights", P.Info.DemoNotice);
+        Assert.Contains("trained on synthetic shapes", P.Info.DemoNotice);
         Assert.Contains("Sana_Sprint", P.Info.DemoNotice);
         Assert.Equal("CPU", P.Info.Provider);
         Assert.Equal([GuidanceMode.Text, GuidanceMode.Img2Img, GuidanceMode.ControlNet], P.Info.SupportedModes);
