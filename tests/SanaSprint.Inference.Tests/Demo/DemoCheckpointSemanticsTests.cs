@@ -17,8 +17,10 @@ namespace SanaSprint.Inference.Tests.Demo;
 /// <item><b>colour words</b>: the same sketch with "a red &lt;noun&gt; …" and "a blue &lt;noun&gt; …": the mean (R − B) over the
 /// scribble map's bounding box must be higher for red.</item>
 /// </list>
-/// The thresholds were calibrated on the committed checkpoint with a margin (README of tools/demo-checkpoint gives the
-/// measured values); they are far above what a random-weight model reaches (overlap ratio ≈ 1, colour at chance).
+/// Measured on the committed checkpoint (16 held-out sketches, CPU): overlap ratio 2.24 / 2.35 at 1 / 2 steps with the own
+/// sketch winning in 94 % / 81 % of samples; "red" redder than "blue" in 100 % of samples by 97 / 105 grey levels of
+/// (R − B). The thresholds below leave a margin; an untrained checkpoint of the same architecture scores a ratio of 0.88
+/// and −1.5 grey levels, and fails every one of them.
 /// </remarks>
 public sealed class DemoCheckpointSemanticsTests(DemoPipelineFixture fixture, ITestOutputHelper output) : IClassFixture<DemoPipelineFixture>
 {
@@ -27,8 +29,14 @@ public sealed class DemoCheckpointSemanticsTests(DemoPipelineFixture fixture, IT
     /// <summary>Mean own overlap must be at least this multiple of the mean shuffled overlap.</summary>
     public const double MinOverlapRatio = 1.5;
 
-    /// <summary>Share of samples whose own overlap beats the shuffled one / whose red frame is redder than the blue one.</summary>
-    public const double MinWinShare = 0.75;
+    /// <summary>Share of samples whose own overlap beats the shuffled one.</summary>
+    public const double MinEdgeWinShare = 0.7;
+
+    /// <summary>Share of samples whose "red" frame is redder (higher R − B) than the "blue" one.</summary>
+    public const double MinColourWinShare = 0.85;
+
+    /// <summary>Mean difference of (R − B) between the "red" and the "blue" frames, in grey levels.</summary>
+    public const double MinColourShift = 30;
 
     private sealed record Sample(string Sketch, string Caption, string Noun);
 
@@ -56,7 +64,7 @@ public sealed class DemoCheckpointSemanticsTests(DemoPipelineFixture fixture, IT
         double ratio = ownSum / Math.Max(1e-9, shuffledSum), share = (double)wins / samples.Length;
         output.WriteLine($"steps {steps}: mean own {ownSum / samples.Length:F3}, mean shuffled {shuffledSum / samples.Length:F3}, ratio {ratio:F2}, own wins {share:P0}");
         Assert.True(ratio >= MinOverlapRatio, $"edge overlap ratio {ratio:F2} < {MinOverlapRatio}");
-        Assert.True(share >= MinWinShare, $"own sketch beats the shuffled one in {share:P0} of samples (< {MinWinShare:P0})");
+        Assert.True(share >= MinEdgeWinShare, $"own sketch beats the shuffled one in {share:P0} of samples (< {MinEdgeWinShare:P0})");
     }
 
     [Theory]
@@ -84,8 +92,8 @@ public sealed class DemoCheckpointSemanticsTests(DemoPipelineFixture fixture, IT
 
         double share = (double)wins / samples.Length;
         output.WriteLine($"steps {steps}: mean (R-B)red - (R-B)blue = {sum / samples.Length:F1} grey levels, red redder in {share:P0}");
-        Assert.True(sum > 0, "on average the 'red' frames are not redder than the 'blue' ones");
-        Assert.True(share >= MinWinShare, $"'red' is redder than 'blue' in {share:P0} of samples (< {MinWinShare:P0})");
+        Assert.True(sum / samples.Length >= MinColourShift, $"'red' frames are only {sum / samples.Length:F1} grey levels redder (R − B) than 'blue' ones (< {MinColourShift})");
+        Assert.True(share >= MinColourWinShare, $"'red' is redder than 'blue' in {share:P0} of samples (< {MinColourWinShare:P0})");
     }
 
     private static GenerationRequest Request(RgbImage sketch, string prompt, int steps, int seed) => new()
