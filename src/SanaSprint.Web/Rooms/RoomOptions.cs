@@ -88,7 +88,7 @@ public sealed class RoomOptions
     /// <summary>Prompt of a new room.</summary>
     /// <remarks>Defaults to a watercolour landscape.</remarks>
     [Required(AllowEmptyStrings = true)]
-    public string DefaultPrompt { get; set; } = "a watercolour painting of a quiet harbour at dawn";
+    public string DefaultPrompt { get; set; } = "a red house under a yellow sun on green grass, watercolour";
 
     /// <summary>sCM steps of a new room's live frames.</summary>
     /// <remarks>Defaults to <c>2</c>.</remarks>
