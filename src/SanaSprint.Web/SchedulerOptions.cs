@@ -62,6 +62,16 @@ public sealed class SchedulerOptions : IValidatableObject
     [Range(1, 16)]
     public int MaxConsecutivePreemptions { get; set; } = 1;
 
+    /// <summary>
+    /// Overlap of model runs: <c>none</c> (one run at a time) or <c>decode</c> (the next run, of the newest revisions, may
+    /// start as soon as the run in flight has entered its decode stage, so at most two runs overlap: one decoding, one in its
+    /// text, prepare or denoising stages). Frames of a room still arrive in revision order: a frame that would arrive after a
+    /// newer one of its room is dropped.
+    /// </summary>
+    /// <remarks>Defaults to <c>none</c>.</remarks>
+    [RegularExpression("^(none|decode)$")]
+    public string RunOverlap { get; set; } = "none";
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -22,6 +22,11 @@ namespace SanaSprint.Web.Scheduling;
 /// once (the pipeline stops at its next stage boundary). A run past that point always completes and is shown, and after
 /// <see cref="SchedulerOptions.MaxConsecutivePreemptions"/> cancelled runs in a row a room's next run is never cancelled,
 /// so a room that never stops changing still gets frames. Pre-emption never delays another room.</para>
+/// <para>Overlap (<see cref="SchedulerOptions.RunOverlap"/> <c>decode</c>): the next run may start as soon as the run in
+/// flight has entered its decode stage, so at most two runs overlap, one of them decoding. A room takes part in a new run
+/// only while at most two of its frames are in flight (runs and deliveries together; one without overlap), and never for a
+/// revision already in a run. A room's frames still arrive in revision order: a run that ends after a newer frame of its room was rendered
+/// shows nothing for that room.</para>
 /// <para>A failed run becomes a <c>FrameFailed</c> event for the rooms it concerned (a failed batch is retried room by room,
 /// so one bad room cannot fail the others) and the loop keeps serving. While the model is unavailable, dirty rooms are told
 /// once ("frames unavailable: reason") and wait; they render when it becomes available.</para>
@@ -55,8 +60,10 @@ public sealed partial class FrameScheduler(
     private readonly HashSet<Task> _deliveries = [];
     private readonly (long Start, long End)[] _busy = new (long, long)[64]; // the last model runs, a ring
     private int _busyNext;
-    private InFlightRun? _inFlight;
-    private long _framesSent, _framesFailed, _modelRuns, _revisionsSkipped, _runsPreempted;
+    private readonly List<InFlightRun> _active = []; // the model runs in flight (at most two with overlap)
+    private InFlightRun? _inFlight;                   // the newest run, the one pre-emption may cancel
+    private Task? _decodingRun;                       // overlap: the previous top-level run, which may still be decoding
+    private long _framesSent, _framesFailed, _modelRuns, _revisionsSkipped, _runsPreempted, _staleFramesDropped;
 
     /// <summary>Counters since start: frames sent, frames failed, model runs, revisions skipped by latest-wins.</summary>
     public (long FramesSent, long FramesFailed, long ModelRuns, long RevisionsSkipped) Counters =>
@@ -64,6 +71,9 @@ public sealed partial class FrameScheduler(
 
     /// <summary>Model runs cancelled since start because newer revisions of all their rooms arrived (pre-emption).</summary>
     public long RunsPreempted => Interlocked.Read(ref _runsPreempted);
+
+    /// <summary>Frames not shown since start because a newer frame of their room was rendered first (only with run overlap).</summary>
+    public long StaleFramesDropped => Interlocked.Read(ref _staleFramesDropped);
 
     /// <inheritdoc />
     public override Task StartAsync(CancellationToken cancellationToken)
@@ -129,6 +139,9 @@ public sealed partial class FrameScheduler(
             if (!cancel && StageRank(stage, step) >= run.PointRank) run.PastPoint = true;
         }
         if (cancel) Cancel(run.Cancellation);
+        // Overlap: the last step has ended and the decoder is next, so the next run may start (its continuation runs
+        // asynchronously, not on this generating thread).
+        else if (run.Decoding is { } decoding && stage == GenerationStage.Step && step == run.LastStep) decoding.TrySetResult();
     }
 
     private static void Cancel(CancellationTokenSource source)
@@ -184,6 +197,8 @@ public sealed partial class FrameScheduler(
         }
 
         // Frames already rendered still reach their rooms.
+        if (_decodingRun is { } decodingRun)
+            await decodingRun.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         Task[] pending;
         lock (_gate) pending = [.. _deliveries];
         await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -214,7 +229,26 @@ public sealed partial class FrameScheduler(
 
         var (batch, wait) = TakeBatch();
         if (batch.Count == 0) return wait;
-        await RenderAsync(batch, info, ct);
+        if (_options.RunOverlap != "decode")
+        {
+            await RenderAsync(batch, info, ct, null);
+            return null;
+        }
+
+        // Overlap: the next run starts once this one has entered its decode stage (or has ended).
+        var decoding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var render = RenderAsync(batch, info, ct, decoding);
+        await Task.WhenAny(render, decoding.Task);
+        if (render.IsCompleted)
+        {
+            // Ended (done, pre-empted or failed) before decoding: the previous run, if still decoding, may overlap the next.
+            await render;
+            return null;
+        }
+        // This run decodes now; the one before it must have ended before the next starts: at most two runs in flight.
+        var older = _decodingRun;
+        _decodingRun = render;
+        if (older is not null) await older;
         return null;
     }
 
@@ -239,9 +273,16 @@ public sealed partial class FrameScheduler(
             if (state is null) continue; // the room is gone
             long lastRendered;
             bool delivering;
-            lock (_gate) (lastRendered, delivering) = (_states[id].LastRenderedRevision, _states[id].Deliveries >= MaxDeliveriesPerRoom);
-            if (state.Revision == lastRendered) continue; // nothing new since the last frame
-            // A room waits while its earlier frames are still being encoded and sent: at most two frames per room in flight.
+            lock (_gate)
+            {
+                var s = _states[id];
+                // A revision already in a run (overlap: the run decoding) counts as rendered.
+                lastRendered = s.Running > 0 ? Math.Max(s.LastRenderedRevision, s.RunningRevision) : s.LastRenderedRevision;
+                delivering = s.Deliveries + s.Running >= MaxFramesInFlightPerRoom;
+            }
+            if (state.Revision <= lastRendered) continue; // nothing new since the last frame
+            // A room waits while its earlier frames are still in a run or being encoded and sent: at most two per room in
+            // flight (three with overlap: one decoding, one being sent, the new one).
             if (!delivering && batch.Count < _options.BatchSize && (steps is null || steps == state.Settings.Steps))
             {
                 steps = state.Settings.Steps;
@@ -266,7 +307,7 @@ public sealed partial class FrameScheduler(
             var nextDue = Timeout.InfiniteTimeSpan;
             foreach (var id in _refine.ToList())
             {
-                if (_states[id].Deliveries > 0) continue;
+                if (_states[id].Deliveries > 0 || _states[id].Running > 0) continue;
                 var quiet = Stopwatch.GetElapsedTime(_states[id].ChangedAt, now);
                 if (quiet < _options.RefineDelay)
                 {
@@ -279,8 +320,8 @@ public sealed partial class FrameScheduler(
                 _states[id].RefinePending = false;
                 refineIds.Add(id);
             }
-            // Rooms waiting only for their delivery are woken by its end; others that changed meanwhile go now.
-            if (refineIds.Count == 0) return (batch, _dirty.Any(id => _states[id].Deliveries < MaxDeliveriesPerRoom) ? TimeSpan.Zero : nextDue);
+            // Rooms waiting only for their delivery (or run) are woken by its end; others that changed meanwhile go now.
+            if (refineIds.Count == 0) return (batch, _dirty.Any(id => _states[id].Deliveries + _states[id].Running < MaxFramesInFlightPerRoom) ? TimeSpan.Zero : nextDue);
         }
 
         // Refinement jobs read their state now (outside the scheduler lock).
@@ -291,7 +332,12 @@ public sealed partial class FrameScheduler(
         return (batch, TimeSpan.Zero);
     }
 
-    private async Task RenderAsync(List<Job> batch, GeneratorInfo info, CancellationToken ct)
+    /// <summary>Renders one batch: rasterise, one model run, then encode and send on the side.</summary>
+    /// <param name="batch">The rooms' jobs.</param>
+    /// <param name="info">The model.</param>
+    /// <param name="ct">Stops the app.</param>
+    /// <param name="decoding">Overlap only: completed when the run enters its decode stage; null for no overlap.</param>
+    private async Task RenderAsync(List<Job> batch, GeneratorInfo info, CancellationToken ct, TaskCompletionSource? decoding)
     {
         // 1. Rasterise the rooms' sketches (in parallel) and build their requests.
         var modes = batch.Select(job => PickMode(job.State.Settings.Mode, info.SupportedModes)).ToArray();
@@ -305,8 +351,12 @@ public sealed partial class FrameScheduler(
             batch[i].RasterMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         });
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var run = new InFlightRun([.. batch.Select(j => j.State.RoomId).Distinct(StringComparer.Ordinal)], cancellation, PreemptionPointRank(batch[0].Steps));
-        Action<GenerationStage, int>? stageEnded = run.PointRank >= 0 ? (stage, step) => OnStageEnded(run, stage, step) : null;
+        var run = new InFlightRun([.. batch.Select(j => j.State.RoomId).Distinct(StringComparer.Ordinal)], cancellation, PreemptionPointRank(batch[0].Steps))
+        {
+            Decoding = decoding,
+            LastStep = batch[0].Steps - 1,
+        };
+        Action<GenerationStage, int>? stageEnded = run.PointRank >= 0 || decoding is not null ? (stage, step) => OnStageEnded(run, stage, step) : null;
         var requests = new List<GenerationRequest>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
@@ -332,9 +382,18 @@ public sealed partial class FrameScheduler(
         var modelStarted = Stopwatch.GetTimestamp();
         lock (_gate)
         {
-            // How long each revision waited for the model while it ran other runs (one run at a time: all have ended).
+            // How long each revision waited for the model while it ran other runs (ended ones, and with overlap the one decoding).
             foreach (var job in batch) job.WaitMs = BusyMsLocked(job.State.RevisionTimestamp, modelStarted);
-            _inFlight = run;
+            run.Started = modelStarted;
+            _active.Add(run);
+            // A room-by-room retry that overlaps the loop's newer run leaves that one as the run pre-emption may cancel.
+            if (decoding is not null || _inFlight is null) _inFlight = run;
+            foreach (var job in batch)
+            {
+                var state = StateLocked(job.State.RoomId);
+                state.Running++;
+                state.RunningRevision = Math.Max(state.RunningRevision, job.State.Revision);
+            }
         }
         IReadOnlyList<GenerationResult> results;
         try
@@ -346,7 +405,7 @@ public sealed partial class FrameScheduler(
             }
             finally
             {
-                EndRun(run, modelStarted);
+                EndRun(run, batch, modelStarted);
             }
             if (results.Count != requests.Count)
                 throw new InvalidOperationException($"The generator returned {results.Count} images for {requests.Count} requests.");
@@ -370,7 +429,7 @@ public sealed partial class FrameScheduler(
         {
             // Find the room that broke the batch: run each alone so the others still get their frames.
             Log.BatchFailedRetryingSingly(logger, batch.Count, ex);
-            foreach (var job in batch) await RenderAsync([job], info, ct);
+            foreach (var job in batch) await RenderAsync([job], info, ct, null);
             return;
         }
         catch (Exception ex)
@@ -379,44 +438,78 @@ public sealed partial class FrameScheduler(
             foreach (var job in batch)
             {
                 Log.FrameFailed(logger, job.State.RoomId, job.State.Revision, ex);
-                MarkRendered(job);
-                // After the room's previous frame, which may still be on its way.
-                if (PendingDelivery(job.State.RoomId) is { } before) await before;
-                await FailAsync(job.State.RoomId, new FrameFailedMessage(job.State.Revision,
-                    unavailable ? $"Frames unavailable: {ex.Message}" : $"The frame for revision {job.State.Revision} failed: {ex.Message}", unavailable));
+                var message = new FrameFailedMessage(job.State.Revision,
+                    unavailable ? $"Frames unavailable: {ex.Message}" : $"The frame for revision {job.State.Revision} failed: {ex.Message}", unavailable);
+                lock (_gate)
+                {
+                    // With overlap a newer frame of the room may already be out: the stale failure is only logged.
+                    if (StateLocked(job.State.RoomId).LastRenderedRevision > job.State.Revision) continue;
+                    MarkRendered(job);
+                    // After the room's previous frame, which may still be on its way.
+                    StartDeliveryLocked([job.State.RoomId], previous => FailAfterAsync(job.State.RoomId, previous[0], message));
+                }
             }
             return;
         }
         var modelMs = Stopwatch.GetElapsedTime(modelStarted).TotalMilliseconds;
 
         // 3. Encode and send on the side, so the next model run starts now; a room's frame is sent after its previous one.
-        var previous = new Task?[batch.Count];
         lock (_gate)
         {
-            for (var i = 0; i < batch.Count; i++)
+            // With overlap a run may end after a newer run of the same room: its frame would arrive out of order, so it is
+            // dropped (never without overlap: runs end in the order they started).
+            var kept = Enumerable.Range(0, batch.Count).Where(i => StateLocked(batch[i].State.RoomId).LastRenderedRevision <= batch[i].State.Revision).ToList();
+            Interlocked.Add(ref _staleFramesDropped, batch.Count - kept.Count);
+            if (kept.Count == 0) return;
+            List<Job> keptJobs = [.. kept.Select(i => batch[i])];
+            List<GenerationRequest> keptRequests = [.. kept.Select(i => requests[i])];
+            List<GenerationResult> keptResults = [.. kept.Select(i => results[i])];
+            foreach (var job in keptJobs)
             {
-                var state = StateLocked(batch[i].State.RoomId);
-                previous[i] = state.Deliveries > 0 ? state.LastDelivery : null;
-                state.Deliveries++;
-                if (!batch[i].IsRefinement && state.LastRenderedRevision > 0)
-                    Interlocked.Add(ref _revisionsSkipped, Math.Max(0, batch[i].State.Revision - state.LastRenderedRevision - 1));
+                var state = StateLocked(job.State.RoomId);
+                if (!job.IsRefinement && state.LastRenderedRevision > 0)
+                    Interlocked.Add(ref _revisionsSkipped, Math.Max(0, job.State.Revision - state.LastRenderedRevision - 1));
+                MarkRendered(job);
             }
+            StartDeliveryLocked([.. keptJobs.Select(j => j.State.RoomId)],
+                previous => DeliverAsync(keptJobs, keptRequests, keptResults, info, modelStarted, modelMs, previous));
         }
-        foreach (var job in batch) MarkRendered(job);
-        var delivery = Task.Run(() => DeliverAsync(batch, requests, results, info, modelStarted, modelMs, previous), CancellationToken.None);
-        lock (_gate)
+    }
+
+    /// <summary>
+    /// Starts sending the next event of each of <paramref name="roomIds"/> (one per room, in order), each after that room's
+    /// previous one still under way: <paramref name="send"/> gets those (null where none) and must decrement each room's
+    /// deliveries as it finishes. Under the scheduler lock, so concurrent run endings chain correctly.
+    /// </summary>
+    private void StartDeliveryLocked(IReadOnlyList<string> roomIds, Func<Task?[], Task> send)
+    {
+        var previous = new Task?[roomIds.Count];
+        for (var i = 0; i < roomIds.Count; i++)
         {
-            // Only this loop starts deliveries, so no other one came in between.
-            foreach (var job in batch) StateLocked(job.State.RoomId).LastDelivery = delivery;
-            _deliveries.Add(delivery);
+            var state = StateLocked(roomIds[i]);
+            previous[i] = state.Deliveries > 0 ? state.LastDelivery : null;
+            state.Deliveries++;
         }
+        // The lock is held until LastDelivery is set, so the delivery cannot end (and decrement) before it is recorded.
+        var delivery = Task.Run(() => send(previous), CancellationToken.None);
+        foreach (var id in roomIds) StateLocked(id).LastDelivery = delivery;
+        _deliveries.Add(delivery);
         _ = delivery.ContinueWith(t => { lock (_gate) _deliveries.Remove(t); }, TaskScheduler.Default);
     }
 
-    /// <summary>The delivery of a room's newest frame while one is under way, else null.</summary>
-    private Task? PendingDelivery(string roomId)
+    /// <summary>Tells a room its frame failed, after its previous event (<paramref name="previous"/>, never faulting).</summary>
+    private async Task FailAfterAsync(string roomId, Task? previous, FrameFailedMessage message)
     {
-        lock (_gate) return StateLocked(roomId) is { Deliveries: > 0 } state ? state.LastDelivery : null;
+        try
+        {
+            if (previous is not null) await previous;
+            await FailAsync(roomId, message);
+        }
+        finally
+        {
+            lock (_gate) StateLocked(roomId).Deliveries--;
+            if (_wake.CurrentCount == 0) _wake.Release();
+        }
     }
 
     /// <summary>
@@ -532,32 +625,55 @@ public sealed partial class FrameScheduler(
     }
 
     /// <summary>The run has ended (done, failed or cancelled): it is no longer in flight and its time counts as busy.</summary>
-    private void EndRun(InFlightRun run, long started)
+    private void EndRun(InFlightRun run, List<Job> batch, long started)
     {
         var ended = Stopwatch.GetTimestamp();
         lock (_gate)
         {
             if (ReferenceEquals(_inFlight, run)) _inFlight = null;
+            _active.Remove(run);
+            foreach (var job in batch) StateLocked(job.State.RoomId).Running--;
             _busy[_busyNext] = (started, ended);
             _busyNext = (_busyNext + 1) % _busy.Length;
         }
+        // With overlap the loop may be waiting only for this run's rooms to leave it.
+        if (_options.RunOverlap == "decode" && _wake.CurrentCount == 0) _wake.Release();
     }
 
-    /// <summary>Milliseconds between <paramref name="from"/> and <paramref name="to"/> during which a model run was in flight.</summary>
+    /// <summary>
+    /// Milliseconds between <paramref name="from"/> and <paramref name="to"/> during which at least one model run was in
+    /// flight (ended runs and the ones still running; overlapping runs count once).
+    /// </summary>
     private double BusyMsLocked(long from, long to)
     {
-        long ticks = 0;
+        Span<(long Start, long End)> spans = stackalloc (long, long)[_busy.Length + _active.Count];
+        var count = 0;
         foreach (var (start, end) in _busy)
         {
             if (end <= start) continue; // an unused slot
-            var overlap = Math.Min(end, to) - Math.Max(start, from);
-            if (overlap > 0) ticks += overlap;
+            if (Math.Min(end, to) > Math.Max(start, from)) spans[count++] = (Math.Max(start, from), Math.Min(end, to));
+        }
+        foreach (var run in _active)
+        {
+            if (to > Math.Max(run.Started, from)) spans[count++] = (Math.Max(run.Started, from), to);
+        }
+        spans = spans[..count];
+        spans.Sort(static (a, b) => a.Start.CompareTo(b.Start));
+        long ticks = 0, covered = from;
+        foreach (var (start, end) in spans)
+        {
+            var s = Math.Max(start, covered);
+            if (end > s) ticks += end - s;
+            covered = Math.Max(covered, end);
         }
         return ticks * 1000.0 / Stopwatch.Frequency;
     }
 
-    /// <summary>A room's frames being encoded and sent at most: one, plus the next one rendered meanwhile.</summary>
-    private const int MaxDeliveriesPerRoom = 2;
+    /// <summary>
+    /// A room's frames in a model run or being encoded and sent, at most, when a new run of the room starts (one fewer):
+    /// one being sent plus the new one; with overlap also one decoding.
+    /// </summary>
+    private int MaxFramesInFlightPerRoom => _options.RunOverlap == "decode" ? 3 : 2;
 
     private RoomFrameState StateLocked(string roomId)
     {
@@ -574,6 +690,8 @@ public sealed partial class FrameScheduler(
         public int Deliveries;                       // its frames being encoded and sent
         public Task? LastDelivery;                   // the delivery of its newest frame (valid while Deliveries > 0)
         public int Preemptions;                      // its runs pre-empted in a row
+        public int Running;                          // its model runs in flight (two at most, with overlap)
+        public long RunningRevision;                 // the newest revision that went into a run (valid while Running > 0)
         public string? ToldUnavailable;              // the unavailability reason this room was told
     }
 
@@ -594,6 +712,9 @@ public sealed partial class FrameScheduler(
         public int PointRank { get; } = pointRank;  // last stage rank at which it may be pre-empted; -1: never
         public bool PastPoint;                       // under the scheduler lock
         public bool Preempted;                       // under the scheduler lock
+        public long Started;                         // when the model run started (under the scheduler lock)
+        public int LastStep { get; init; }           // the index of its last denoising step
+        public TaskCompletionSource? Decoding { get; init; } // overlap: completed when it enters its decode stage
     }
 
     private static partial class Log

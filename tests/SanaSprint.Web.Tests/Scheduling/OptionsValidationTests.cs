@@ -18,6 +18,7 @@ public sealed class OptionsValidationTests
     [InlineData("SchedulerOptions:Format", "gif", "Format")]
     [InlineData("SchedulerOptions:Preemption", "sometimes", "Preemption")]
     [InlineData("SchedulerOptions:MaxConsecutivePreemptions", "0", "MaxConsecutivePreemptions")]
+    [InlineData("SchedulerOptions:RunOverlap", "always", "RunOverlap")]
     [InlineData("RoomOptions:MaxPointsPerAppend", "0", "MaxPointsPerAppend")]
     [InlineData("RoomOptions:DefaultSteps", "5", "DefaultSteps")]
     [InlineData("RoomOptions:MaxPromptTokens", "0", "MaxPromptTokens")]

@@ -19,7 +19,7 @@ namespace SanaSprint.Web.Tests.Scheduling;
 public sealed class PreemptionTests
 {
     /// <summary>The app with <see cref="GatedImageGenerator"/> as its model and no refinement frames.</summary>
-    private sealed class GatedApp(params (string Key, string Value)[] overrides) : SketchHubFixture
+    internal sealed class GatedApp(params (string Key, string Value)[] overrides) : SketchHubFixture
     {
         public GatedImageGenerator Gated { get; } = new();
 
