@@ -55,6 +55,8 @@ class SketchRoom {
         this.snapshotRevision = 0;  // stroke events at or below it are already in the snapshot
         this.frameRevision = -1;    // revision of the frame on screen
         this.frame = null;          // the frame on screen (FrameMessage with bytes)
+        this.frameReceivedAt = 0;   // when it arrived (performance.now())
+        this.frameE2EMs = null;     // its end-to-end time, null until one of this browser's changes is known to be in it
         this.frameUrl = null;
         this.framesShown = 0;
         this.pending = [];          // own changes waiting for a frame: { revision, sentAt }
@@ -165,6 +167,12 @@ class SketchRoom {
                 if (revision > this.frameRevision) {
                     this.pending.push({ revision, sentAt });
                     if (this.pending.length > LATENCY_PENDING_LIMIT) this.pending.shift();
+                } else if (this.frame && this.frameE2EMs === null && !this.frame.isRefinement) {
+                    // The frame with this change arrived before the change's acknowledgement (the hub acknowledges
+                    // EndStroke once the stroke is on disk): time it now, from the send to that frame's arrival.
+                    this.frameE2EMs = this.frameReceivedAt - sentAt;
+                    this.lastE2E = { revision: this.frameRevision, ms: this.frameE2EMs };
+                    this.emit("frame", Object.assign(withoutImage(this.frame), { endToEndMs: this.frameE2EMs, bytes: this.frame.image.length }));
                 }
                 this.emitRenderState();
             }
@@ -437,6 +445,8 @@ class SketchRoom {
         } else if (m.isRefinement && this.lastE2E && this.lastE2E.revision === m.revision) {
             e2eMs = this.lastE2E.ms; // the refinement of a revision this browser changed: keep its stroke-to-frame time
         }
+        this.frameReceivedAt = receivedAt;
+        this.frameE2EMs = e2eMs;
         this.emit("frame", Object.assign(withoutImage(m), { endToEndMs: e2eMs, bytes: bytes.length }));
         this.emitRenderState();
     }

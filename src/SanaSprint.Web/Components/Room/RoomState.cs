@@ -204,12 +204,25 @@ public sealed class RoomState
     {
         ArgumentNullException.ThrowIfNull(f);
         if (LastFrame is not null && f.Revision < LastFrame.Revision) return; // older than the one shown
+        // The same frame again with its end-to-end time, measured once the change's acknowledgement came after it.
+        bool lateTiming = LastFrame is { EndToEndMs: null } && f.EndToEndMs is not null
+            && f.Revision == LastFrame.Revision && f.IsRefinement == LastFrame.IsRefinement && f.Seed == LastFrame.Seed;
         LastFrame = f;
         Revision = Math.Max(Revision, f.Revision);
         Render = Revision > f.Revision ? RenderStatus.Rendering : RenderStatus.UpToDate;
         if (LastFailure is not null && LastFailure.Revision <= f.Revision) LastFailure = null;
         // A refinement re-renders a revision already timed; the sparkline tracks live frames only.
-        if (!f.IsRefinement) _latencies.Enqueue(f.DisplayMs);
+        if (lateTiming && _latencies.Count > 0)
+        {
+            var kept = _latencies.ToArray();
+            kept[^1] = f.DisplayMs;
+            _latencies.Clear();
+            foreach (var ms in kept) _latencies.Enqueue(ms);
+        }
+        else if (!f.IsRefinement)
+        {
+            _latencies.Enqueue(f.DisplayMs);
+        }
         while (_latencies.Count > LatencyHistoryLength) _latencies.Dequeue();
         Raise();
     }
