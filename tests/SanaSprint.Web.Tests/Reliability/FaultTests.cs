@@ -69,14 +69,7 @@ public sealed class DegradedStartTests(TruncatedCheckpointFixture app) : IClassF
         Assert.Equal(System.Net.HttpStatusCode.OK, health.StatusCode);
         Assert.Equal("Degraded", await health.Content.ReadAsStringAsync());
 
-        var server = app.Server;
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(server.BaseAddress, SketchHub.Path), o =>
-            {
-                o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
-                o.SkipNegotiation = true;
-                o.WebSocketFactory = async (context, ct) => await server.CreateWebSocketClient().ConnectAsync(context.Uri, ct);
-            })
+        var connection = TestHubConnection.For(app.Server)
             .AddMessagePackProtocol()
             .Build();
         await using var client = new SketchClient(connection);

@@ -32,14 +32,7 @@ public class PersistentHubFixture : SketchHubFixture
     /// </summary>
     public async Task<SketchClient> ConnectJsonWithNamedFloatsAsync()
     {
-        var server = Server;
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(server.BaseAddress, SanaSprint.Web.Hubs.SketchHub.Path), o =>
-            {
-                o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
-                o.SkipNegotiation = true;
-                o.WebSocketFactory = async (context, ct) => await server.CreateWebSocketClient().ConnectAsync(context.Uri, ct);
-            })
+        var connection = TestHubConnection.For(Server)
             .AddJsonProtocol(o =>
             {
                 o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter());

@@ -56,14 +56,7 @@ public class SketchHubFixture : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Connects a client (MessagePack unless <paramref name="json"/>) and starts recording its events.</summary>
     public async Task<SketchClient> ConnectAsync(bool json = false)
     {
-        var server = Server;
-        var builder = new HubConnectionBuilder()
-            .WithUrl(new Uri(server.BaseAddress, SketchHub.Path), o =>
-            {
-                o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
-                o.SkipNegotiation = true;
-                o.WebSocketFactory = async (context, ct) => await server.CreateWebSocketClient().ConnectAsync(context.Uri, ct);
-            });
+        var builder = TestHubConnection.For(Server);
         if (json) builder.AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         else builder.AddMessagePackProtocol();
         var client = new SketchClient(builder.Build());
