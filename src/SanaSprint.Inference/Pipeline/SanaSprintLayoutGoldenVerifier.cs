@@ -45,58 +45,52 @@ public sealed partial class SanaSprintLayoutGoldenVerifier : IGoldenVerifier
         using var golden = GoldenCase.Open(caseDirectory);
         var prompts = ReadPrompts(golden);
         var runs = golden.Keys.Select(k => RunKey().Match(k)).Where(m => m.Success).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        string cache = Path.Combine(Path.GetTempPath(), "sanasprint-layout-" + Guid.NewGuid().ToString("N")[..8]);
+        using var scratch = new Golden.TextGoldenCases.TempFolder();
+        string cache = scratch.Path;
         var comparisons = new List<GoldenComparison>();
-        try
+        var options = new InferenceOptions { Device = "cpu", Precision = "fp32", CacheDirectory = cache, WarmupSize = 0 };
+        var provider = new ExecutionProviderChoice(ExecutionProviderKind.Cpu, "cpu", "golden verification runs fp32 on CPU", null);
+        progress?.Report("layout: loading the pipeline folder (bf16 → fp32 graphs)");
+        // The Gemma-2 reference code may predate the released head merge (meta.json provenance decides, as for the text cases).
+        var textGraph = new Gemma2GraphOptions { HeadMerge = TextGoldenCases.HeadMergeOf(golden.Meta) };
+        using var components = SanaSprintLoader.LoadComponents(pipelineDir, null, options, provider, cache, NullLoggerFactory.Instance, textGraphOptions: textGraph);
+        if (!components.Info.HasTextEncoder) throw new CheckpointException(pipelineDir, null, "has no text encoder, but the golden case runs from prompt text.");
+
+        // 1. Text path: tokenizer window, Gemma-2 hidden state (real tokens), selected embeddings and mask.
+        var folder = DiffusersFolder.Open(pipelineDir);
+        var tokenizer = new GemmaPromptTokenizer(GemmaTokenizer.FromDirectory(folder.ComponentPath("tokenizer")));
+        using var encoder = Gemma2TextEncoder.Load(folder.ComponentPath("text_encoder"), new OnnxSessionFactory(provider, options), new GraphCache(cache), textGraph);
+        foreach (var (index, prompt) in prompts)
         {
-            var options = new InferenceOptions { Device = "cpu", Precision = "fp32", CacheDirectory = cache, WarmupSize = 0 };
-            var provider = new ExecutionProviderChoice(ExecutionProviderKind.Cpu, "cpu", "golden verification runs fp32 on CPU", null);
-            progress?.Report("layout: loading the pipeline folder (bf16 → fp32 graphs)");
-            // The Gemma-2 reference code may predate the released head merge (meta.json provenance decides, as for the text cases).
-            var textGraph = new Gemma2GraphOptions { HeadMerge = TextGoldenCases.HeadMergeOf(golden.Meta) };
-            using var components = SanaSprintLoader.LoadComponents(pipelineDir, null, options, provider, cache, NullLoggerFactory.Instance, textGraphOptions: textGraph);
-            if (!components.Info.HasTextEncoder) throw new CheckpointException(pipelineDir, null, "has no text encoder, but the golden case runs from prompt text.");
-
-            // 1. Text path: tokenizer window, Gemma-2 hidden state (real tokens), selected embeddings and mask.
-            var folder = DiffusersFolder.Open(pipelineDir);
-            var tokenizer = new GemmaPromptTokenizer(GemmaTokenizer.FromDirectory(folder.ComponentPath("tokenizer")));
-            using var encoder = Gemma2TextEncoder.Load(folder.ComponentPath("text_encoder"), new OnnxSessionFactory(provider, options), new GraphCache(cache), textGraph);
-            foreach (var (index, prompt) in prompts)
-            {
-                progress?.Report($"layout: text p{index}");
-                string p = $"out.p{index}.";
-                var tokens = tokenizer.Tokenize([prompt], PromptEncodingOptions.Default);
-                var windowMask = tokens.Tokens.AttentionMask;
-                comparisons.Add(Exact($"{p}text.input_ids", tokens.Tokens.InputIds, golden.Read($"{p}text.input_ids").AsLongs()));
-                comparisons.Add(Exact($"{p}text.attention_mask", windowMask, golden.Read($"{p}text.attention_mask").AsLongs()));
-                var hidden = encoder.Encode(tokens.Tokens);
-                comparisons.Add(Masked($"{p}text.last_hidden_state", hidden, golden.Read($"{p}text.last_hidden_state").AsFloats(), windowMask));
-                var embedding = components.EncodePrompts([prompt])[0];
-                var selectedMask = golden.Read($"{p}prompt_attention_mask").AsLongs();
-                comparisons.Add(Exact($"{p}prompt_attention_mask", embedding.Mask, selectedMask));
-                comparisons.Add(Masked($"{p}prompt_embeds", embedding.Embeddings, golden.Read($"{p}prompt_embeds").AsFloats(), selectedMask));
-            }
-
-            // 2. Every run from prompt text, with the recorded noise.
-            foreach (var key in runs)
-            {
-                var m = RunParts().Match(key);
-                int prompt = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-                int height = int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), width = int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture);
-                int steps = int.Parse(m.Groups[4].Value, CultureInfo.InvariantCulture);
-                progress?.Report($"layout: {key}");
-                var draws = new Dictionary<int, float[]> { [0] = golden.Read($"in.p{prompt}.{height}x{width}.latents").AsFloats() };
-                for (int i = 0; i < steps; i++) draws[i + 1] = golden.Read($"in.{key}.step{i}.scheduler_noise").AsFloats();
-                var request = new GenerationRequest { Prompt = prompts[prompt], Width = width, Height = height, Steps = steps, GuidanceScale = 4.5f };
-                var trace = new SanaSprintPipelineGoldenVerifier.RecordingTrace();
-                using var pipeline = new SanaSprintPipeline(options, () => new SanaSprintPipelineGoldenVerifier.NonOwningComponents(components), new RecordedNoiseSource(draws));
-                pipeline.Generate([request], CancellationToken.None, trace);
-                comparisons.AddRange(SanaSprintPipelineGoldenVerifier.Compare(golden, trace, key + ".", steps));
-            }
+            progress?.Report($"layout: text p{index}");
+            string p = $"out.p{index}.";
+            var tokens = tokenizer.Tokenize([prompt], PromptEncodingOptions.Default);
+            var windowMask = tokens.Tokens.AttentionMask;
+            comparisons.Add(Exact($"{p}text.input_ids", tokens.Tokens.InputIds, golden.Read($"{p}text.input_ids").AsLongs()));
+            comparisons.Add(Exact($"{p}text.attention_mask", windowMask, golden.Read($"{p}text.attention_mask").AsLongs()));
+            var hidden = encoder.Encode(tokens.Tokens);
+            comparisons.Add(Masked($"{p}text.last_hidden_state", hidden, golden.Read($"{p}text.last_hidden_state").AsFloats(), windowMask));
+            var embedding = components.EncodePrompts([prompt])[0];
+            var selectedMask = golden.Read($"{p}prompt_attention_mask").AsLongs();
+            comparisons.Add(Exact($"{p}prompt_attention_mask", embedding.Mask, selectedMask));
+            comparisons.Add(Masked($"{p}prompt_embeds", embedding.Embeddings, golden.Read($"{p}prompt_embeds").AsFloats(), selectedMask));
         }
-        finally
+
+        // 2. Every run from prompt text, with the recorded noise.
+        foreach (var key in runs)
         {
-            try { Directory.Delete(cache, recursive: true); } catch (IOException) { }
+            var m = RunParts().Match(key);
+            int prompt = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            int height = int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), width = int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture);
+            int steps = int.Parse(m.Groups[4].Value, CultureInfo.InvariantCulture);
+            progress?.Report($"layout: {key}");
+            var draws = new Dictionary<int, float[]> { [0] = golden.Read($"in.p{prompt}.{height}x{width}.latents").AsFloats() };
+            for (int i = 0; i < steps; i++) draws[i + 1] = golden.Read($"in.{key}.step{i}.scheduler_noise").AsFloats();
+            var request = new GenerationRequest { Prompt = prompts[prompt], Width = width, Height = height, Steps = steps, GuidanceScale = 4.5f };
+            var trace = new SanaSprintPipelineGoldenVerifier.RecordingTrace();
+            using var pipeline = new SanaSprintPipeline(options, () => new SanaSprintPipelineGoldenVerifier.NonOwningComponents(components), new RecordedNoiseSource(draws));
+            pipeline.Generate([request], CancellationToken.None, trace);
+            comparisons.AddRange(SanaSprintPipelineGoldenVerifier.Compare(golden, trace, key + ".", steps));
         }
 
         return new GoldenReport(golden.Name, "sana_sprint_layout", comparisons);

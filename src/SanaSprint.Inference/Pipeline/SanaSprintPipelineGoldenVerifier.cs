@@ -48,38 +48,32 @@ public sealed partial class SanaSprintPipelineGoldenVerifier : IGoldenVerifier
         var runs = golden.Keys.Select(k => RunKey().Match(k)).Where(m => m.Success)
             .Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).Distinct().Order().ToList();
 
-        string cache = Path.Combine(Path.GetTempPath(), "sanasprint-golden-" + Guid.NewGuid().ToString("N")[..8]);
+        using var scratch = new Golden.TextGoldenCases.TempFolder();
+        string cache = scratch.Path;
         var comparisons = new List<GoldenComparison>();
-        try
+        var options = new InferenceOptions { Device = "cpu", Precision = "fp32", CacheDirectory = cache, WarmupSize = 0 };
+        var provider = new ExecutionProviderChoice(ExecutionProviderKind.Cpu, "cpu", "golden verification runs fp32 on CPU", null);
+        progress?.Report("pipeline: building graphs");
+        using var components = SanaSprintLoader.LoadComponents(caseDirectory, null, options, provider, cache, NullLoggerFactory.Instance);
+        foreach (int steps in runs)
         {
-            var options = new InferenceOptions { Device = "cpu", Precision = "fp32", CacheDirectory = cache, WarmupSize = 0 };
-            var provider = new ExecutionProviderChoice(ExecutionProviderKind.Cpu, "cpu", "golden verification runs fp32 on CPU", null);
-            progress?.Report("pipeline: building graphs");
-            using var components = SanaSprintLoader.LoadComponents(caseDirectory, null, options, provider, cache, NullLoggerFactory.Instance);
-            foreach (int steps in runs)
+            progress?.Report($"pipeline: {steps} step(s), batch {batch}");
+            var draws = new Dictionary<int, float[]> { [0] = latents };
+            for (int i = 0; i < steps; i++) draws[i + 1] = golden.Read($"in.n{steps}.step{i}.scheduler_noise").AsFloats();
+            var outShape = golden.Read($"out.n{steps}.image").Shape; // [B, H, W, 3]
+            var requests = Enumerable.Range(0, batch).Select(b => new GenerationRequest
             {
-                progress?.Report($"pipeline: {steps} step(s), batch {batch}");
-                var draws = new Dictionary<int, float[]> { [0] = latents };
-                for (int i = 0; i < steps; i++) draws[i + 1] = golden.Read($"in.n{steps}.step{i}.scheduler_noise").AsFloats();
-                var outShape = golden.Read($"out.n{steps}.image").Shape; // [B, H, W, 3]
-                var requests = Enumerable.Range(0, batch).Select(b => new GenerationRequest
-                {
-                    Width = (int)outShape[2],
-                    Height = (int)outShape[1],
-                    Steps = steps,
-                    GuidanceScale = GuidanceScale(golden, steps),
-                    Embedding = new PromptEmbedding(embeds.AsFloats().AsSpan(b * tokens * channels, tokens * channels).ToArray(),
-                        mask.AsSpan(b * tokens, tokens).ToArray(), tokens, channels),
-                }).ToList();
-                var trace = new RecordingTrace();
-                using var pipeline = new SanaSprintPipeline(options, () => new NonOwningComponents(components), new RecordedNoiseSource(draws));
-                pipeline.Generate(requests, CancellationToken.None, trace);
-                comparisons.AddRange(Compare(golden, trace, $"n{steps}.", steps));
-            }
-        }
-        finally
-        {
-            try { Directory.Delete(cache, recursive: true); } catch (IOException) { }
+                Width = (int)outShape[2],
+                Height = (int)outShape[1],
+                Steps = steps,
+                GuidanceScale = GuidanceScale(golden, steps),
+                Embedding = new PromptEmbedding(embeds.AsFloats().AsSpan(b * tokens * channels, tokens * channels).ToArray(),
+                    mask.AsSpan(b * tokens, tokens).ToArray(), tokens, channels),
+            }).ToList();
+            var trace = new RecordingTrace();
+            using var pipeline = new SanaSprintPipeline(options, () => new NonOwningComponents(components), new RecordedNoiseSource(draws));
+            pipeline.Generate(requests, CancellationToken.None, trace);
+            comparisons.AddRange(Compare(golden, trace, $"n{steps}.", steps));
         }
 
         return new GoldenReport(golden.Name, "sana_sprint_pipeline", comparisons);
