@@ -1,22 +1,28 @@
 // Soak bench (issue 7): starts the web app as its own process (SQLite in a temp folder, the configured checkpoint or the
-// demo one), connects N SignalR clients in rooms of K, lets every client draw for the given time, and reports hub errors,
-// frame failures, frames/s, stroke-to-frame latency p50/p95 and the server's managed memory (from /metrics) at start and end.
+// demo one), connects N SignalR clients in rooms of K, lets every client draw through a warm-up and then the measured
+// window, and reports hub errors, frame failures, frames/s and stroke-to-frame latency p50/p95 over the window, and the
+// server's live managed memory at the window's start and end (and every minute): each reading induces a full blocking GC
+// in the app through the .NET diagnostics port (as dotnet-gcdump does) and reads the app's own gauge of what survived it.
 //
-//   dotnet run --project bench/SanaSprint.SoakBench -- [--clients 50] [--per-room 5] [--seconds 600] [--set Section:Key=value]...
+//   dotnet run --project bench/SanaSprint.SoakBench -- [--clients 50] [--per-room 5] [--warmup 300] [--seconds 600] [--set Section:Key=value]...
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Tracing;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Diagnostics.NETCore.Client;
 using Microsoft.Extensions.DependencyInjection;
 using SanaSprint.Web.Hubs;
 
 var clients = Arg("--clients", 50);
 var perRoom = Arg("--per-room", 5);
 var seconds = Arg("--seconds", 600);
-var warmup = Arg("--warmup", 30); // memory "start" is read after this much drawing (caches, pools and JIT settle first)
+// Drawing before the measured window. The default covers what fills up by design under this load: every participant's
+// undo history (RoomOptions.MaxUndoDepth actions, ~1 stroke/s each here) keeps the strokes its clears hid until they fall off.
+var warmup = Arg("--warmup", 300);
 var settings = args.Select((a, i) => (a, i)).Where(x => x.a == "--set" && x.i + 1 < args.Length).Select(x => args[x.i + 1].Split('=', 2)).ToList();
 
 var data = Directory.CreateTempSubdirectory("sanasprint-soak");
@@ -77,17 +83,31 @@ try
         await connection.InvokeAsync<RoomSnapshot>("JoinRoom", room, $"soak {i}");
         sessions.Add((connection, room!, sent));
     }
-    var memoryIdle = await ManagedMemoryAsync(http);
-    Console.WriteLine($"{clients} clients in {(clients + perRoom - 1) / perRoom} rooms; server managed memory before drawing {memoryIdle / 1e6:F1} MB; drawing for {seconds} s…");
-    var memoryStart = double.NaN;
+    var (memoryIdle, _) = await LiveMemoryFloorAsync(server.Id, http);
+    Console.WriteLine($"{clients} clients in {(clients + perRoom - 1) / perRoom} rooms; server live managed memory before drawing {memoryIdle / 1e6:F1} MB; "
+        + $"drawing for {warmup} s of warm-up, then {seconds} s measured…");
+    var memoryStart = warmup == 0 ? memoryIdle : double.NaN;
+    var framesAtStart = 0;
 
-    using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+    using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(warmup + seconds));
     var run = Stopwatch.StartNew();
-    var framesAtStart = frames;
-    var warm = Task.Run(async () =>
+    var series = Task.Run(async () =>
     {
-        await Task.Delay(TimeSpan.FromSeconds(warmup));
-        memoryStart = await ManagedMemoryAsync(http);
+        // A live-memory reading every minute, so that a plateau or a climb shows; the window's start is one of them.
+        var marks = Enumerable.Range(1, (warmup + seconds) / 60).Select(m => m * 60).Append(warmup)
+            .Where(t => t > 0 && t < warmup + seconds).Distinct().Order();
+        foreach (var t in marks)
+        {
+            var wait = TimeSpan.FromSeconds(t) - run.Elapsed;
+            if (wait > TimeSpan.Zero) await Task.Delay(wait);
+            var (live, most) = await LiveMemoryFloorAsync(server.Id, http);
+            Console.WriteLine($"  t = {run.Elapsed.TotalSeconds:F0} s: live managed memory {live / 1e6:F1} MB (most of 5 readings {most / 1e6:F1} MB; "
+                + $"heap incl. garbage {await ManagedMemoryAsync(http) / 1e6:F1} MB)");
+            if (t != warmup) continue;
+            memoryStart = live;
+            framesAtStart = Volatile.Read(ref frames);
+            latencies.Clear();
+        }
     });
     var drawing = sessions.Select((s, index) => Task.Run(async () =>
     {
@@ -122,17 +142,18 @@ try
         }
     })).ToList();
     await Task.WhenAll(drawing);
-    await warm;
-    var elapsed = run.Elapsed.TotalSeconds;
+    var elapsed = run.Elapsed.TotalSeconds - warmup;
+    await series;
     await Task.Delay(2000);
-    var memoryEnd = await ManagedMemoryAsync(http);
+    var (memoryEnd, _) = await LiveMemoryFloorAsync(server.Id, http);
     var sorted = latencies.Order().ToList();
     double P(double q) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q / 100 * sorted.Count) - 1)];
-    Console.WriteLine($"## Soak: {clients} clients, {(clients + perRoom - 1) / perRoom} rooms, {elapsed:F0} s");
-    Console.WriteLine($"- hub errors: {errors}, frame failures: {failures}");
-    Console.WriteLine($"- frames received (all clients): {frames - framesAtStart}, per room per s: {(frames - framesAtStart) / (double)perRoom / elapsed:F2} rooms·frames/s total {(frames - framesAtStart) / (double)perRoom / elapsed:F2}");
+    Console.WriteLine($"## Soak: {clients} clients, {(clients + perRoom - 1) / perRoom} rooms, {elapsed:F0} s measured after {warmup} s of warm-up");
+    Console.WriteLine($"- hub errors: {errors}, frame failures: {failures} (warm-up included)");
+    Console.WriteLine($"- frames received by all clients: {frames - framesAtStart}; room-frames/s (all rooms together): {(frames - framesAtStart) / (double)perRoom / elapsed:F2}");
     Console.WriteLine($"- stroke-to-frame latency ms (revisions that got their own frame): p50 {P(50):F0}, p95 {P(95):F0} ({sorted.Count} samples)");
-    Console.WriteLine($"- server managed memory MB: before drawing {memoryIdle / 1e6:F1}, start (after {warmup} s of drawing) {memoryStart / 1e6:F1}, end {memoryEnd / 1e6:F1} (end vs start {(memoryEnd - memoryStart) / Math.Max(1, memoryStart):+0%;-0%})");
+    Console.WriteLine($"- server live managed memory MB (least of 5 readings, each after an induced full GC): before drawing {memoryIdle / 1e6:F1}, start of the window {memoryStart / 1e6:F1}, "
+        + $"end {memoryEnd / 1e6:F1} (end vs start {(memoryEnd - memoryStart) / Math.Max(1, memoryStart):+0.0%;-0.0%})");
     foreach (var s in sessions) await s.Connection.DisposeAsync();
     return errors == 0 && failures == 0 ? 0 : 2;
 }
@@ -155,10 +176,51 @@ static int FreePort()
     return ((IPEndPoint)l.LocalEndpoint).Port;
 }
 
-static async Task<double> ManagedMemoryAsync(HttpClient http)
+// What the app keeps: the least of several live readings a second apart. A single reading also counts whichever frame
+// buffers the run in flight holds at that instant (a batch of four 256² images is 3 MB per tensor), which swings by ±10 MB.
+static async Task<(double Least, double Most)> LiveMemoryFloorAsync(int pid, HttpClient http, int readings = 5)
 {
-    // Force nothing: read the server's own gauge.
+    var values = new List<double>();
+    for (var i = 0; i < readings; i++)
+    {
+        if (i > 0) await Task.Delay(1000);
+        values.Add(await LiveMemoryAsync(pid, http));
+    }
+    return (values.Min(), values.Max());
+}
+
+static async Task<double> ManagedMemoryAsync(HttpClient http) => await GaugeAsync(http, "sanasprint_managed_memory_bytes");
+
+// Induces a full blocking GC in the app (an EventPipe session with the runtime's GCHeapCollect keyword, what dotnet-gcdump
+// does) and returns the app's gauge of the bytes that survived it, once the gauge shows that collection.
+static async Task<double> LiveMemoryAsync(int pid, HttpClient http)
+{
+    const long GcHeapCollectKeyword = 0x800000;
+    var before = await GaugeAsync(http, "sanasprint_managed_memory_live_gc");
+    var client = new DiagnosticsClient(pid);
+    using (var session = client.StartEventPipeSession(
+        [new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, GcHeapCollectKeyword)], requestRundown: false))
+    {
+        var drain = session.EventStream.CopyToAsync(Stream.Null);
+        var clock = Stopwatch.StartNew();
+        double index;
+        do
+        {
+            await Task.Delay(200);
+            index = await GaugeAsync(http, "sanasprint_managed_memory_live_gc");
+        }
+        while (index == before && clock.Elapsed < TimeSpan.FromSeconds(10));
+        await session.StopAsync(CancellationToken.None);
+        await drain;
+        if (index == before) throw new TimeoutException("the app showed no new full GC within 10 s of inducing one");
+        var live = await GaugeAsync(http, "sanasprint_managed_memory_live_bytes");
+        return live;
+    }
+}
+
+static async Task<double> GaugeAsync(HttpClient http, string name)
+{
     var text = await http.GetStringAsync("/metrics");
-    var m = Regex.Match(text, @"^sanasprint_managed_memory_bytes(?:\{[^}]*\})? ([0-9.eE+]+)", RegexOptions.Multiline);
+    var m = Regex.Match(text, "^" + name + @"(?:\{[^}]*\})? ([0-9.eE+]+)", RegexOptions.Multiline);
     return m.Success ? double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : double.NaN;
 }

@@ -14,7 +14,9 @@ namespace SanaSprint.Web.Observability;
 /// <item><c>sanasprint_hub_errors_total</c>: refused or failed hub calls by <c>method</c> and <c>kind</c> (rejected, rate-limited, internal).</item>
 /// <item><c>sanasprint_frames_sent_total</c>, <c>sanasprint_frames_failed_total</c>, <c>sanasprint_model_runs_total</c>,
 /// <c>sanasprint_frames_skipped_total</c> (revisions skipped by latest-wins), <c>sanasprint_rooms</c>, <c>sanasprint_connections</c>,
-/// <c>sanasprint_managed_memory_bytes</c>.</item>
+/// <c>sanasprint_managed_memory_bytes</c> (heap in use, garbage included), <c>sanasprint_managed_memory_live_bytes</c> (what
+/// survived the last full blocking GC: the number a leak check compares), <c>sanasprint_managed_memory_live_gc</c> (the index of
+/// that GC).</item>
 /// </list>
 /// </summary>
 /// <remarks>Frame and hub-error instruments are static (recorded from the scheduler and the hub filter); the observable ones are
@@ -48,12 +50,31 @@ public sealed class SanaSprintMetrics
         var meter = meterFactory.Create(MeterName);
         meter.CreateObservableGauge("sanasprint.rooms", () => rooms.RoomCount, "{room}", "Rooms the server holds.");
         meter.CreateObservableGauge("sanasprint.connections", () => hubFilter.Connections, "{connection}", "Open sketch hub connections.");
-        meter.CreateObservableGauge("sanasprint.managed_memory", () => GC.GetTotalMemory(false), "By", "Managed heap bytes in use (soak checks).");
+        meter.CreateObservableGauge("sanasprint.managed_memory", () => GC.GetTotalMemory(false), "By", "Managed heap bytes in use, garbage not yet collected included.");
+        meter.CreateObservableGauge("sanasprint.managed_memory.live", LiveBytesAfterLastFullGc, "By",
+            "Managed bytes that survived the last full blocking GC (0 before the first); induce one, then read this for a leak check.");
+        meter.CreateObservableGauge("sanasprint.managed_memory.live.gc", () => GC.GetGCMemoryInfo(GCKind.FullBlocking).Index, "{gc}",
+            "Index of the GC that sanasprint.managed_memory.live comes from: it changes once an induced collection is reflected.");
         meter.CreateObservableCounter("sanasprint.frames.sent", () => scheduler.Counters.FramesSent, "{frame}", "Frames sent to rooms.");
         meter.CreateObservableCounter("sanasprint.frames.failed", () => scheduler.Counters.FramesFailed, "{frame}", "Frame failures sent to rooms.");
         meter.CreateObservableCounter("sanasprint.model.runs", () => scheduler.Counters.ModelRuns, "{run}", "Model runs (batched).");
         meter.CreateObservableCounter("sanasprint.frames.skipped", () => scheduler.Counters.RevisionsSkipped, "{revision}",
             "Revisions never rendered because a newer one was rendered instead (latest wins).");
+    }
+
+    /// <summary>
+    /// Bytes live after the most recent full blocking (gen 2) collection: every generation's size after it, less the free
+    /// space left in them. Unlike <see cref="GC.GetTotalMemory(bool)"/> it does not drift with garbage between collections,
+    /// so two readings each taken right after an induced full GC compare what the app holds.
+    /// </summary>
+    /// <returns>Live bytes, or 0 when no full blocking GC has happened yet.</returns>
+    public static long LiveBytesAfterLastFullGc()
+    {
+        var info = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        if (info.Index == 0) return 0;
+        long live = 0;
+        foreach (var generation in info.GenerationInfo) live += generation.SizeAfterBytes - generation.FragmentationAfterBytes;
+        return live;
     }
 
     /// <summary>Records a sent frame's stage timings and batch size.</summary>

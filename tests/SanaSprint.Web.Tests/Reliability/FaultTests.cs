@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Observability;
 using SanaSprint.Web.Tests.TestSupport;
 
 namespace SanaSprint.Web.Tests.Reliability;
@@ -178,5 +179,35 @@ public sealed class FaultTests(PersistentHubFixture app) : IClassFixture<Persist
         Assert.Contains("sanasprint_connections", metrics, StringComparison.Ordinal);
         Assert.Contains("sanasprint_frames_skipped", metrics, StringComparison.Ordinal);
         Assert.Contains("method=\"EndStroke\"", metrics, StringComparison.Ordinal);
+        Assert.Contains("sanasprint_managed_memory_bytes", metrics, StringComparison.Ordinal);
+        Assert.Contains("sanasprint_managed_memory_live_bytes", metrics, StringComparison.Ordinal);
+        Assert.Contains("sanasprint_managed_memory_live_gc", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheLiveMemoryGaugeCountsWhatSurvivedTheLastFullGcAndNotGarbage()
+    {
+        var whileHeld = LiveBytesWhileHolding(Size);
+        // The array is garbage now (its only reference died with the helper's frame); the gauge still reads the last full
+        // GC until the next one runs.
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var afterRelease = SanaSprintMetrics.LiveBytesAfterLastFullGc();
+
+        Assert.True(whileHeld >= Size, $"live {whileHeld} B while holding {Size} B");
+        Assert.True(whileHeld - afterRelease >= Size / 2, $"live {whileHeld} B → {afterRelease} B after releasing {Size} B");
+    }
+
+    /// <summary>256 MiB dwarfs whatever the tests running beside this one hold.</summary>
+    private const long Size = 256L << 20;
+
+    // Its own frame, so that no JIT-extended local keeps the array alive after it returns.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static long LiveBytesWhileHolding(long size)
+    {
+        var held = new byte[size];
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var live = SanaSprintMetrics.LiveBytesAfterLastFullGc();
+        GC.KeepAlive(held);
+        return live;
     }
 }
