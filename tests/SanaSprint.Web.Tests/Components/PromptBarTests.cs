@@ -67,11 +67,11 @@ public sealed class PromptBarTests : UiTestContext
         Assert.Contains("None", cut.Find("[data-testid=preset-picker]").GetAttribute("value") ?? cut.Find(".preset-picker").TextContent, StringComparison.Ordinal);
 
         cut.Find("[data-testid=preset-picker]").MouseDown();
-        var items = popovers.WaitForElements(".mud-list-item");
-        Assert.Equal(Catalog.Presets.Count, items.Count);
-        items.Single(i => i.TextContent.Trim() == "Pixel art").Click();
+        // The popover renders its items over a few render passes; wait for all of them (generously: CI machines are busy).
+        popovers.WaitForAssertion(() => Assert.Equal(Catalog.Presets.Count, popovers.FindAll(".mud-list-item").Count), TimeSpan.FromSeconds(10));
+        popovers.FindAll(".mud-list-item").Single(i => i.TextContent.Trim() == "Pixel art").Click();
 
-        Assert.Equal(["pixel-art"], raised);
+        cut.WaitForAssertion(() => Assert.Equal(["pixel-art"], raised), TimeSpan.FromSeconds(10));
     }
 
     [Fact]

@@ -87,8 +87,10 @@ public sealed class RoomPageTests : UiTestContext
         var before = cut.Instance.State.Settings!;
 
         cut.Find("[data-testid=preset-picker]").MouseDown();
-        popovers.WaitForElements(".mud-list-item").Single(i => i.TextContent.Trim() == "Pixel art").Click();
+        popovers.WaitForAssertion(() => Assert.Single(popovers.FindAll(".mud-list-item"), i => i.TextContent.Trim() == "Pixel art"), TimeSpan.FromSeconds(10));
+        popovers.FindAll(".mud-list-item").Single(i => i.TextContent.Trim() == "Pixel art").Click();
 
+        cut.WaitForAssertion(() => Assert.Single(Connections.Last!.Settings), TimeSpan.FromSeconds(10));
         var sent = Assert.Single(Connections.Last!.Settings);
         Assert.Equal(before with { PresetId = "pixel-art", Steps = 1 }, sent);
         Assert.Empty(Connections.Last.Prompts); // a style preset keeps the room's prompt

@@ -130,12 +130,18 @@ public sealed class SettingsPanelTests : UiTestContext
             .Add(x => x.ModeChanged, v => raised.Add(v)));
 
         cut.Find("[data-testid=guidance-mode]").MouseDown();
-        var items = popovers.WaitForElements(".mud-list-item");
+        // The popover renders its items over a few render passes; wait for the ones used below (generously: CI machines are busy).
+        popovers.WaitForAssertion(() =>
+        {
+            Assert.Single(popovers.FindAll(".mud-list-item"), i => i.TextContent.Contains("ControlNet", StringComparison.Ordinal));
+            Assert.Single(popovers.FindAll(".mud-list-item"), i => i.TextContent.Contains("img2img", StringComparison.Ordinal));
+        }, TimeSpan.FromSeconds(10));
+        var items = popovers.FindAll(".mud-list-item");
         var controlNet = items.Single(i => i.TextContent.Contains("ControlNet", StringComparison.Ordinal));
         Assert.Contains("mud-list-item-disabled", controlNet.ClassName);
         items.Single(i => i.TextContent.Contains("img2img", StringComparison.Ordinal)).Click();
 
-        Assert.Equal([GuidanceMode.Img2Img], raised);
+        cut.WaitForAssertion(() => Assert.Equal([GuidanceMode.Img2Img], raised), TimeSpan.FromSeconds(10));
     }
 
     [Fact]
