@@ -4,7 +4,7 @@
 //   dotnet run -c Release --project bench/SanaSprint.LoadBench -- --rooms 8 --clients 2 --seconds 30 \
 //       [--set SchedulerOptions:Width=256] [--set Inference:Device=cpu] ...
 //
-// Each client draws strokes continuously (a point batch every 33 ms, a new stroke every second) and remembers when it
+// Each client draws strokes continuously (a point batch every 33 ms — `--interval-ms` — and a new stroke every 30 batches) and remembers when it
 // sent each revision. Reported: frames/s, stroke-to-frame latency (send of a revision → arrival of its frame) p50/p95,
 // model time and its share, latency minus model time, and per room the most model runs it waited between two frames.
 // Each frame's latency is split into (a) waiting while the model ran other runs (an older revision's run in flight, a
@@ -46,6 +46,9 @@ namespace SanaSprint.LoadBench
             var clientsPerRoom = IntArg("--clients", 2);
             var seconds = IntArg("--seconds", 20);
             var warmupSeconds = IntArg("--warmup", 3);
+            // Time between a client's point batches: 33 ms (30 Hz, as the browser sends) keeps a model busy whose run takes longer;
+            // a longer interval shows the latency of a revision that finds the model idle.
+            var intervalMs = IntArg("--interval-ms", 33);
             var settings = args.Select((a, i) => (a, i)).Where(x => x.a == "--set" && x.i + 1 < args.Length)
                 .Select(x => args[x.i + 1].Split('=', 2)).ToDictionary(kv => kv[0], kv => (string?)kv[1]);
 
@@ -73,7 +76,7 @@ namespace SanaSprint.LoadBench
                 var roomId = roomService.CreateRoom();
                 for (var c = 0; c < clientsPerRoom; c++)
                 {
-                    var client = new BenchClient(app, roomId, r, c);
+                    var client = new BenchClient(app, roomId, r, c, intervalMs);
                     await client.StartAsync();
                     clients.Add(client);
                 }
@@ -99,7 +102,7 @@ namespace SanaSprint.LoadBench
             var runs = generator.Runs.Where(run => run.Started >= measureFrom && run.Started <= measureTo).ToList();
             Console.WriteLine();
             if (doubleMs >= 0) Console.WriteLine($"MODEL DOUBLE: a fixed {doubleMs} ms per run stands in for the model (server overhead only)");
-            Console.WriteLine($"## Load bench: {rooms} room(s) × {clientsPerRoom} client(s), {window:F1} s measured after {warmupSeconds} s warm-up");
+            Console.WriteLine($"## Load bench: {rooms} room(s) × {clientsPerRoom} client(s), a point batch every {intervalMs} ms per client, {window:F1} s measured after {warmupSeconds} s warm-up");
             var scheduler = app.Services.GetRequiredService<IOptions<SchedulerOptions>>().Value;
             Console.WriteLine($"model {info.ModelName} ({info.Provider}{(info.IsDemo ? ", demo checkpoint" : "")}), frame {scheduler.Width}x{scheduler.Height}, batch ≤ {scheduler.BatchSize}, " +
                               $"pre-emption {scheduler.Preemption} (≤ {scheduler.MaxConsecutivePreemptions} in a row), run overlap {scheduler.RunOverlap}, {(Debugger.IsAttached ? "debugger, " : "")}{Build}, processors {Environment.ProcessorCount}");
@@ -261,7 +264,7 @@ namespace SanaSprint.LoadBench
         double TextMs, double PrepareMs, double StepsMs, double DecodeMs);
 
     /// <summary>One simulated user: draws continuously and times each of its revisions until their frame arrives.</summary>
-    internal sealed class BenchClient(BenchApp app, string roomId, int roomIndex, int clientIndex) : IAsyncDisposable
+    internal sealed class BenchClient(BenchApp app, string roomId, int roomIndex, int clientIndex, int intervalMs) : IAsyncDisposable
     {
         private readonly HubConnection _connection = app.Connect();
         private readonly ConcurrentDictionary<long, long> _sentAt = new();
@@ -308,7 +311,7 @@ namespace SanaSprint.LoadBench
                             points[i] = new StrokePoint(x, y, 0.5f);
                         }
                         await Timed(() => _connection.InvokeAsync<long>("AppendPoints", id, points, ct));
-                        await Task.Delay(33, ct);
+                        await Task.Delay(intervalMs, ct);
                     }
                     await Timed(() => _connection.InvokeAsync<long>("EndStroke", id, ct));
                 }
