@@ -23,6 +23,11 @@ var seconds = Arg("--seconds", 600);
 // Drawing before the measured window. The default covers what fills up by design under this load: every participant's
 // undo history (RoomOptions.MaxUndoDepth actions, ~1 stroke/s each here) keeps the strokes its clears hid until they fall off.
 var warmup = Arg("--warmup", 300);
+if (seconds < 60 || warmup < 0)
+{
+    Console.Error.WriteLine("--seconds must be at least 60 (the window's end is read 30 s before it closes) and --warmup not negative.");
+    return 2;
+}
 var settings = args.Select((a, i) => (a, i)).Where(x => x.a == "--set" && x.i + 1 < args.Length).Select(x => args[x.i + 1].Split('=', 2)).ToList();
 
 var data = Directory.CreateTempSubdirectory("sanasprint-soak");
@@ -87,6 +92,7 @@ try
     Console.WriteLine($"{clients} clients in {(clients + perRoom - 1) / perRoom} rooms; server live managed memory before drawing {memoryIdle / 1e6:F1} MB; "
         + $"drawing for {warmup} s of warm-up, then {seconds} s measured…");
     var memoryStart = warmup == 0 ? memoryIdle : double.NaN;
+    var memoryEnd = double.NaN;
     var framesAtStart = 0;
 
     using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(warmup + seconds));
@@ -94,15 +100,18 @@ try
     var series = Task.Run(async () =>
     {
         // A live-memory reading every minute, so that a plateau or a climb shows; the window's start is one of them.
-        var marks = Enumerable.Range(1, (warmup + seconds) / 60).Select(m => m * 60).Append(warmup)
-            .Where(t => t > 0 && t < warmup + seconds).Distinct().Order();
+        // The window's end is read while the clients still draw (30 s before they stop), under the same conditions as its start.
+        var endMark = warmup + seconds - 30;
+        var marks = Enumerable.Range(1, (warmup + seconds) / 60).Select(m => m * 60).Append(warmup).Append(endMark)
+            .Where(t => t > 0 && t <= endMark).Distinct().Order();
         foreach (var t in marks)
         {
             var wait = TimeSpan.FromSeconds(t) - run.Elapsed;
             if (wait > TimeSpan.Zero) await Task.Delay(wait);
             var (live, most) = await LiveMemoryFloorAsync(server.Id, http);
-            Console.WriteLine($"  t = {run.Elapsed.TotalSeconds:F0} s: live managed memory {live / 1e6:F1} MB (most of 5 readings {most / 1e6:F1} MB; "
+            Console.WriteLine($"  t = {run.Elapsed.TotalSeconds:F0} s: live managed memory {live / 1e6:F1} MB (most of 10 readings {most / 1e6:F1} MB; "
                 + $"heap incl. garbage {await ManagedMemoryAsync(http) / 1e6:F1} MB)");
+            if (t == endMark) memoryEnd = live;
             if (t != warmup) continue;
             memoryStart = live;
             framesAtStart = Volatile.Read(ref frames);
@@ -145,15 +154,15 @@ try
     var elapsed = run.Elapsed.TotalSeconds - warmup;
     await series;
     await Task.Delay(2000);
-    var (memoryEnd, _) = await LiveMemoryFloorAsync(server.Id, http);
+    var (memoryStopped, _) = await LiveMemoryFloorAsync(server.Id, http);
     var sorted = latencies.Order().ToList();
     double P(double q) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q / 100 * sorted.Count) - 1)];
     Console.WriteLine($"## Soak: {clients} clients, {(clients + perRoom - 1) / perRoom} rooms, {elapsed:F0} s measured after {warmup} s of warm-up");
     Console.WriteLine($"- hub errors: {errors}, frame failures: {failures} (warm-up included)");
     Console.WriteLine($"- frames received by all clients: {frames - framesAtStart}; room-frames/s (all rooms together): {(frames - framesAtStart) / (double)perRoom / elapsed:F2}");
     Console.WriteLine($"- stroke-to-frame latency ms (revisions that got their own frame): p50 {P(50):F0}, p95 {P(95):F0} ({sorted.Count} samples)");
-    Console.WriteLine($"- server live managed memory MB (least of 5 readings, each after an induced full GC): before drawing {memoryIdle / 1e6:F1}, start of the window {memoryStart / 1e6:F1}, "
-        + $"end {memoryEnd / 1e6:F1} (end vs start {(memoryEnd - memoryStart) / Math.Max(1, memoryStart):+0.0%;-0.0%})");
+    Console.WriteLine($"- server live managed memory MB (least of 10 readings over 20 s, each after an induced full GC): before drawing {memoryIdle / 1e6:F1}, start of the window {memoryStart / 1e6:F1}, "
+        + $"end of the window {memoryEnd / 1e6:F1} (end vs start {(memoryEnd - memoryStart) / Math.Max(1, memoryStart):+0.0%;-0.0%}), after the clients stopped {memoryStopped / 1e6:F1}");
     foreach (var s in sessions) await s.Connection.DisposeAsync();
     return errors == 0 && failures == 0 ? 0 : 2;
 }
@@ -176,14 +185,15 @@ static int FreePort()
     return ((IPEndPoint)l.LocalEndpoint).Port;
 }
 
-// What the app keeps: the least of several live readings a second apart. A single reading also counts whichever frame
-// buffers the run in flight holds at that instant (a batch of four 256² images is 3 MB per tensor), which swings by ±10 MB.
-static async Task<(double Least, double Most)> LiveMemoryFloorAsync(int pid, HttpClient http, int readings = 5)
+// What the app keeps: the least of several live readings two seconds apart. A single reading also counts whichever frame
+// buffers the runs in flight hold at that instant (a batch of four 256² images is 3 MB per tensor; a refinement batch
+// runs longer), which swings it by 10–20 MB; over 20 s at least one reading falls between runs' big buffers.
+static async Task<(double Least, double Most)> LiveMemoryFloorAsync(int pid, HttpClient http, int readings = 10)
 {
     var values = new List<double>();
     for (var i = 0; i < readings; i++)
     {
-        if (i > 0) await Task.Delay(1000);
+        if (i > 0) await Task.Delay(2000);
         values.Add(await LiveMemoryAsync(pid, http));
     }
     return (values.Min(), values.Max());
