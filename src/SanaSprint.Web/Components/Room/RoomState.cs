@@ -64,7 +64,7 @@ public sealed class RoomState
         Converters = { new JsonStringEnumConverter() },
     };
 
-    private readonly Queue<double> _latencies = new();
+    private readonly List<double> _latencies = [];
 
     /// <summary>Raised after every applied event.</summary>
     public event Action? Changed;
@@ -212,18 +212,9 @@ public sealed class RoomState
         Render = Revision > f.Revision ? RenderStatus.Rendering : RenderStatus.UpToDate;
         if (LastFailure is not null && LastFailure.Revision <= f.Revision) LastFailure = null;
         // A refinement re-renders a revision already timed; the sparkline tracks live frames only.
-        if (lateTiming && _latencies.Count > 0)
-        {
-            var kept = _latencies.ToArray();
-            kept[^1] = f.DisplayMs;
-            _latencies.Clear();
-            foreach (var ms in kept) _latencies.Enqueue(ms);
-        }
-        else if (!f.IsRefinement)
-        {
-            _latencies.Enqueue(f.DisplayMs);
-        }
-        while (_latencies.Count > LatencyHistoryLength) _latencies.Dequeue();
+        if (lateTiming && _latencies.Count > 0) _latencies[^1] = f.DisplayMs;
+        else if (!f.IsRefinement) _latencies.Add(f.DisplayMs);
+        if (_latencies.Count > LatencyHistoryLength) _latencies.RemoveRange(0, _latencies.Count - LatencyHistoryLength);
         Raise();
     }
 
