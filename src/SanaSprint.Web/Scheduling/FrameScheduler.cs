@@ -229,7 +229,7 @@ public sealed partial class FrameScheduler(
 
         var (batch, wait) = TakeBatch();
         if (batch.Count == 0) return wait;
-        if (_options.RunOverlap != "decode")
+        if (!Overlap)
         {
             await RenderAsync(batch, info, ct, null);
             return null;
@@ -461,9 +461,11 @@ public sealed partial class FrameScheduler(
             var kept = Enumerable.Range(0, batch.Count).Where(i => StateLocked(batch[i].State.RoomId).LastRenderedRevision <= batch[i].State.Revision).ToList();
             Interlocked.Add(ref _staleFramesDropped, batch.Count - kept.Count);
             if (kept.Count == 0) return;
-            List<Job> keptJobs = [.. kept.Select(i => batch[i])];
-            List<GenerationRequest> keptRequests = [.. kept.Select(i => requests[i])];
-            List<GenerationResult> keptResults = [.. kept.Select(i => results[i])];
+            // Without overlap every frame is kept: the batch's own lists go on as they are.
+            var all = kept.Count == batch.Count;
+            var keptJobs = all ? batch : [.. kept.Select(i => batch[i])];
+            var keptRequests = all ? requests : [.. kept.Select(i => requests[i])];
+            var keptResults = all ? results : [.. kept.Select(i => results[i])];
             foreach (var job in keptJobs)
             {
                 var state = StateLocked(job.State.RoomId);
@@ -637,7 +639,7 @@ public sealed partial class FrameScheduler(
             _busyNext = (_busyNext + 1) % _busy.Length;
         }
         // With overlap the loop may be waiting only for this run's rooms to leave it.
-        if (_options.RunOverlap == "decode" && _wake.CurrentCount == 0) _wake.Release();
+        if (Overlap && _wake.CurrentCount == 0) _wake.Release();
     }
 
     /// <summary>
@@ -673,7 +675,10 @@ public sealed partial class FrameScheduler(
     /// A room's frames in a model run or being encoded and sent, at most, when a new run of the room starts (one fewer):
     /// one being sent plus the new one; with overlap also one decoding.
     /// </summary>
-    private int MaxFramesInFlightPerRoom => _options.RunOverlap == "decode" ? 3 : 2;
+    private int MaxFramesInFlightPerRoom => Overlap ? 3 : 2;
+
+    /// <summary>Whether runs overlap (<see cref="SchedulerOptions.RunOverlap"/> <c>decode</c>).</summary>
+    private bool Overlap => _options.RunOverlap == "decode";
 
     private RoomFrameState StateLocked(string roomId)
     {
