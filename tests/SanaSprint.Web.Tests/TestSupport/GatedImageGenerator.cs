@@ -16,7 +16,7 @@ public sealed class GatedImageGenerator : IImageGenerator
     private readonly SemaphoreSlim _held = new(0);
     private readonly ConcurrentQueue<GatedRun> _heldOrder = new();
     private readonly Lock _gate = new();
-    private readonly Queue<GatedRun> _waiting = new(); // held runs not yet released, oldest first
+    private readonly List<GatedRun> _waiting = [];     // held runs not yet released, oldest first
     private readonly List<GatedRun> _inFlight = [];
     private int _banked;                                // releases given while no run was held
     private int _maxConcurrent;
@@ -60,12 +60,13 @@ public sealed class GatedImageGenerator : IImageGenerator
         TaskCompletionSource? go;
         lock (_gate)
         {
-            if (!_waiting.TryDequeue(out var run))
+            if (_waiting.Count == 0)
             {
                 _banked++;
                 return;
             }
-            go = run.Gate;
+            go = _waiting[0].Gate;
+            _waiting.RemoveAt(0);
         }
         go?.TrySetResult();
     }
@@ -75,10 +76,7 @@ public sealed class GatedImageGenerator : IImageGenerator
     {
         lock (_gate)
         {
-            if (!_waiting.Contains(run)) throw new InvalidOperationException("That run is not held.");
-            var others = _waiting.Where(r => r != run).ToList();
-            _waiting.Clear();
-            foreach (var r in others) _waiting.Enqueue(r);
+            if (!_waiting.Remove(run)) throw new InvalidOperationException("That run is not held.");
         }
         run.Gate?.TrySetResult();
     }
@@ -128,7 +126,7 @@ public sealed class GatedImageGenerator : IImageGenerator
                     else
                     {
                         gate = run.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                        _waiting.Enqueue(run);
+                        _waiting.Add(run);
                     }
                 }
                 _heldOrder.Enqueue(run);
