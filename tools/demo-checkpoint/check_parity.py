@@ -79,11 +79,6 @@ def main():
         d = os.path.join(root, "text", "gemma2_tiny")
         gm = _load(M.Gemma2Model(_cfg(os.path.join(d, "text_encoder"))), os.path.join(d, "text_encoder"), "model.safetensors")
         g = load_safetensors_any(os.path.join(d, "golden.safetensors"))
-        # The golden Gemma references come from transformers 4.47.0.dev, which merged attention heads without the
-        # transpose (the C# side reproduces it with Gemma2HeadMerge.HeadMajor); the tool itself trains and
-        # exports with the standard merge of released Gemma-2, which is the C# default.
-        for layer in gm.layers:
-            layer.self_attn.merge_without_transpose = True
         out = gm(g["in.input_ids"], g["in.attention_mask"])
         m = g["in.attention_mask"].bool()
         results["gemma2_tiny (real tokens)"] = _rel(out[m], g["out.last_hidden_state.eager"][m])

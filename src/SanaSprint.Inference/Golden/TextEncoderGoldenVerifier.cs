@@ -25,12 +25,11 @@ public sealed class TextEncoderGoldenVerifier : IGoldenVerifier
         var ids = golden.Read("in.input_ids");
         var mask = golden.Read("in.attention_mask").AsLongs();
         var tokens = new TokenizedBatch(ids.AsLongs(), mask, (int)ids.Shape[0], (int)ids.Shape[1]);
-        var headMerge = TextGoldenCases.HeadMergeOf(golden.Meta);
         var comparisons = new List<GoldenComparison>();
         using var temp = new TextGoldenCases.TempFolder();
         foreach (var attention in TextGoldenCases.AttentionsIn(golden.OutputKeys, "out.last_hidden_state."))
         {
-            var options = new Gemma2GraphOptions { Attention = attention, HeadMerge = headMerge };
+            var options = new Gemma2GraphOptions { Attention = attention };
             progress?.Report($"building Gemma-2 ({options.CacheText})");
             using var encoder = Gemma2TextEncoder.Load(Path.Combine(caseDirectory, "text_encoder"), TextGoldenCases.CpuSessions, Path.Combine(temp.Path, options.CacheText), options);
             string suffix = attention.ToString().ToLowerInvariant();
@@ -54,31 +53,9 @@ public sealed class TextEncoderGoldenVerifier : IGoldenVerifier
 /// <summary>Helpers shared by the text golden verifiers and tests.</summary>
 public static class TextGoldenCases
 {
-    /// <summary>transformers commits whose Gemma-2 eager/SDPA attention merged heads without the transpose (see <see cref="Gemma2HeadMerge.HeadMajor"/>).</summary>
-    public static IReadOnlyList<string> HeadMajorTransformersCommits { get; } = ["006e86931247d7bacf94ad00ada1fb6baf11e94b"];
-
     /// <summary>A CPU session factory for verification runs.</summary>
     public static OnnxSessionFactory CpuSessions { get; } =
         new(new ExecutionProviderChoice(ExecutionProviderKind.Cpu, "cpu", "golden verification runs on CPU", null), new InferenceOptions());
-
-    /// <summary>
-    /// The head merge the reference used, from <c>meta.json</c> → <c>provenance.gemma2_modeling_source.commit</c>:
-    /// <see cref="Gemma2HeadMerge.HeadMajor"/> for the transformers commits listed in <see cref="HeadMajorTransformersCommits"/>,
-    /// else <see cref="Gemma2HeadMerge.Standard"/>.
-    /// </summary>
-    public static Gemma2HeadMerge HeadMergeOf(JsonDocument? meta)
-    {
-        if (meta is not null
-            && meta.RootElement.TryGetProperty("provenance", out var provenance)
-            && provenance.TryGetProperty("gemma2_modeling_source", out var source)
-            && source.TryGetProperty("commit", out var commit)
-            && HeadMajorTransformersCommits.Contains(commit.GetString(), StringComparer.OrdinalIgnoreCase))
-        {
-            return Gemma2HeadMerge.HeadMajor;
-        }
-
-        return Gemma2HeadMerge.Standard;
-    }
 
     /// <summary>True when the folder holds a <c>config.json</c> whose <c>model_type</c> is <c>gemma2</c>.</summary>
     public static bool IsGemma2Folder(string directory)

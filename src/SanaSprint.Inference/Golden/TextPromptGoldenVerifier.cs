@@ -48,7 +48,6 @@ public sealed class TextPromptGoldenVerifier : IGoldenVerifier
         string tokenizerDirectory = TokenizerDirectory(caseDirectory, textEncoder) ?? throw new InvalidDataException($"{caseDirectory}: no tokenizer.model found near the case.");
         var tokenizer = new GemmaPromptTokenizer(GemmaTokenizer.FromDirectory(tokenizerDirectory));
         var prompts = meta.RootElement.GetProperty("prompts").EnumerateArray().Select(p => p.GetString()!).ToArray();
-        var headMerge = TextGoldenCases.HeadMergeOf(meta);
         var comparisons = new List<GoldenComparison>();
         using var temp = new TextGoldenCases.TempFolder();
 
@@ -56,7 +55,7 @@ public sealed class TextPromptGoldenVerifier : IGoldenVerifier
         {
             string attn = attention.ToString().ToLowerInvariant();
             if (!golden.OutputKeys.Any(k => k.StartsWith($"out.prompt_embeds.{attn}.", StringComparison.Ordinal))) continue;
-            var graph = new Gemma2GraphOptions { Attention = attention, HeadMerge = headMerge };
+            var graph = new Gemma2GraphOptions { Attention = attention };
             progress?.Report($"building Gemma-2 ({graph.CacheText})");
             using var encoder = Gemma2TextEncoder.Load(textEncoder, TextGoldenCases.CpuSessions, Path.Combine(temp.Path, graph.CacheText), graph);
             using var service = new PromptEncoder(tokenizer, encoder);

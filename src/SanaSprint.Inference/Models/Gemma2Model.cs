@@ -1,5 +1,5 @@
-// Ported from transformers models/gemma2/modeling_gemma2.py Gemma2Model.forward @ 006e869 (4.47-era), the version
-// diffusers' SanaSprintPipeline golden tensors were made with (shared/golden/text/gemma2_tiny).
+// Ported from transformers models/gemma2/modeling_gemma2.py Gemma2Model.forward, v4.47.0 (attention heads transposed
+// to [B, L, heads, d] before the merge, as in every released version).
 using SanaSprint.Inference.Checkpoints;
 using SanaSprint.Inference.Onnx;
 using DT = SanaSprint.Inference.Onnx.Proto.TensorProto.Types.DataType;
@@ -16,36 +16,18 @@ public enum Gemma2AttentionImplementation
     Sdpa,
 }
 
-/// <summary>How the attention output's heads are merged back into [batch, sequence, heads·head_dim].</summary>
-public enum Gemma2HeadMerge
-{
-    /// <summary>Transpose [B, heads, L, d] to [B, L, heads, d], then merge: Gemma-2 as released (transformers ≥ 4.47.0, NVlabs).</summary>
-    Standard,
-
-    /// <summary>
-    /// Reshape [B, heads, L, d] straight to [B, L, heads·d] without the transpose, which mixes positions and heads. This is
-    /// what transformers' main branch at 006e869 (4.47.0.dev, the copy the golden references were recorded with) did in its
-    /// eager and SDPA paths; later versions transpose inside <c>eager_attention_forward</c>. Only for reproducing those references.
-    /// </summary>
-    HeadMajor,
-}
-
 /// <summary>Options that change the Gemma-2 graph (each is part of a graph cache key).</summary>
 public sealed record Gemma2GraphOptions
 {
-    /// <summary>The default options: soft-capped (eager) attention, standard head merge.</summary>
+    /// <summary>The default options: soft-capped (eager) attention.</summary>
     public static Gemma2GraphOptions Default { get; } = new();
 
     /// <summary>Soft-capped (eager) or not (SDPA).</summary>
     /// <remarks>Defaults to <see cref="Gemma2AttentionImplementation.Eager"/>.</remarks>
     public Gemma2AttentionImplementation Attention { get; init; } = Gemma2AttentionImplementation.Eager;
 
-    /// <summary>How attention heads are merged.</summary>
-    /// <remarks>Defaults to <see cref="Gemma2HeadMerge.Standard"/>.</remarks>
-    public Gemma2HeadMerge HeadMerge { get; init; } = Gemma2HeadMerge.Standard;
-
     /// <summary>A canonical text of the options, for cache keys and file names.</summary>
-    public string CacheText => $"{Attention.ToString().ToLowerInvariant()}-{HeadMerge.ToString().ToLowerInvariant()}";
+    public string CacheText => Attention.ToString().ToLowerInvariant();
 }
 
 /// <summary>
@@ -76,7 +58,7 @@ public static class Gemma2Model
 
     /// <summary>Opens the config and weights of a <c>text_encoder/</c> folder and builds the graph.</summary>
     /// <param name="textEncoderDirectory">Folder with <c>config.json</c> and <c>model.safetensors</c> or a shard index.</param>
-    /// <param name="options">Attention variant and head merge; <c>null</c> for <see cref="Gemma2GraphOptions.Default"/>.</param>
+    /// <param name="options">Attention variant; <c>null</c> for <see cref="Gemma2GraphOptions.Default"/>.</param>
     /// <returns>The builder and the opened checkpoint; dispose the checkpoint after saving the graph.</returns>
     /// <exception cref="CheckpointException">Missing or inconsistent config or weights (the message names the file and tensor).</exception>
     public static (GraphBuilder Graph, SafetensorsCheckpoint Checkpoint, Gemma2Config Config) BuildFromDirectory(
@@ -99,7 +81,7 @@ public static class Gemma2Model
     /// <summary>Builds the encoder graph.</summary>
     /// <param name="config">The validated config.</param>
     /// <param name="checkpoint">The weights.</param>
-    /// <param name="options">Attention variant and head merge; <c>null</c> for <see cref="Gemma2GraphOptions.Default"/>.</param>
+    /// <param name="options">Attention variant; <c>null</c> for <see cref="Gemma2GraphOptions.Default"/>.</param>
     /// <exception cref="CheckpointException">A weight is missing or has the wrong shape.</exception>
     public static GraphBuilder Build(Gemma2Config config, SafetensorsCheckpoint checkpoint, Gemma2GraphOptions? options = null)
     {
@@ -129,8 +111,7 @@ public static class Gemma2Model
             SlidingMask: config.SlidingWindow is int window ? CausalMask(g, "sliding_window_mask", inputIds, attentionMask, window) : null,
             QueryShape: g.Concat("attention_shapes/q", 0, inputShape, g.Const(config.NumAttentionHeads, config.HeadDim)),
             KeyValueShape: g.Concat("attention_shapes/kv", 0, inputShape, g.Const(config.NumKeyValueHeads, config.HeadDim)),
-            Softcap: softcap,
-            HeadMerge: options.HeadMerge);
+            Softcap: softcap);
 
         // 3. Decoder layers
         for (int i = 0; i < config.NumHiddenLayers; i++)
@@ -148,7 +129,7 @@ public static class Gemma2Model
 
     private sealed record AttentionContext(
         (GraphValue Cos, GraphValue Sin) Rotary, GraphValue GlobalMask, GraphValue? SlidingMask,
-        GraphValue QueryShape, GraphValue KeyValueShape, double? Softcap, Gemma2HeadMerge HeadMerge);
+        GraphValue QueryShape, GraphValue KeyValueShape, double? Softcap);
 
     /// <summary>
     /// Gemma2DecoderLayer: four (1+w) RMSNorms around attention and MLP.
@@ -180,7 +161,7 @@ public static class Gemma2Model
     ///   s = q·kᵀ · query_pre_attn_scalar^−½  → [B, heads, L, L]
     ///   s = c·tanh(s / c)             (eager only)
     ///   p = softmax(s + mask)         (float32)
-    ///   o = o_proj(merge_heads(p·v))   (merge: transpose to [B, L, heads, d], or not: see Gemma2HeadMerge)
+    ///   o = o_proj(merge_heads(p·v))   (merge: transpose to [B, L, heads, d], then reshape)
     /// </code>
     /// </summary>
     private static GraphValue SelfAttention(GraphBuilder g, string path, Gemma2Config config, GraphValue x, AttentionContext context, GraphValue mask)
@@ -227,10 +208,7 @@ public static class Gemma2Model
         var grouped = g.Reshape($"{path}/probs_grouped", probabilities, 0, kvHeads, -1, 0);
         var context4 = g.MatMul($"{path}/context", grouped, v);
         context4 = g.Reshape($"{path}/context", context4, 0, heads, -1, d);
-        if (context.HeadMerge == Gemma2HeadMerge.Standard)
-        {
-            context4 = g.Transpose($"{path}/context", context4, 0, 2, 1, 3);
-        }
+        context4 = g.Transpose($"{path}/context", context4, 0, 2, 1, 3);
 
         var merged = g.Reshape($"{path}/merge_heads", context4, -1, heads * d);
         return Linear(g, $"{path}.o_proj", merged, heads * d, config.HiddenSize, "hidden_size × num_attention_heads·head_dim");

@@ -51,15 +51,13 @@ public sealed partial class SanaSprintLayoutGoldenVerifier : IGoldenVerifier
         var options = new InferenceOptions { Device = "cpu", Precision = "fp32", CacheDirectory = cache, WarmupSize = 0 };
         var provider = new ExecutionProviderChoice(ExecutionProviderKind.Cpu, "cpu", "golden verification runs fp32 on CPU", null);
         progress?.Report("layout: loading the pipeline folder (bf16 → fp32 graphs)");
-        // The Gemma-2 reference code may predate the released head merge (meta.json provenance decides, as for the text cases).
-        var textGraph = new Gemma2GraphOptions { HeadMerge = TextGoldenCases.HeadMergeOf(golden.Meta) };
-        using var components = SanaSprintLoader.LoadComponents(pipelineDir, null, options, provider, cache, NullLoggerFactory.Instance, textGraphOptions: textGraph);
+        using var components = SanaSprintLoader.LoadComponents(pipelineDir, null, options, provider, cache, NullLoggerFactory.Instance);
         if (!components.Info.HasTextEncoder) throw new CheckpointException(pipelineDir, null, "has no text encoder, but the golden case runs from prompt text.");
 
         // 1. Text path: tokenizer window, Gemma-2 hidden state (real tokens), selected embeddings and mask.
         var folder = DiffusersFolder.Open(pipelineDir);
         var tokenizer = new GemmaPromptTokenizer(GemmaTokenizer.FromDirectory(folder.ComponentPath("tokenizer")));
-        using var encoder = Gemma2TextEncoder.Load(folder.ComponentPath("text_encoder"), new OnnxSessionFactory(provider, options), new GraphCache(cache), textGraph);
+        using var encoder = Gemma2TextEncoder.Load(folder.ComponentPath("text_encoder"), new OnnxSessionFactory(provider, options), new GraphCache(cache), Gemma2GraphOptions.Default);
         foreach (var (index, prompt) in prompts)
         {
             progress?.Report($"layout: text p{index}");

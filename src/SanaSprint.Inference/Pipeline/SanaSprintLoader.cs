@@ -69,12 +69,10 @@ public static partial class SanaSprintLoader
     /// <param name="cacheDirectory">Where graphs are cached.</param>
     /// <param name="loggerFactory">Logger factory.</param>
     /// <param name="modelName">Display name (defaults to the folder name).</param>
-    /// <param name="textGraphOptions">Gemma-2 graph variant (defaults to the released model's; golden cases may need another).</param>
     /// <returns>The components.</returns>
     /// <exception cref="CheckpointException">A component is missing or malformed (the message names the file).</exception>
     public static OnnxSanaSprintComponents LoadComponents(string pipelineDirectory, string? controlNetDirectory, InferenceOptions options,
-        ExecutionProviderChoice provider, string cacheDirectory, ILoggerFactory loggerFactory, string? modelName = null,
-        Gemma2GraphOptions? textGraphOptions = null)
+        ExecutionProviderChoice provider, string cacheDirectory, ILoggerFactory loggerFactory, string? modelName = null)
     {
         var logger = loggerFactory.CreateLogger(typeof(SanaSprintLoader));
         var folder = DiffusersFolder.Open(pipelineDirectory);
@@ -126,7 +124,7 @@ public static partial class SanaSprintLoader
             {
                 var started = Stopwatch.GetTimestamp();
                 // The Gemma-2 graph is cached like the others (bf16 weights converted once; later starts only load it).
-                text = PromptEncoder.FromPipelineFolder(pipelineDirectory, sessions, graphs, textGraphOptions ?? Gemma2GraphOptions.Default);
+                text = PromptEncoder.FromPipelineFolder(pipelineDirectory, sessions, graphs, Gemma2GraphOptions.Default);
                 opened.Add(text);
                 Log.ComponentLoaded(logger, "text_encoder", "graph cache", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }

@@ -58,7 +58,7 @@ public sealed class Gemma2TextEncoder : ITextEncoder, IDisposable
     /// <param name="textEncoderDirectory">Folder with <c>config.json</c> and the safetensors weights (single or sharded).</param>
     /// <param name="sessions">Creates the session on the configured execution provider.</param>
     /// <param name="cache">The graph cache.</param>
-    /// <param name="options">Attention variant and head merge; <c>null</c> for <see cref="Gemma2GraphOptions.Default"/>.</param>
+    /// <param name="options">Attention variant; <c>null</c> for <see cref="Gemma2GraphOptions.Default"/>.</param>
     /// <param name="progress">Hashing, build and weight-writing progress.</param>
     /// <param name="cancellationToken">Cancels while weights are written.</param>
     /// <exception cref="CheckpointException">Missing or inconsistent config or weights.</exception>
@@ -96,7 +96,7 @@ public sealed class Gemma2TextEncoder : ITextEncoder, IDisposable
     /// <param name="textEncoderDirectory">Folder with <c>config.json</c> and the safetensors weights (single or sharded).</param>
     /// <param name="sessions">Creates the session on the configured execution provider.</param>
     /// <param name="graphDirectory">Folder for the graph and converted weights (created). An existing graph there is rebuilt.</param>
-    /// <param name="options">Attention variant and head merge; <c>null</c> for <see cref="Gemma2GraphOptions.Default"/>.</param>
+    /// <param name="options">Attention variant; <c>null</c> for <see cref="Gemma2GraphOptions.Default"/>.</param>
     /// <param name="progress">Build and weight-writing progress.</param>
     /// <param name="cancellationToken">Cancels while weights are written.</param>
     /// <exception cref="CheckpointException">Missing or inconsistent config or weights.</exception>

@@ -223,8 +223,7 @@ public sealed class PromptEncoderTests
         using var golden = SanaSprint.Inference.Golden.GoldenCase.Open(layout);
         string folder = Path.Combine(layout, golden.Meta!.RootElement.GetProperty("pipeline_folder").GetString()!);
         using var temp = SanaSprint.Inference.Tests.TestSupport.TestPaths.NewTempDir();
-        using var service = PromptEncoder.FromPipelineFolder(folder, Gemma2ModelTests.CpuSessions, temp.Path,
-            new SanaSprint.Inference.Models.Gemma2GraphOptions { HeadMerge = TextGoldenCases.HeadMergeOf(golden.Meta) });
+        using var service = PromptEncoder.FromPipelineFolder(folder, Gemma2ModelTests.CpuSessions, temp.Path);
         var prompts = golden.Meta.RootElement.GetProperty("prompts").EnumerateArray().Select(p => p.GetString()!).ToArray();
         Assert.Contains(prompts, p => p != p.Trim().ToLowerInvariant());
         var results = service.Encode(prompts);

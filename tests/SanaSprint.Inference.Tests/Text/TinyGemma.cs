@@ -70,7 +70,7 @@ internal static class TinyGemma
     }
 
     /// <summary>Gemma2Model.forward(input_ids, attention_mask).last_hidden_state, row-major [batch, length, hidden].</summary>
-    public static float[] Reference(Gemma2Config c, Dictionary<string, float[]> w, long[] ids, long[] mask, int batch, int length, bool softcap, bool headMajor = false)
+    public static float[] Reference(Gemma2Config c, Dictionary<string, float[]> w, long[] ids, long[] mask, int batch, int length, bool softcap)
     {
         int h = c.HiddenSize, d = c.HeadDim, nh = c.NumAttentionHeads, nkv = c.NumKeyValueHeads;
         var output = new float[batch * length * h];
@@ -125,13 +125,6 @@ internal static class TinyGemma
                             for (int e = 0; e < d; e++)
                                 merged[i][head * d + e] += e2[j] / sum * v[j][kvHead * d + e];
                     }
-                }
-
-                if (headMajor)
-                {
-                    // [heads, L, d] memory read as [L, heads·d] (transformers 006e869 without the transpose).
-                    var flat = Enumerable.Range(0, nh).SelectMany(head => Enumerable.Range(0, length).SelectMany(t => merged[t].Skip(head * d).Take(d))).ToArray();
-                    merged = Enumerable.Range(0, length).Select(t => flat.Skip(t * nh * d).Take(nh * d).ToArray()).ToArray();
                 }
 
                 for (int t = 0; t < length; t++)
