@@ -26,6 +26,7 @@ public static class InferenceExtensions
             .ValidateOnStart();
         builder.Services.TryAddSingleton<SanaSprintPipeline>();
         builder.Services.TryAddSingleton<IImageGenerator>(sp => sp.GetRequiredService<SanaSprintPipeline>());
+        builder.Services.TryAddSingleton<IModelInfo>(sp => sp.GetRequiredService<IImageGenerator>());
         builder.Services.AddHostedService<ModelWarmupService>();
         return builder;
     }

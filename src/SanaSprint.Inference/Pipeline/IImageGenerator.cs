@@ -8,11 +8,8 @@ namespace SanaSprint.Inference.Pipeline;
 /// Implementations are thread-safe. Requests in one call that share resolution and step count run as
 /// one batched call per model component. Cancellation is honoured between stages.
 /// </remarks>
-public interface IImageGenerator
+public interface IImageGenerator : IModelInfo
 {
-    /// <summary>What model is behind this generator and whether it can produce frames now.</summary>
-    GeneratorInfo Info { get; }
-
     /// <summary>Generates one image per request, in request order.</summary>
     /// <param name="requests">The requests; at least one.</param>
     /// <param name="cancellationToken">Stops the run between stages.</param>
@@ -21,23 +18,6 @@ public interface IImageGenerator
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     /// <exception cref="GeneratorUnavailableException">The model could not be loaded.</exception>
     Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Number of tokenizer tokens <paramref name="prompt"/> takes after the model's own preparation (lower-casing and
-    /// stripping surrounding whitespace, as the text encoder does), without the complex human instruction and without BOS.
-    /// </summary>
-    /// <remarks>
-    /// Cheap (tokenization only, no model run) and thread-safe, so callers may check every prompt they accept. The default
-    /// returns <c>null</c>: the generator has no tokenizer, or its model is not loaded yet.
-    /// </remarks>
-    /// <param name="prompt">The prompt as typed.</param>
-    /// <returns>The token count, or <c>null</c> when this generator cannot count tokens (now).</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="prompt"/> is null.</exception>
-    int? CountPromptTokens(string prompt)
-    {
-        ArgumentNullException.ThrowIfNull(prompt);
-        return null;
-    }
 }
 
 /// <summary>How the sketch guides the frame.</summary>
@@ -156,6 +136,11 @@ public sealed record GeneratorInfo
     public IReadOnlyList<GuidanceMode> SupportedModes { get; init; } = [GuidanceMode.Text];
     /// <summary>Execution provider in use ("CPU" or "CUDA").</summary>
     public string Provider { get; init; } = "CPU";
+    /// <summary>
+    /// Pixels per latent cell of the checkpoint's autoencoder (diffusers' <c>vae_scale_factor</c>, 32 for the DC-AE
+    /// f32c32): frame sizes are multiples of it.
+    /// </summary>
+    public int VaeScaleFactor { get; init; } = 32;
 }
 
 /// <summary>Thrown when the generator has no usable model (the reason says why).</summary>

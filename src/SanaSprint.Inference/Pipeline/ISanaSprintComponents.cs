@@ -75,7 +75,7 @@ public interface ISanaSprintComponents : IDisposable
 
     /// <summary>
     /// Tokens the prompt takes in the text encoder's tokenizer after its preparation, without the instruction and BOS
-    /// (see <see cref="IImageGenerator.CountPromptTokens"/>); <c>null</c> (the default) without a tokenizer.
+    /// (see <see cref="IModelInfo.CountPromptTokens"/>); <c>null</c> (the default) without a tokenizer.
     /// </summary>
     /// <param name="prompt">The prompt as typed.</param>
     /// <returns>The count, or <c>null</c>.</returns>

@@ -116,6 +116,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
                 IsAvailable = true,
                 SupportedModes = modes,
                 Provider = loaded.Components.Provider,
+                VaeScaleFactor = mi.VaeScaleFactor,
             };
             Log.Loaded(_logger, mi.ModelName, loaded.Components.Provider, Stopwatch.GetElapsedTime(started).TotalSeconds);
             Warmup();

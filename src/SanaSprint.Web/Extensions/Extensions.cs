@@ -30,6 +30,7 @@ public static class Extensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IRoomStore, InMemoryRoomStore>();
         services.AddSingleton<RoomService>();
+        services.AddSingleton<IRenderSource>(sp => sp.GetRequiredService<RoomService>());
         services.AddSingleton<FrameFeed>();
         services.AddSingleton<SketchRasterizer>();
         services.AddSingleton<FrameEncoder>();
@@ -37,6 +38,7 @@ public static class Extensions
         services.AddHostedService(sp => sp.GetRequiredService<FrameScheduler>());
         // Only when no inference engine was registered: a generator that says so instead of inventing frames.
         services.TryAddSingleton<IImageGenerator, NoImageGenerator>();
+        services.TryAddSingleton<IModelInfo>(sp => sp.GetRequiredService<IImageGenerator>());
 
         services.AddSignalR(o => o.MaximumReceiveMessageSize = 256 * 1024)
             .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))

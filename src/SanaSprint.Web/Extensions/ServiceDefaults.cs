@@ -84,7 +84,7 @@ public static class ServiceDefaults
     }
 
     /// <summary>Healthy when the model can produce frames; degraded (with the reason) when it cannot.</summary>
-    private sealed class ModelHealthCheck(IImageGenerator generator) : IHealthCheck
+    private sealed class ModelHealthCheck(IModelInfo generator) : IHealthCheck
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {

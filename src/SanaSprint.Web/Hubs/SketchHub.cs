@@ -33,7 +33,7 @@ namespace SanaSprint.Web.Hubs;
 /// <param name="rooms">The authoritative room state.</param>
 /// <param name="generator">The image generator, for the model description in snapshots.</param>
 /// <param name="logger">Logger.</param>
-public sealed partial class SketchHub(RoomService rooms, IImageGenerator generator, ILogger<SketchHub> logger) : Hub<ISketchClient>
+public sealed partial class SketchHub(RoomService rooms, IModelInfo generator, ILogger<SketchHub> logger) : Hub<ISketchClient>
 {
     /// <summary>The path the hub is mapped at.</summary>
     public const string Path = "/hubs/sketch";

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Hubs;
 using SanaSprint.Web.Presets;
+using SanaSprint.Web.Scheduling;
 
 namespace SanaSprint.Web.Rooms;
 
@@ -19,7 +20,7 @@ namespace SanaSprint.Web.Rooms;
 /// against <see cref="RoomOptions"/> and throws <see cref="RoomException"/> with a sentence naming the argument; the state
 /// is unchanged then. Methods return the wire message describing the change, for the caller to broadcast.
 /// </remarks>
-public sealed partial class RoomService
+public sealed partial class RoomService : IRenderSource
 {
     /// <summary>Colours handed to participants in turn (distinct on white and dark backgrounds).</summary>
     private static readonly string[] Palette =
@@ -31,7 +32,7 @@ public sealed partial class RoomService
     private readonly IRoomStore _store;
     private readonly RoomOptions _options;
     private readonly TimeProvider _time;
-    private readonly IImageGenerator? _generator;
+    private readonly IModelInfo? _generator;
     private readonly IGalleryStore? _gallery;
     private readonly ConcurrentDictionary<string, Session> _sessions = new(StringComparer.Ordinal);
     private readonly Lock _createGate = new();
@@ -44,7 +45,7 @@ public sealed partial class RoomService
     /// while it cannot count, only <see cref="RoomOptions.MaxPromptLength"/> applies).</param>
     /// <param name="gallery">Composes a room's prompt with its preset, so the prompt the model sees is checked too (optional).</param>
     public RoomService(IRoomStore store, IOptions<RoomOptions> options, TimeProvider? time = null,
-        IImageGenerator? generator = null, IGalleryStore? gallery = null)
+        IModelInfo? generator = null, IGalleryStore? gallery = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
@@ -472,11 +473,27 @@ public sealed partial class RoomService
         if (room is null) return null;
         lock (room.Gate)
         {
-            return new RoomRenderState(room.Id, room.Revision, room.RevisionTimestamp,
+            return new RoomRenderState(room.Id, room.Revision, Stopwatch.GetElapsedTime(room.RevisionTimestamp),
                 [.. room.Strokes.Where(s => s.Visible && s.Points.Count > 0).Select(s => s.ToData())],
-                room.Prompt, room.Settings, _options.CanvasWidth, _options.CanvasHeight);
+                room.Prompt, _gallery?.ComposePrompt(room.Prompt, room.Settings.PresetId) ?? room.Prompt,
+                room.Settings, _options.CanvasWidth, _options.CanvasHeight);
         }
     }
+
+    /// <inheritdoc />
+    ValueTask<RoomRenderState?> IRenderSource.GetRenderStateAsync(string roomId, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(GetRenderState(roomId));
+
+    /// <inheritdoc />
+    ValueTask IRenderSource.FrameReadyAsync(string roomId, FrameMessage frame)
+    {
+        SetLastFrame(roomId, frame);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>A room keeps no failures: its members were told, and its next revision is rendered as any other.</remarks>
+    ValueTask IRenderSource.FrameFailedAsync(string roomId, FrameFailedMessage failure) => ValueTask.CompletedTask;
 
     /// <summary>Remembers a room's newest frame for joiners; older revisions than the one held are ignored.</summary>
     /// <param name="roomId">The room.</param>
@@ -695,14 +712,3 @@ public sealed record HistoryResult(long Revision, StrokesRemovedMessage? Removed
     public static HistoryResult None { get; } = new(0, null, null);
 }
 
-/// <summary>A room at one revision, as the frame scheduler renders it.</summary>
-/// <param name="RoomId">The room.</param>
-/// <param name="Revision">The revision this state reflects.</param>
-/// <param name="RevisionTimestamp"><see cref="Stopwatch"/> timestamp of that revision.</param>
-/// <param name="Strokes">Visible strokes with points, bottom to top.</param>
-/// <param name="Prompt">Prompt.</param>
-/// <param name="Settings">Settings.</param>
-/// <param name="CanvasWidth">Canvas width in canvas units.</param>
-/// <param name="CanvasHeight">Canvas height in canvas units.</param>
-public sealed record RoomRenderState(string RoomId, long Revision, long RevisionTimestamp, IReadOnlyList<StrokeData> Strokes,
-    string Prompt, RoomSettings Settings, int CanvasWidth, int CanvasHeight);

@@ -32,23 +32,21 @@ namespace SanaSprint.Web.Scheduling;
 /// once ("frames unavailable: reason") and wait; they render when it becomes available.</para>
 /// </remarks>
 /// <param name="options">Resolution, batch size, refinement, encoding.</param>
-/// <param name="rooms">Room state.</param>
+/// <param name="rooms">Where rooms' changes come from and their frames go back to.</param>
 /// <param name="generator">The model.</param>
 /// <param name="hub">Pushes frames to room groups.</param>
 /// <param name="feed">Frame events for server-side components.</param>
 /// <param name="rasterizer">Strokes → sketch image.</param>
 /// <param name="encoder">Image → JPEG/WebP.</param>
-/// <param name="gallery">Style presets: the model sees the room's prompt wrapped in its preset's template.</param>
 /// <param name="logger">Logger.</param>
 public sealed partial class FrameScheduler(
     IOptions<SchedulerOptions> options,
-    RoomService rooms,
+    IRenderSource rooms,
     IImageGenerator generator,
     IHubContext<SketchHub, ISketchClient> hub,
     FrameFeed feed,
     SketchRasterizer rasterizer,
     FrameEncoder encoder,
-    SanaSprint.Web.Presets.IGalleryStore gallery,
     ILogger<FrameScheduler> logger) : BackgroundService
 {
     private readonly SchedulerOptions _options = options.Value;
@@ -221,13 +219,13 @@ public sealed partial class FrameScheduler(
             }
             foreach (var id in tell)
             {
-                var revision = rooms.GetRenderState(id)?.Revision ?? 0;
+                var revision = (await rooms.GetRenderStateAsync(id))?.Revision ?? 0;
                 await FailAsync(id, new FrameFailedMessage(revision, $"Frames unavailable: {reason}", true));
             }
             return waiting ? _options.AvailabilityPollInterval : Timeout.InfiniteTimeSpan;
         }
 
-        var (batch, wait) = TakeBatch();
+        var (batch, wait) = await TakeBatchAsync();
         if (batch.Count == 0) return wait;
         if (!Overlap)
         {
@@ -253,7 +251,7 @@ public sealed partial class FrameScheduler(
     }
 
     /// <summary>Takes the next batch: live frames first (queue order, same steps as the head), else due refinements.</summary>
-    private (List<Job> Batch, TimeSpan Wait) TakeBatch()
+    private async Task<(List<Job> Batch, TimeSpan Wait)> TakeBatchAsync()
     {
         List<string> candidates;
         lock (_gate)
@@ -269,7 +267,7 @@ public sealed partial class FrameScheduler(
         int? steps = null;
         foreach (var id in candidates)
         {
-            var state = rooms.GetRenderState(id);
+            var state = await rooms.GetRenderStateAsync(id);
             if (state is null) continue; // the room is gone
             long lastRendered;
             bool delivering;
@@ -327,7 +325,7 @@ public sealed partial class FrameScheduler(
         // Refinement jobs read their state now (outside the scheduler lock).
         foreach (var id in refineIds)
         {
-            if (rooms.GetRenderState(id) is { } state) batch.Add(new Job(state, _options.RefineSteps, true));
+            if (await rooms.GetRenderStateAsync(id) is { } state) batch.Add(new Job(state, _options.RefineSteps, true));
         }
         return (batch, TimeSpan.Zero);
     }
@@ -363,7 +361,7 @@ public sealed partial class FrameScheduler(
             var (job, mode, sketch) = (batch[i], modes[i], sketches[i]);
             requests.Add(new GenerationRequest
             {
-                Prompt = gallery.ComposePrompt(job.State.Prompt, job.State.Settings.PresetId),
+                Prompt = job.State.ComposedPrompt,
                 Width = _options.Width,
                 Height = _options.Height,
                 Steps = job.Steps,
@@ -383,7 +381,7 @@ public sealed partial class FrameScheduler(
         lock (_gate)
         {
             // How long each revision waited for the model while it ran other runs (ended ones, and with overlap the one decoding).
-            foreach (var job in batch) job.WaitMs = BusyMsLocked(job.State.RevisionTimestamp, modelStarted);
+            foreach (var job in batch) job.WaitMs = BusyMsLocked(job.RevisionTimestamp, modelStarted);
             run.Started = modelStarted;
             _active.Add(run);
             // A room-by-room retry that overlaps the loop's newer run leaves that one as the run pre-emption may cancel.
@@ -550,7 +548,7 @@ public sealed partial class FrameScheduler(
                 var (bytes, contentType, encodeMs) = encoded[i]!.Value;
                 var t = results[i].Timings;
                 var timings = new FrameTimings(
-                    QueueMs: Stopwatch.GetElapsedTime(job.State.RevisionTimestamp, modelStarted).TotalMilliseconds,
+                    QueueMs: Stopwatch.GetElapsedTime(job.RevisionTimestamp, modelStarted).TotalMilliseconds,
                     RasterMs: job.RasterMs,
                     TextMs: t.Text.TotalMilliseconds,
                     ControlEncodeMs: t.ControlEncode.TotalMilliseconds,
@@ -558,13 +556,13 @@ public sealed partial class FrameScheduler(
                     DecodeMs: t.Decode.TotalMilliseconds,
                     ModelMs: t.Total > TimeSpan.Zero ? t.Total.TotalMilliseconds : modelMs,
                     EncodeMs: encodeMs,
-                    ServerMs: Stopwatch.GetElapsedTime(job.State.RevisionTimestamp).TotalMilliseconds,
+                    ServerMs: Stopwatch.GetElapsedTime(job.RevisionTimestamp).TotalMilliseconds,
                     BatchSize: batch.Count,
                     WaitMs: job.WaitMs);
                 var frame = new FrameMessage(job.State.Revision, bytes, contentType, results[i].Image.Width, results[i].Image.Height,
                     job.Steps, requests[i].Seed, job.State.Prompt, info.ModelName, job.IsRefinement, timings);
                 if (previous[i] is { } before) await before;
-                rooms.SetLastFrame(job.State.RoomId, frame);
+                await rooms.FrameReadyAsync(job.State.RoomId, frame);
                 await hub.Clients.Group(SketchHub.GroupName(job.State.RoomId)).Frame(frame);
                 feed.Publish(new FrameReadyEvent(job.State.RoomId, frame));
                 Observability.SanaSprintMetrics.RecordFrame(frame);
@@ -610,6 +608,7 @@ public sealed partial class FrameScheduler(
         {
             Log.SendFailed(logger, roomId, ex);
         }
+        await rooms.FrameFailedAsync(roomId, message);
         feed.Publish(new FrameFailedEvent(roomId, message));
     }
 
@@ -703,6 +702,8 @@ public sealed partial class FrameScheduler(
     private sealed class Job(RoomRenderState state, int steps, bool isRefinement)
     {
         public RoomRenderState State { get; } = state;
+        /// <summary>This host's <see cref="Stopwatch"/> timestamp of the revision, from its age when the state was read.</summary>
+        public long RevisionTimestamp { get; } = Stopwatch.GetTimestamp() - (long)(state.RevisionAge.TotalSeconds * Stopwatch.Frequency);
         public int Steps { get; } = steps;
         public bool IsRefinement { get; } = isRefinement;
         public double RasterMs { get; set; }

@@ -24,6 +24,7 @@ public abstract class UiTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton<IGalleryStore>(Gallery);
         Services.AddSingleton(Rooms);
         Services.AddSingleton<IImageGenerator>(Generator);
+        Services.AddSingleton<IModelInfo>(Generator);
         Services.AddSingleton<IRoomConnectionFactory>(Connections);
         // Components render as they do in the running app: interactive (Blazor Server).
         SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));

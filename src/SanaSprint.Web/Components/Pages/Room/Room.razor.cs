@@ -39,7 +39,7 @@ public partial class Room : IAsyncDisposable
     public string? NameQuery { get; set; }
 
     [Inject] private RoomService Rooms { get; set; } = default!;
-    [Inject] private IImageGenerator Generator { get; set; } = default!;
+    [Inject] private IModelInfo Generator { get; set; } = default!;
     [Inject] private IGalleryStore Gallery { get; set; } = default!;
     [Inject] private IRoomConnectionFactory Connections { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
