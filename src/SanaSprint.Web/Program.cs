@@ -3,6 +3,7 @@ using SanaSprint.Web.Components;
 using SanaSprint.Web.Extensions;
 using SanaSprint.Web.Observability;
 using SanaSprint.Web.Persistence;
+using SanaSprint.Web.Security;
 
 var builder = WebApplication.CreateBuilder(ServiceDefaults.CreateOptions(args));
 
@@ -14,6 +15,7 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseSecurityHeaders();
 app.UseStaticFiles();
 app.UseAntiforgery();
 

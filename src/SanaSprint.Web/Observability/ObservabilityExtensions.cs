@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Security;
 
 namespace SanaSprint.Web.Observability;
 
@@ -31,6 +32,7 @@ public static class ObservabilityExtensions
             hub.AddFilter<HubLimitFilter>();
         });
         services.AddSingleton<SanaSprintMetrics>();
+        services.AddOptions<MetricsAccessOptions>().BindConfiguration(MetricsAccessOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("sanasprint-web"))
             .WithMetrics(metrics => metrics
@@ -41,14 +43,27 @@ public static class ObservabilityExtensions
         return builder;
     }
 
-    /// <summary>Maps <see cref="MetricsPath"/> (Prometheus text format) and creates the app's observable instruments.</summary>
+    /// <summary>
+    /// Maps <see cref="MetricsPath"/> (Prometheus text format) for the clients <see cref="MetricsAccessOptions"/> allows
+    /// (others get 404, as if there were no such page), and creates the app's observable instruments.
+    /// </summary>
     /// <param name="app">The app.</param>
     /// <returns>The same app.</returns>
     public static WebApplication MapSanaSprintMetrics(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         _ = app.Services.GetRequiredService<SanaSprintMetrics>();
-        app.MapPrometheusScrapingEndpoint(MetricsPath);
+        var access = app.Services.GetRequiredService<IOptions<MetricsAccessOptions>>().Value;
+        // The exporter's endpoint is a plain request delegate (endpoint filters do not run for it): the check runs as
+        // middleware, after routing and before the endpoint.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments(MetricsPath), branch => branch.Use((context, next) =>
+        {
+            if (access.Allows(context.Connection.RemoteIpAddress)) return next(context);
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        }));
+        var endpoint = app.MapPrometheusScrapingEndpoint(MetricsPath);
+        if (access.Port is int port) endpoint.RequireHost($"*:{port}");
         return app;
     }
 }
