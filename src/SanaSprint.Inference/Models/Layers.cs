@@ -19,16 +19,28 @@ public static class Layers
     /// <param name="outFeatures">out.</param>
     /// <param name="bias">Whether the module has a bias.</param>
     /// <param name="role">For a second application of the same module: nodes go under <c>{path}/{role}</c>.</param>
+    /// <remarks>
+    /// float32 graphs use ONNX Runtime's <c>FusedMatMul</c> with <c>transB</c> on the stored weight (one node, no Transpose);
+    /// float16 graphs keep Transpose + MatMul (ONNX Runtime constant-folds the transpose), since the CPU provider's contrib
+    /// kernels are float32 only and fp16 graphs also run there.
+    /// </remarks>
     public static GraphValue Linear(GraphBuilder g, string path, GraphValue x, int inFeatures, int outFeatures, bool bias = true, string? role = null)
     {
         string node = role is null ? path : $"{path}/{role}";
         var w = g.Weight($"{path}.weight", [outFeatures, inFeatures], "out_features × in_features");
-        var y = g.MatMul(node, x, g.Transpose(node, w, 1, 0));
+        var y = UsesContribOps(g) ? g.FusedMatMul(node, x, w, transB: true) : g.MatMul(node, x, g.Transpose(node, w, 1, 0));
         return bias ? g.Add(node, y, g.Weight($"{path}.bias", [outFeatures], "out_features")) : y;
     }
 
-    /// <summary><c>nn.SiLU</c>: <c>x · sigmoid(x)</c>.</summary>
-    public static GraphValue Silu(GraphBuilder g, string path, GraphValue x) => g.Mul(path, x, g.Sigmoid(path, x));
+    /// <summary><c>nn.SiLU</c>: <c>x · sigmoid(x)</c> (one <c>QuickGelu</c> with alpha 1 in float32 graphs).</summary>
+    public static GraphValue Silu(GraphBuilder g, string path, GraphValue x) =>
+        UsesContribOps(g) ? g.QuickGelu(path, x, 1.0) : g.Mul(path, x, g.Sigmoid(path, x));
+
+    /// <summary>
+    /// Whether the graph uses ONNX Runtime's fused contrib operators: float32 graphs do; float16 graphs keep standard ops
+    /// because they also run on the CPU provider, whose contrib kernels are float32 only.
+    /// </summary>
+    internal static bool UsesContribOps(GraphBuilder g) => g.ComputeType == DT.Float;
 
     /// <summary><c>nn.Conv2d(in, out, k, stride, padding, groups, bias)</c> on NCHW; weight [out, in/groups, k, k].</summary>
     public static GraphValue Conv2d(GraphBuilder g, string path, GraphValue x, int inChannels, int outChannels, int kernel,
@@ -41,11 +53,18 @@ public static class Layers
     }
 
     /// <summary>Tokens [B, N, C] → image [B, C, h, w], with <paramref name="spatialShape"/> = [h, w] (int64).</summary>
-    public static GraphValue TokensToImage(GraphBuilder g, string path, GraphValue tokens, GraphValue spatialShape)
+    public static GraphValue TokensToImage(GraphBuilder g, string path, GraphValue tokens, GraphValue spatialShape) =>
+        TokensToImageOfShape(g, path, tokens, ImageShape(g, path, spatialShape));
+
+    /// <summary>The Reshape target <c>[0, 0, h, w]</c> (batch and channels kept) for <see cref="TokensToImageOfShape"/>.</summary>
+    public static GraphValue ImageShape(GraphBuilder g, string path, GraphValue spatialShape) =>
+        g.Concat($"{path}/to_image", 0, g.Const(0, 0), spatialShape);
+
+    /// <summary>Tokens [B, N, C] → image [B, C, h, w], with <paramref name="imageShape"/> from <see cref="ImageShape"/>.</summary>
+    public static GraphValue TokensToImageOfShape(GraphBuilder g, string path, GraphValue tokens, GraphValue imageShape)
     {
         var t = g.Transpose($"{path}/to_image", tokens, 0, 2, 1); // [B, C, N]
-        var shape = g.Concat($"{path}/to_image", 0, g.Const(0, 0), spatialShape);
-        return g.Reshape($"{path}/to_image", t, shape);
+        return g.Reshape($"{path}/to_image", t, imageShape);
     }
 
     /// <summary>Image [B, C, h, w] → tokens [B, N, C].</summary>
@@ -113,12 +132,40 @@ public static class Layers
 
     /// <summary>
     /// Softmax cross-attention (<c>Attention</c> with <c>SanaAttnProcessor2_0</c>): q from tokens [B, N, D], k and v
-    /// from the context [B, S, Dc], optional RMSNorm across heads on q and k (eps 1e-5), additive mask bias [B, 1, 1, S],
-    /// <c>softmax(q·kᵀ/√d + bias)·v</c>, heads merged, <c>to_out.0</c>. Scores and softmax run in float32.
+    /// from the context [B, S, Dc], optional RMSNorm across heads on q and k (eps 1e-5), the mask,
+    /// <c>softmax(q·kᵀ/√d + (1 − mask)·(−10000))·v</c>, heads merged, <c>to_out.0</c>. Scores and softmax run in float32.
+    /// float32 graphs run the attention as one <c>com.microsoft.MultiHeadAttention</c> with the padding mask;
+    /// float16 graphs spell it out with an fp32 island (see <see cref="UsesContribOps"/>).
     /// </summary>
-    public static GraphValue CrossAttention(GraphBuilder g, string path, GraphValue x, GraphValue context, GraphValue? maskBias,
+    /// <param name="g">Graph.</param>
+    /// <param name="path">Module path (<c>transformer_blocks.i.attn2</c>).</param>
+    /// <param name="x">Tokens [B, N, D].</param>
+    /// <param name="context">Caption tokens [B, S, Dc].</param>
+    /// <param name="mask">From <see cref="SanaTransformer2DModel.CrossAttentionMask"/>: the key padding mask (float32 graphs) or the additive bias.</param>
+    /// <param name="queryDim">D.</param>
+    /// <param name="contextDim">Dc.</param>
+    /// <param name="heads">Heads.</param>
+    /// <param name="headDim">Head size.</param>
+    /// <param name="qkNorm">RMSNorm across heads on q and k.</param>
+    public static GraphValue CrossAttention(GraphBuilder g, string path, GraphValue x, GraphValue context, GraphValue? mask,
         int queryDim, int contextDim, int heads, int headDim, bool qkNorm)
     {
+        if (UsesContribOps(g))
+        {
+            int all = heads * headDim;
+            var mq = Linear(g, $"{path}.to_q", x, queryDim, all);
+            var mk = Linear(g, $"{path}.to_k", context, contextDim, all);
+            var mv = Linear(g, $"{path}.to_v", context, contextDim, all);
+            if (qkNorm)
+            {
+                mq = Normalization.RmsNorm(g, $"{path}.norm_q", mq, all, 1e-5);
+                mk = Normalization.RmsNorm(g, $"{path}.norm_k", mk, all, 1e-5);
+            }
+            var attended = g.MultiHeadAttention(path, mq, mk, mv, mask, heads);
+            return Linear(g, $"{path}.to_out.0", attended, all, queryDim);
+        }
+
+        var maskBias = mask;
         int inner = heads * headDim;
         var q = Linear(g, $"{path}.to_q", x, queryDim, inner);
         var k = Linear(g, $"{path}.to_k", context, contextDim, inner);

@@ -23,6 +23,8 @@ public static class Normalization
     /// <summary>
     /// diffusers <c>RMSNorm(dim, eps, elementwise_affine=True[, bias])</c> over the last axis:
     /// <c>x · rsqrt(mean(x²) + eps) · weight (+ bias)</c>, the variance in float32. The weight is used as is (not 1 + w).
+    /// float32 graphs use one <c>SimplifiedLayerNormalization</c>; float16 graphs spell it out with an fp32 island (see
+    /// <see cref="Layers.UsesContribOps"/>).
     /// </summary>
     /// <param name="g">Graph.</param>
     /// <param name="path">Module path; weights are <c>{path}.weight</c> (and <c>{path}.bias</c>).</param>
@@ -32,6 +34,12 @@ public static class Normalization
     /// <param name="bias">Whether the module has a bias.</param>
     public static GraphValue RmsNorm(GraphBuilder g, string path, GraphValue x, int dim, double eps, bool bias = false)
     {
+        if (Layers.UsesContribOps(g) && x.Type == DT.Float)
+        {
+            var normed = g.SimplifiedLayerNormalization(path, x, g.Weight($"{path}.weight", [dim], "norm dim", DT.Float), eps);
+            return bias ? g.Add($"{path}/bias", normed, g.Weight($"{path}.bias", [dim], "norm dim", DT.Float)) : normed;
+        }
+
         var x32 = g.CastIfNeeded($"{path}/input", x, DT.Float);
         var variance = g.ReduceMean(path, g.Mul(path, x32, x32), [-1]);
         var inv = g.Reciprocal(path, g.Sqrt(path, g.Add(path, variance, g.Scalar(eps, DT.Float))));

@@ -84,12 +84,12 @@ public static class SanaControlNetModel
             var guidance = baseConfig is { GuidanceEmbeds: true } ? g.Input("guidance", DT.Float, "batch") : null;
             var condIn = g.Input("controlnet_cond", DT.Float, "batch", (long)c.InChannels, "height", "width");
             var scaleIn = g.Input("conditioning_scale", DT.Float, 1L);
-            var maskBias = SanaTransformer2DModel.MaskBias(g, maskIn);
 
             // 1. Input
             var hidden = g.CastIfNeeded("hidden_states/cast", hiddenIn, g.ComputeType);
             var cond = g.CastIfNeeded("controlnet_cond/cast", condIn, g.ComputeType);
             GraphValue x, spatial, t6, context;
+            SanaTransformer2DModel.SharedBlockInputs shared;
             if (baseConfig is null)
             {
                 (x, spatial) = Embeddings.PatchEmbed(g, "patch_embed", hidden, c.InChannels, d, c.PatchSize);
@@ -99,6 +99,7 @@ public static class SanaControlNetModel
                 // 2. Additional condition embeddings (AdaLayerNormSingle) and caption
                 (t6, _) = SanaTransformer2DModel.TimeEmbedding(g, c, timestep, null);
                 context = SanaTransformer2DModel.CaptionEmbedding(g, c, textIn);
+                shared = SanaTransformer2DModel.SharedBlockInputs.Build(g, c, context, maskIn, t6, spatial);
             }
             else
             {
@@ -109,7 +110,8 @@ public static class SanaControlNetModel
                     (h, spatial) = Embeddings.PatchEmbed(g, "patch_embed", hidden, baseConfig.InChannels, d, baseConfig.PatchSize);
                     (t6, _) = SanaTransformer2DModel.TimeEmbedding(g, baseConfig, timestep, guidance);
                     context = SanaTransformer2DModel.CaptionEmbedding(g, baseConfig, textIn);
-                    x = SanaTransformer2DModel.Block(g, baseConfig, "transformer_blocks.0", h, context, maskBias, t6, spatial);
+                    shared = SanaTransformer2DModel.SharedBlockInputs.Build(g, baseConfig, context, maskIn, t6, spatial);
+                    x = SanaTransformer2DModel.Block(g, baseConfig, "transformer_blocks.0", h, shared);
                 }
                 var (condTokens, _) = Embeddings.PatchEmbed(g, "patch_embed", cond, c.InChannels, d, c.PatchSize, role: "controlnet_cond");
                 x = g.Add("input_block/residual", x, Layers.Linear(g, "input_block", condTokens, d, d));
@@ -119,7 +121,7 @@ public static class SanaControlNetModel
             var scale = g.CastIfNeeded("conditioning_scale/cast", scaleIn, g.ComputeType);
             for (int i = 0; i < c.NumLayers; i++)
             {
-                x = SanaTransformer2DModel.Block(g, c, $"transformer_blocks.{i}", x, context, maskBias, t6, spatial);
+                x = SanaTransformer2DModel.Block(g, c, $"transformer_blocks.{i}", x, shared);
                 var r = Layers.Linear(g, $"controlnet_blocks.{i}", x, d, d);
                 r = g.Mul($"controlnet_blocks.{i}/conditioning_scale", r, scale);
                 g.Output(g.CastIfNeeded($"block_{i}/cast", r, DT.Float), $"block_{i}", "batch", "tokens", (long)d);

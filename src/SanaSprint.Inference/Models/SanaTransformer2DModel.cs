@@ -46,21 +46,19 @@ public static class SanaTransformer2DModel
         var control = Enumerable.Range(0, options.ControlBlocks)
             .Select(i => g.Input($"controlnet_block_samples_{i}", DT.Float, "batch", "tokens", (long)d)).ToArray();
 
-        // encoder_attention_mask (1 = keep, 0 = discard) → additive bias (1 − m)·(−10000), [B, 1, 1, S]
-        var maskBias = MaskBias(g, maskIn);
-
         // 1. Input
         var hidden = g.CastIfNeeded("hidden_states/cast", hiddenIn, g.ComputeType);
         var (x, spatial) = Embeddings.PatchEmbed(g, "patch_embed", hidden, config.InChannels, d, config.PatchSize);
         var (t6, embeddedTimestep) = TimeEmbedding(g, config, timestep, guidance);
         var context = CaptionEmbedding(g, config, textIn);
+        var shared = SharedBlockInputs.Build(g, config, context, maskIn, t6, spatial);
 
         // 2. Transformer blocks
         for (int i = 0; i < config.NumLayers; i++)
         {
             if (options.ControlNetWiring == ControlNetWiring.NvLabs && i >= 1 && i <= control.Length)
                 x = AddControlResidual(g, i - 1, x, control[i - 1]); // NVlabs: residual i−1 enters block i
-            x = Block(g, config, $"transformer_blocks.{i}", x, context, maskBias, t6, spatial);
+            x = Block(g, config, $"transformer_blocks.{i}", x, shared);
             if (options.ControlNetWiring == ControlNetWiring.Diffusers && i >= 1 && i <= control.Length)
                 x = AddControlResidual(g, i - 1, x, control[i - 1]); // diffusers: residual k−1 after block k
             progress?.Report(new GraphBuildProgress("building graph", i + 1, config.NumLayers));
@@ -155,8 +153,16 @@ public static class SanaTransformer2DModel
             throw new CheckpointException(path, null, "config num_layers, num_attention_heads, attention_head_dim and patch_size must be positive.");
     }
 
+    /// <summary>
+    /// The cross-attention mask every block uses, made once: <c>encoder_attention_mask</c> (1 = keep, 0 = discard) as
+    /// MultiHeadAttention's int32 key padding mask [B, S] (float32 graphs), or as the additive bias
+    /// <c>(1 − mask)·(−10000)</c> [B, 1, 1, S] in the compute type.
+    /// </summary>
+    internal static GraphValue CrossAttentionMask(GraphBuilder g, GraphValue mask) =>
+        Layers.UsesContribOps(g) ? g.Cast("encoder_attention_mask/int32", mask, DT.Int32) : MaskBias(g, mask);
+
     /// <summary><c>(1 − mask)·(−10000)</c> as [B, 1, 1, S] in the compute type.</summary>
-    internal static GraphValue MaskBias(GraphBuilder g, GraphValue mask)
+    private static GraphValue MaskBias(GraphBuilder g, GraphValue mask)
     {
         var m = g.Cast("encoder_attention_mask/cast", mask, g.ComputeType);
         var bias = g.Mul("encoder_attention_mask/bias", g.Sub("encoder_attention_mask/bias", g.ScalarLike(m, 1.0), m), g.ScalarLike(m, -10000.0));
@@ -195,36 +201,61 @@ public static class SanaTransformer2DModel
         g.Add($"controlnet_block_samples_{index}/add", x, g.CastIfNeeded($"controlnet_block_samples_{index}/cast", residual, x.Type));
 
     /// <summary>
+    /// What every <see cref="Block"/> of a graph reads that does not depend on the block, made once per graph instead of
+    /// once per block: the caption tokens, the cross-attention mask, the time modulation <c>t6</c> as [B, 6, D] with 1
+    /// already added to its two scale rows, and the Reshape target of the tokens' image.
+    /// </summary>
+    /// <param name="Context">Caption tokens [B, S, D].</param>
+    /// <param name="Mask">From <see cref="CrossAttentionMask"/>.</param>
+    /// <param name="Modulation"><c>t6.reshape(B, 6, D)</c> + [0, 1, 0, 0, 1, 0] (the "1 +" of both modulations).</param>
+    /// <param name="ImageShape"><c>[0, 0, h, w]</c> for the feed-forward's token image.</param>
+    internal sealed record SharedBlockInputs(GraphValue Context, GraphValue Mask, GraphValue Modulation, GraphValue ImageShape)
+    {
+        /// <summary>Makes the shared inputs from the graph's caption tokens, mask input, <c>t6</c> [B, 6D] and [h, w].</summary>
+        public static SharedBlockInputs Build(GraphBuilder g, SanaTransformer2DConfig c, GraphValue context, GraphValue maskInput,
+            GraphValue t6, GraphValue spatial)
+        {
+            int d = c.InnerDim;
+            // Rows of scale_shift_table + t6: shift_msa, scale_msa, gate_msa, shift_mlp, scale_mlp, gate_mlp.
+            var onePlusScale = g.Floats(t6.Type, [.. Enumerable.Range(0, 6 * d).Select(i => i / d is 1 or 4 ? 1.0 : 0.0)]);
+            var modulation = g.Add("transformer_blocks/modulation/one_plus_scale",
+                g.Reshape("transformer_blocks/modulation", t6, 0, 6, d), g.Reshape("transformer_blocks/modulation/offsets", onePlusScale, 6, d));
+            return new SharedBlockInputs(context, CrossAttentionMask(g, maskInput), modulation,
+                Layers.ImageShape(g, "transformer_blocks.ff", spatial));
+        }
+    }
+
+    /// <summary>
     /// <c>SanaTransformerBlock.forward</c> on tokens [B, N, D]. Shared with <see cref="SanaControlNetModel"/>, whose blocks
     /// are the same module (built from a config without qk-norm).
     /// </summary>
-    internal static GraphValue Block(GraphBuilder g, SanaTransformer2DConfig c, string path, GraphValue x, GraphValue context,
-        GraphValue maskBias, GraphValue t6, GraphValue spatial)
+    internal static GraphValue Block(GraphBuilder g, SanaTransformer2DConfig c, string path, GraphValue x, SharedBlockInputs shared)
     {
         int d = c.InnerDim;
         bool qkNorm = c.QkNorm == RmsNormAcrossHeads;
 
         // 1. Modulation: scale_shift_table[6, D] + t6.reshape(B, 6, D) → shift/scale/gate for attention and MLP
+        //    (the scales arrive as 1 + scale, see SharedBlockInputs)
         var table = g.Weight($"{path}.scale_shift_table", [6, d], "6 × inner_dim");
-        var mod = g.Add($"{path}/modulation", table, g.Reshape($"{path}/modulation", t6, 0, 6, d));
+        var mod = g.Add($"{path}/modulation", table, shared.Modulation);
         var m = g.Split($"{path}/modulation", mod, 1, 1, 1, 1, 1, 1, 1);
-        GraphValue shiftMsa = m[0], scaleMsa = m[1], gateMsa = m[2], shiftMlp = m[3], scaleMlp = m[4], gateMlp = m[5];
+        GraphValue shiftMsa = m[0], onePlusScaleMsa = m[1], gateMsa = m[2], shiftMlp = m[3], onePlusScaleMlp = m[4], gateMlp = m[5];
 
         // 2. Self Attention (linear)
         var n = Normalization.LayerNormNoAffine(g, $"{path}.norm1", x, d, c.NormEps);
-        n = Normalization.Modulate(g, $"{path}.norm1/modulate", n, shiftMsa, scaleMsa);
+        n = g.Add($"{path}.norm1/modulate/shift", g.Mul($"{path}.norm1/modulate/scale", n, onePlusScaleMsa), shiftMsa);
         var attn = Layers.LinearAttention(g, $"{path}.attn1", n, d, c.NumAttentionHeads, c.AttentionHeadDim, c.AttentionBias, qkNorm);
         x = g.Add($"{path}.attn1/residual", x, g.Mul($"{path}.attn1/gate", gateMsa, attn));
 
         // 3. Cross Attention (no norm, no modulation before it)
-        var cross = Layers.CrossAttention(g, $"{path}.attn2", x, context, maskBias, d, c.CrossAttentionDim!.Value,
+        var cross = Layers.CrossAttention(g, $"{path}.attn2", x, shared.Context, shared.Mask, d, c.CrossAttentionDim!.Value,
             c.NumCrossAttentionHeads!.Value, c.CrossAttentionHeadDim!.Value, qkNorm);
         x = g.Add($"{path}.attn2/residual", cross, x);
 
         // 4. Feed-forward (GLUMBConv on the [B, D, h, w] image of the tokens)
         n = Normalization.LayerNormNoAffine(g, $"{path}.norm2", x, d, c.NormEps);
-        n = Normalization.Modulate(g, $"{path}.norm2/modulate", n, shiftMlp, scaleMlp);
-        var img = Layers.TokensToImage(g, $"{path}.ff", n, spatial);
+        n = g.Add($"{path}.norm2/modulate/shift", g.Mul($"{path}.norm2/modulate/scale", n, onePlusScaleMlp), shiftMlp);
+        var img = Layers.TokensToImageOfShape(g, $"{path}.ff", n, shared.ImageShape);
         var ff = Layers.ImageToTokens(g, $"{path}.ff", Layers.GluMbConv(g, $"{path}.ff", img, d, d, c.MlpRatio), d);
         return g.Add($"{path}.ff/residual", x, g.Mul($"{path}.ff/gate", gateMlp, ff));
     }

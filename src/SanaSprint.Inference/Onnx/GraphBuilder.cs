@@ -27,6 +27,12 @@ public sealed class GraphBuilder
     /// <summary>Opset of the default domain the builders target.</summary>
     public const int Opset = 21;
 
+    /// <summary>
+    /// The domain of ONNX Runtime's contrib operators (FusedMatMul, QuickGelu, MultiHeadAttention), implemented by its CPU
+    /// and CUDA providers (onnxruntime docs, "Contrib operators").
+    /// </summary>
+    public const string MicrosoftDomain = "com.microsoft";
+
     /// <summary>IR version written.</summary>
     public const int IrVersion = 10;
 
@@ -384,6 +390,48 @@ public sealed class GraphBuilder
         else if (a.Shape is { Length: >= 2 } sa2 && b.Shape is { Length: 1 })
             shape = sa2[..^1];
         return One(path, "MatMul", [a, b], a.Type, shape);
+    }
+
+    /// <summary>
+    /// <c>com.microsoft.FusedMatMul</c>: MatMul with a transposed operand, without a Transpose node (e.g. <c>x · Wᵀ</c> for
+    /// an <c>nn.Linear</c> weight W [out, in] used as stored).
+    /// </summary>
+    public GraphValue FusedMatMul(string path, GraphValue a, GraphValue b, bool transB)
+    {
+        RequireSameType("FusedMatMul", a, b);
+        long[]? shape = null;
+        if (a.Shape is { Length: >= 2 } sa && b.Shape is { Length: 2 } sb)
+            shape = [.. sa[..^1], transB ? sb[0] : sb[1]];
+        return Node(path, "FusedMatMul", [a, b], [a.Type],
+            [Attr.Int("transA", 0), Attr.Int("transB", transB ? 1 : 0), Attr.Float("alpha", 1.0)], [shape], MicrosoftDomain)[0];
+    }
+
+    /// <summary><c>com.microsoft.QuickGelu</c>: <c>x · sigmoid(alpha · x)</c>; with alpha 1 it is SiLU in one node.</summary>
+    public GraphValue QuickGelu(string path, GraphValue x, double alpha) =>
+        Node(path, "QuickGelu", [x], [x.Type], [Attr.Float("alpha", alpha)], [x.Shape], MicrosoftDomain)[0];
+
+    /// <summary>
+    /// <c>SimplifiedLayerNormalization</c> (RMSNorm, ONNX Runtime's operator in the default domain): <c>x · rsqrt(mean(x²)
+    /// + eps) · scale</c> over the last axis, the statistics in float32 (stash_type 1) whatever the element type.
+    /// </summary>
+    public GraphValue SimplifiedLayerNormalization(string path, GraphValue x, GraphValue scale, double epsilon)
+    {
+        RequireSameType("SimplifiedLayerNormalization", x, scale);
+        return One(path, "SimplifiedLayerNormalization", [x, scale], x.Type, x.Shape,
+            Attr.Float("epsilon", epsilon), Attr.Int("axis", -1), Attr.Int("stash_type", 1));
+    }
+
+    /// <summary>
+    /// <c>com.microsoft.MultiHeadAttention</c> on unpacked projections: q [B, N, H·d], k and v [B, S, H·d] → [B, N, H·d],
+    /// <c>softmax(q·kᵀ/√d + mask)·v</c> per head with the heads merged. <paramref name="keyPaddingMask"/> (int32 [B, S], 1 =
+    /// attend) adds <c>mask_filter_value</c> (−10000, as diffusers' <c>(1 − mask)·(−10000)</c>) where it is 0.
+    /// </summary>
+    public GraphValue MultiHeadAttention(string path, GraphValue q, GraphValue k, GraphValue v, GraphValue? keyPaddingMask, int heads)
+    {
+        RequireSameType("MultiHeadAttention", q, k);
+        RequireSameType("MultiHeadAttention", q, v);
+        return Node(path, "MultiHeadAttention", [q, k, v, null, keyPaddingMask], [q.Type],
+            [Attr.Int("num_heads", heads), Attr.Float("mask_filter_value", -10000.0)], [q.Shape], MicrosoftDomain)[0];
     }
 
     /// <summary>Gemm: alpha·A'·B' + beta·C with optional transposes (2-D only).</summary>

@@ -124,6 +124,8 @@ public static class OnnxModelWriter
             Graph = graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = GraphBuilder.Opset });
+        if (graph.Node.Any(n => n.Domain == GraphBuilder.MicrosoftDomain))
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = GraphBuilder.MicrosoftDomain, Version = 1 });
         if (metadata is not null)
             foreach (var (k, v) in metadata) model.MetadataProps.Add(new StringStringEntryProto { Key = k, Value = v });
         using (var f = new FileStream(modelPath, FileMode.Create, FileAccess.Write))

@@ -144,12 +144,38 @@ public sealed class SanaTransformerRandomCheckpointTests
         using var weights = SafetensorsCheckpoint.Open(dir);
         var g = ModelCatalog.Build(config, weights, new ModelBuildOptions());
         var nodes = g.Graph.Node.Select(n => n.Name).ToHashSet();
-        Assert.Contains("transformer_blocks.2.attn1.to_q/MatMul", nodes);
-        Assert.Contains("transformer_blocks.0.attn2.norm_k/ReduceMean", nodes);
+        Assert.Contains("transformer_blocks.2.attn1.to_q/FusedMatMul", nodes);
+        Assert.Contains("transformer_blocks.0.attn2.norm_k/SimplifiedLayerNormalization", nodes);
+        Assert.Contains("transformer_blocks.0.attn2/MultiHeadAttention", nodes);
         Assert.Contains("transformer_blocks.1.ff.conv_depth/Conv", nodes);
         Assert.Equal(nodes.Count, g.Graph.Node.Count);
         Assert.Equal(weights.Names.Order(), g.Weights.Select(w => w.Name).Order());
         Assert.Equal(["hidden_states", "encoder_hidden_states", "encoder_attention_mask", "timestep", "guidance"], g.Graph.Input.Select(i => i.Name));
         Assert.Equal(["sample"], g.Graph.Output.Select(o => o.Name));
     }
+
+    [Fact]
+    public void ASprintBlockIsAtMost70NodesInFloat32AndFloat16KeepsStandardOps()
+    {
+        // A block's node count depends on the config's structure (qk-norm, biases, guidance), not on its widths.
+        using var tmp = TestPaths.NewTempDir();
+        string dir = TinyModels.WriteTransformer(tmp.File("t"), SprintTiny);
+        var config = ComponentConfig.Load(dir);
+        using var weights = SafetensorsCheckpoint.Open(dir);
+
+        var fp32 = ModelCatalog.Build(config, weights, new ModelBuildOptions());
+        var block = BlockNodes(fp32, 1);
+        Assert.InRange(block.Count, 1, 70);
+        // Nothing that is the same for every block is made inside one.
+        Assert.DoesNotContain(block, n => n.OpType is "Cast" or "Concat" or "Shape");
+        Assert.Equal(block.Count, BlockNodes(fp32, 0).Count);
+
+        var fp16 = ModelCatalog.Build(config, weights, new ModelBuildOptions { Precision = GraphPrecision.Fp16 });
+        Assert.DoesNotContain(fp16.Graph.Node, n => n.Domain == SanaSprint.Inference.Onnx.GraphBuilder.MicrosoftDomain);
+        Assert.Contains(fp32.Graph.Node, n => n.Domain == SanaSprint.Inference.Onnx.GraphBuilder.MicrosoftDomain);
+    }
+
+    private static List<SanaSprint.Inference.Onnx.Proto.NodeProto> BlockNodes(SanaSprint.Inference.Onnx.GraphBuilder g, int index) =>
+        [.. g.Graph.Node.Where(n => n.Name.StartsWith($"transformer_blocks.{index}.", StringComparison.Ordinal)
+                                  || n.Name.StartsWith($"transformer_blocks.{index}/", StringComparison.Ordinal))];
 }
