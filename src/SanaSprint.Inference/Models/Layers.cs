@@ -19,28 +19,17 @@ public static class Layers
     /// <param name="outFeatures">out.</param>
     /// <param name="bias">Whether the module has a bias.</param>
     /// <param name="role">For a second application of the same module: nodes go under <c>{path}/{role}</c>.</param>
-    /// <remarks>
-    /// float32 graphs use ONNX Runtime's <c>FusedMatMul</c> with <c>transB</c> on the stored weight (one node, no Transpose);
-    /// float16 graphs keep Transpose + MatMul (ONNX Runtime constant-folds the transpose), since the CPU provider's contrib
-    /// kernels are float32 only and fp16 graphs also run there.
-    /// </remarks>
+    /// <remarks>One ONNX Runtime <c>FusedMatMul</c> with <c>transB</c> on the weight as stored (no Transpose node).</remarks>
     public static GraphValue Linear(GraphBuilder g, string path, GraphValue x, int inFeatures, int outFeatures, bool bias = true, string? role = null)
     {
         string node = role is null ? path : $"{path}/{role}";
         var w = g.Weight($"{path}.weight", [outFeatures, inFeatures], "out_features × in_features");
-        var y = UsesContribOps(g) ? g.FusedMatMul(node, x, w, transB: true) : g.MatMul(node, x, g.Transpose(node, w, 1, 0));
+        var y = g.FusedMatMul(node, x, w, transB: true);
         return bias ? g.Add(node, y, g.Weight($"{path}.bias", [outFeatures], "out_features")) : y;
     }
 
-    /// <summary><c>nn.SiLU</c>: <c>x · sigmoid(x)</c> (one <c>QuickGelu</c> with alpha 1 in float32 graphs).</summary>
-    public static GraphValue Silu(GraphBuilder g, string path, GraphValue x) =>
-        UsesContribOps(g) ? g.QuickGelu(path, x, 1.0) : g.Mul(path, x, g.Sigmoid(path, x));
-
-    /// <summary>
-    /// Whether the graph uses ONNX Runtime's fused contrib operators: float32 graphs do; float16 graphs keep standard ops
-    /// because they also run on the CPU provider, whose contrib kernels are float32 only.
-    /// </summary>
-    internal static bool UsesContribOps(GraphBuilder g) => g.ComputeType == DT.Float;
+    /// <summary><c>nn.SiLU</c>: <c>x · sigmoid(x)</c>, one <c>QuickGelu</c> with alpha 1.</summary>
+    public static GraphValue Silu(GraphBuilder g, string path, GraphValue x) => g.QuickGelu(path, x, 1.0);
 
     /// <summary><c>nn.Conv2d(in, out, k, stride, padding, groups, bias)</c> on NCHW; weight [out, in/groups, k, k].</summary>
     public static GraphValue Conv2d(GraphBuilder g, string path, GraphValue x, int inChannels, int outChannels, int kernel,
@@ -133,39 +122,22 @@ public static class Layers
     /// <summary>
     /// Softmax cross-attention (<c>Attention</c> with <c>SanaAttnProcessor2_0</c>): q from tokens [B, N, D], k and v
     /// from the context [B, S, Dc], optional RMSNorm across heads on q and k (eps 1e-5), the mask,
-    /// <c>softmax(q·kᵀ/√d + (1 − mask)·(−10000))·v</c>, heads merged, <c>to_out.0</c>. Scores and softmax run in float32.
-    /// float32 graphs run the attention as one <c>com.microsoft.MultiHeadAttention</c> with the padding mask;
-    /// float16 graphs spell it out with an fp32 island (see <see cref="UsesContribOps"/>).
+    /// <c>softmax(q·kᵀ/√d + (1 − mask)·(−10000))·v</c>, heads merged, <c>to_out.0</c>: the attention itself is one
+    /// <c>com.microsoft.MultiHeadAttention</c> (its kernels accumulate the scores and softmax in float32).
     /// </summary>
     /// <param name="g">Graph.</param>
     /// <param name="path">Module path (<c>transformer_blocks.i.attn2</c>).</param>
     /// <param name="x">Tokens [B, N, D].</param>
     /// <param name="context">Caption tokens [B, S, Dc].</param>
-    /// <param name="mask">From <see cref="SanaTransformer2DModel.CrossAttentionMask"/>: the key padding mask (float32 graphs) or the additive bias.</param>
+    /// <param name="keyPaddingMask">int32 [B, S], 1 = attend (<see cref="SanaTransformer2DModel.CrossAttentionMask"/>), or null.</param>
     /// <param name="queryDim">D.</param>
     /// <param name="contextDim">Dc.</param>
     /// <param name="heads">Heads.</param>
     /// <param name="headDim">Head size.</param>
     /// <param name="qkNorm">RMSNorm across heads on q and k.</param>
-    public static GraphValue CrossAttention(GraphBuilder g, string path, GraphValue x, GraphValue context, GraphValue? mask,
+    public static GraphValue CrossAttention(GraphBuilder g, string path, GraphValue x, GraphValue context, GraphValue? keyPaddingMask,
         int queryDim, int contextDim, int heads, int headDim, bool qkNorm)
     {
-        if (UsesContribOps(g))
-        {
-            int all = heads * headDim;
-            var mq = Linear(g, $"{path}.to_q", x, queryDim, all);
-            var mk = Linear(g, $"{path}.to_k", context, contextDim, all);
-            var mv = Linear(g, $"{path}.to_v", context, contextDim, all);
-            if (qkNorm)
-            {
-                mq = Normalization.RmsNorm(g, $"{path}.norm_q", mq, all, 1e-5);
-                mk = Normalization.RmsNorm(g, $"{path}.norm_k", mk, all, 1e-5);
-            }
-            var attended = g.MultiHeadAttention(path, mq, mk, mv, mask, heads);
-            return Linear(g, $"{path}.to_out.0", attended, all, queryDim);
-        }
-
-        var maskBias = mask;
         int inner = heads * headDim;
         var q = Linear(g, $"{path}.to_q", x, queryDim, inner);
         var k = Linear(g, $"{path}.to_k", context, contextDim, inner);
@@ -175,18 +147,7 @@ public static class Layers
             q = Normalization.RmsNorm(g, $"{path}.norm_q", q, inner, 1e-5);
             k = Normalization.RmsNorm(g, $"{path}.norm_k", k, inner, 1e-5);
         }
-        var qh = g.Transpose($"{path}/q", g.Reshape($"{path}/q", q, 0, 0, heads, headDim), 0, 2, 1, 3); // [B,H,N,d]
-        var kt = g.Transpose($"{path}/k", g.Reshape($"{path}/k", k, 0, 0, heads, headDim), 0, 2, 3, 1); // [B,H,d,S]
-        var vh = g.Transpose($"{path}/v", g.Reshape($"{path}/v", v, 0, 0, heads, headDim), 0, 2, 1, 3); // [B,H,S,d]
-
-        var scores = g.MatMul($"{path}/scores", g.CastIfNeeded($"{path}/q/fp32", qh, DT.Float), g.CastIfNeeded($"{path}/k/fp32", kt, DT.Float));
-        scores = g.Mul($"{path}/scale", scores, g.Scalar(1.0 / Math.Sqrt(headDim), DT.Float));
-        if (maskBias is not null)
-            scores = g.Add($"{path}/mask", scores, g.CastIfNeeded($"{path}/mask/fp32", maskBias, DT.Float));
-        var probs = g.CastIfNeeded($"{path}/probs", g.Softmax(path, scores), g.ComputeType);
-        var o = g.MatMul($"{path}/context", probs, vh);                  // [B,H,N,d]
-        o = g.Transpose($"{path}/merge_heads", o, 0, 2, 1, 3);
-        o = g.Reshape($"{path}/merge_heads", o, 0, 0, inner);
+        var o = g.MultiHeadAttention(path, q, k, v, keyPaddingMask, heads);
         return Linear(g, $"{path}.to_out.0", o, inner, queryDim);
     }
 

@@ -10,21 +10,15 @@ public static class Normalization
 {
     /// <summary>
     /// <c>nn.LayerNorm(dim, elementwise_affine=False, eps)</c> over the last axis: LayerNormalization with a constant
-    /// ones scale and no bias, on float32.
+    /// ones scale and no bias (its statistics are float32 whatever the element type: stash_type 1).
     /// </summary>
-    public static GraphValue LayerNormNoAffine(GraphBuilder g, string path, GraphValue x, int dim, double eps)
-    {
-        var x32 = g.CastIfNeeded($"{path}/input", x, DT.Float);
-        var ones = g.Floats(DT.Float, Enumerable.Repeat(1.0, dim).ToArray());
-        var y = g.LayerNormalization(path, x32, ones, null, eps);
-        return g.CastIfNeeded($"{path}/output", y, x.Type);
-    }
+    public static GraphValue LayerNormNoAffine(GraphBuilder g, string path, GraphValue x, int dim, double eps) =>
+        g.LayerNormalization(path, x, g.Floats(x.Type, [.. Enumerable.Repeat(1.0, dim)]), null, eps);
 
     /// <summary>
     /// diffusers <c>RMSNorm(dim, eps, elementwise_affine=True[, bias])</c> over the last axis:
-    /// <c>x · rsqrt(mean(x²) + eps) · weight (+ bias)</c>, the variance in float32. The weight is used as is (not 1 + w).
-    /// float32 graphs use one <c>SimplifiedLayerNormalization</c>; float16 graphs spell it out with an fp32 island (see
-    /// <see cref="Layers.UsesContribOps"/>).
+    /// <c>x · rsqrt(mean(x²) + eps) · weight (+ bias)</c> as one <c>SimplifiedLayerNormalization</c> (its variance is float32
+    /// whatever the element type). The weight is used as is (not 1 + w).
     /// </summary>
     /// <param name="g">Graph.</param>
     /// <param name="path">Module path; weights are <c>{path}.weight</c> (and <c>{path}.bias</c>).</param>
@@ -34,20 +28,8 @@ public static class Normalization
     /// <param name="bias">Whether the module has a bias.</param>
     public static GraphValue RmsNorm(GraphBuilder g, string path, GraphValue x, int dim, double eps, bool bias = false)
     {
-        if (Layers.UsesContribOps(g) && x.Type == DT.Float)
-        {
-            var normed = g.SimplifiedLayerNormalization(path, x, g.Weight($"{path}.weight", [dim], "norm dim", DT.Float), eps);
-            return bias ? g.Add($"{path}/bias", normed, g.Weight($"{path}.bias", [dim], "norm dim", DT.Float)) : normed;
-        }
-
-        var x32 = g.CastIfNeeded($"{path}/input", x, DT.Float);
-        var variance = g.ReduceMean(path, g.Mul(path, x32, x32), [-1]);
-        var inv = g.Reciprocal(path, g.Sqrt(path, g.Add(path, variance, g.Scalar(eps, DT.Float))));
-        var y = g.Mul($"{path}/normalize", x32, inv);
-        y = g.Mul($"{path}/weight", y, g.Weight($"{path}.weight", [dim], "norm dim", DT.Float));
-        if (bias)
-            y = g.Add($"{path}/bias", y, g.Weight($"{path}.bias", [dim], "norm dim", DT.Float));
-        return g.CastIfNeeded($"{path}/output", y, x.Type);
+        var normed = g.SimplifiedLayerNormalization(path, x, g.Weight($"{path}.weight", [dim], "norm dim", x.Type), eps);
+        return bias ? g.Add($"{path}/bias", normed, g.Weight($"{path}.bias", [dim], "norm dim", x.Type)) : normed;
     }
 
     /// <summary><c>x · (1 + scale) + shift</c> (all broadcastable, same element type).</summary>

@@ -155,19 +155,10 @@ public static class SanaTransformer2DModel
 
     /// <summary>
     /// The cross-attention mask every block uses, made once: <c>encoder_attention_mask</c> (1 = keep, 0 = discard) as
-    /// MultiHeadAttention's int32 key padding mask [B, S] (float32 graphs), or as the additive bias
-    /// <c>(1 − mask)·(−10000)</c> [B, 1, 1, S] in the compute type.
+    /// MultiHeadAttention's int32 key padding mask [B, S], which adds −10000 where it is 0, as diffusers'
+    /// <c>(1 − mask)·(−10000)</c> bias does.
     /// </summary>
-    internal static GraphValue CrossAttentionMask(GraphBuilder g, GraphValue mask) =>
-        Layers.UsesContribOps(g) ? g.Cast("encoder_attention_mask/int32", mask, DT.Int32) : MaskBias(g, mask);
-
-    /// <summary><c>(1 − mask)·(−10000)</c> as [B, 1, 1, S] in the compute type.</summary>
-    private static GraphValue MaskBias(GraphBuilder g, GraphValue mask)
-    {
-        var m = g.Cast("encoder_attention_mask/cast", mask, g.ComputeType);
-        var bias = g.Mul("encoder_attention_mask/bias", g.Sub("encoder_attention_mask/bias", g.ScalarLike(m, 1.0), m), g.ScalarLike(m, -10000.0));
-        return g.Unsqueeze("encoder_attention_mask/bias", bias, 1, 2);
-    }
+    internal static GraphValue CrossAttentionMask(GraphBuilder g, GraphValue mask) => g.Cast("encoder_attention_mask/int32", mask, DT.Int32);
 
     /// <summary>
     /// 2. Additional condition embeddings: <c>SanaCombinedTimestepGuidanceEmbeddings</c> (guidance_embeds) or
