@@ -690,10 +690,10 @@ public sealed class AutoencoderDC
         return g.CastIfNeeded($"{path}/output", h, x.Type);
     }
 
-    /// <summary>diffusers <c>get_activation</c>: silu/swish (x·σ(x)), relu, gelu (erf), mish.</summary>
+    /// <summary>diffusers <c>get_activation</c>: silu/swish (x·σ(x), one QuickGelu with alpha 1), relu, gelu (erf), mish.</summary>
     private GraphValue Activation(string path, GraphValue x, string name) => name switch
     {
-        "silu" or "swish" => g.Mul(path, x, g.Sigmoid(path, x)),
+        "silu" or "swish" => g.QuickGelu(path, x, 1.0),
         "relu" => g.Relu(path, x),
         "gelu" => g.Gelu(path, x),
         "mish" => g.Node(path, "Mish", [x], [x.Type], outputShapes: [x.Shape])[0],
