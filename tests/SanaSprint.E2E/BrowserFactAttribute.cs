@@ -17,6 +17,20 @@ public sealed class BrowserFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A theory that needs Debian's Chromium, skipped or failed as <see cref="BrowserFactAttribute"/> says.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class BrowserTheoryAttribute : TheoryAttribute
+{
+    /// <summary>Sets <see cref="FactAttribute.Skip"/> when Chromium is absent and not required.</summary>
+    public BrowserTheoryAttribute()
+    {
+        if (!Chromium.IsInstalled && !Chromium.IsRequired)
+        {
+            Skip = $"Chromium not found at {Chromium.ExecutablePath} (apt-get install chromium); set {Chromium.RequireVariable}=1 to make this a failure.";
+        }
+    }
+}
+
 /// <summary>Where the browser is and whether the tests must have it.</summary>
 public static class Chromium
 {

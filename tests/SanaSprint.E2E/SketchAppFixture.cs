@@ -67,11 +67,17 @@ public class SketchAppFixture : WebApplicationFactory<Program>, IAsyncLifetime
     public string CreateRoom() => Services.GetRequiredService<RoomService>().CreateRoom();
 
     /// <summary>A fresh browser context (its own storage, like another person) with a desktop viewport.</summary>
-    public Task<IBrowserContext> NewContextAsync() => Browser.NewContextAsync(new BrowserNewContextOptions
+    public Task<IBrowserContext> NewContextAsync() => NewContextAsync(new BrowserNewContextOptions
     {
-        BaseURL = BaseAddress.ToString(),
         ViewportSize = new ViewportSize { Width = 1400, Height = 1000 },
     });
+
+    /// <summary>A fresh browser context with <paramref name="options"/> (a device's viewport, touch), pointed at the app.</summary>
+    public Task<IBrowserContext> NewContextAsync(BrowserNewContextOptions options)
+    {
+        options.BaseURL = BaseAddress.ToString();
+        return Browser.NewContextAsync(options);
+    }
 
     /// <inheritdoc />
     protected override void ConfigureWebHost(IWebHostBuilder builder)
