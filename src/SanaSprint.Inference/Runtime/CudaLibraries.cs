@@ -28,15 +28,16 @@ public static class CudaLibraries
         "the Microsoft.ML.OnnxRuntime.Gpu package (runtimes/<rid>/native next to the app)");
 
     /// <summary>The NVIDIA driver's user-mode library.</summary>
-    public static readonly CudaLibrary Driver = new("libcuda.so.1", "nvcuda.dll", "the NVIDIA driver (CUDA 13 needs driver ≥ 580 on Linux)",
-        "the NVIDIA driver, version 580 or later");
+    public static readonly CudaLibrary Driver = new("libcuda.so.1", "nvcuda.dll", "the NVIDIA driver",
+        "the NVIDIA driver, version 580 or later (CUDA 13 needs it on Linux)");
 
     /// <summary>The CUDA runtime (<c>cudaRuntimeGetVersion</c> lives here).</summary>
     public static readonly CudaLibrary Runtime = new("libcudart.so.13", "cudart64_13.dll", "the CUDA 13 runtime", CudaToolkit);
 
+    private const string CudnnInstall = "cuDNN 9 for CUDA 13 (NVIDIA's cuDNN 9 packages, or the pip wheel nvidia-cudnn-cu13)";
+
     /// <summary>cuDNN 9 (<c>cudnnGetVersion</c> lives here).</summary>
-    public static readonly CudaLibrary Cudnn = new("libcudnn.so.9", "cudnn64_9.dll", "cuDNN 9",
-        "cuDNN 9 for CUDA 13 (NVIDIA's cuDNN 9 packages, or the pip wheel nvidia-cudnn-cu13)", LoadedLazily: true);
+    public static readonly CudaLibrary Cudnn = new("libcudnn.so.9", "cudnn64_9.dll", "cuDNN 9", CudnnInstall, LoadedLazily: true);
 
     /// <summary>Every library, in the order the loader meets them.</summary>
     public static IReadOnlyList<CudaLibrary> All { get; } =
@@ -48,7 +49,7 @@ public static class CudaLibraries
         new("libcublas.so.13", "cublas64_13.dll", "cuBLAS (CUDA 13)", CudaToolkit),
         new("libcurand.so.10", "curand64_10.dll", "cuRAND (CUDA 13)", CudaToolkit),
         Cudnn,
-        new("libcudnn_graph.so.9", "cudnn_graph64_9.dll", "cuDNN 9 graph library", "cuDNN 9 for CUDA 13 (it ships beside libcudnn.so.9)", LoadedLazily: true),
+        new("libcudnn_graph.so.9", "cudnn_graph64_9.dll", "cuDNN 9 graph library", CudnnInstall, LoadedLazily: true),
     ];
 
     /// <summary>The known library a soname from an error message refers to (by file name, ignoring case), or null.</summary>

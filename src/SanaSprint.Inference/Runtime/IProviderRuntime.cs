@@ -15,7 +15,9 @@ public sealed record NativeLibraryLookup(string Name, bool Loaded, string? Path,
     /// <summary>One line for messages: where it is, or where it was looked for.</summary>
     public string Describe() => Loaded
         ? $"{Name}: found{(Path is null ? " by the dynamic loader" : $" at {Path}")}"
-        : $"{Name}: not found (looked in {string.Join("; ", SearchedLocations)})";
+        : Path is not null
+            ? $"{Name}: present at {Path} but the loader cannot open it{(Error is null ? "" : $" ({Error})")}"
+            : $"{Name}: not found (looked in {string.Join("; ", SearchedLocations)})";
 }
 
 /// <summary>
@@ -100,17 +102,43 @@ public sealed class SystemProviderRuntime : IProviderRuntime
             path ??= group.Select(f => Path.Combine(f.Folder, name)).FirstOrDefault(File.Exists);
         }
 
+        if (!searched.Any(l => l.StartsWith("LD_LIBRARY_PATH", StringComparison.Ordinal)))
+            searched.Insert(0, OperatingSystem.IsWindows() ? "PATH (empty)" : "LD_LIBRARY_PATH (not set)");
         if (!OperatingSystem.IsWindows())
         {
             searched.Insert(Math.Max(0, searched.FindIndex(s => s.StartsWith("default", StringComparison.Ordinal))), "the ldconfig cache (ldconfig -p)");
             if (path is null && LdCache.Value.TryGetValue(name, out var cached)) path = cached;
         }
 
-        // The loader's own answer (dlopen / LoadLibrary): what ONNX Runtime's provider library will get.
-        bool loaded = NativeLibrary.TryLoad(name, out var handle);
-        if (!loaded && path is not null) loaded = NativeLibrary.TryLoad(path, out handle);
-        string? error = loaded ? null : "the dynamic loader could not open it";
+        // The loader's own answer (dlopen / LoadLibrary): what ONNX Runtime's provider library will get. A library that
+        // is present but cannot be opened names the dependency that is missing in the loader's message.
+        bool loaded = NativeLibrary.TryLoad(name, out _);
+        string? error = null;
+        if (!loaded && path is not null)
+        {
+            try
+            {
+                NativeLibrary.Load(path);
+                loaded = true;
+            }
+            catch (DllNotFoundException ex)
+            {
+                error = LoaderError(ex.Message);
+            }
+            catch (BadImageFormatException ex)
+            {
+                error = ProviderDiagnosis.FirstLine(ex.Message);
+            }
+        }
+
         return new NativeLibraryLookup(name, loaded, path, searched, error);
+    }
+
+    /// <summary>The dlerror text .NET puts after its first line (e.g. <c>libcublasLt.so.13: cannot open shared object file</c>).</summary>
+    private static string LoaderError(string message)
+    {
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length > 1 ? string.Join("; ", lines[1..]) : ProviderDiagnosis.FirstLine(message);
     }
 
     /// <summary>Opens a library the loader can find and returns an exported function, or null.</summary>

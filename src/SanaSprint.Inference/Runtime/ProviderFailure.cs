@@ -108,10 +108,19 @@ public static partial class ProviderDiagnosis
                 if (missing.Count == 0)
                     summary.Append($"A library the CUDA provider needs could not be loaded{(named.Count > 0 ? $" ({string.Join(", ", named)})" : "")}.");
                 else
-                    summary.Append("Missing: ").Append(string.Join("; ", missing.Select(m => $"{m.Library.Name} ({m.Library.Component}), {m.Lookup.Describe()[(m.Library.Name.Length + 2)..]}"))).Append('.');
+                {
+                    summary.Append("Missing: ").Append(string.Join(", ", missing.Select(m => $"{m.Library.Name} ({m.Library.Component})")));
+                    var notFound = missing.Select(m => m.Lookup).Where(l => l.Path is null).GroupBy(l => string.Join("; ", l.SearchedLocations)).ToList();
+                    foreach (var places in notFound)
+                        summary.Append(notFound.Count == 1 ? $"; looked for in {places.Key}" : $"; {string.Join(", ", places.Select(l => l.Name))} looked for in {places.Key}");
+                    foreach (var broken in missing.Select(m => m.Lookup).Where(l => l.Path is not null))
+                        summary.Append("; ").Append(broken.Describe());
+                    summary.Append('.');
+                }
+
                 var installs = missing.Select(m => m.Library.Install).Distinct().ToList();
                 string remedy = installs.Count > 0
-                    ? $"Install {string.Join(" and ", installs)}, and put their folders on LD_LIBRARY_PATH or in the ldconfig cache."
+                    ? $"Install {string.Join("; ", installs)}; and put their folders on LD_LIBRARY_PATH or in the ldconfig cache."
                     : "Install the CUDA 13 runtime and cuDNN 9, and put their folders on LD_LIBRARY_PATH or in the ldconfig cache.";
                 var kind = missing.Count > 0 && missing.All(m => m.Library.LoadedLazily) ? ProviderFailureKind.Cudnn : ProviderFailureKind.LibraryMissing;
                 return new(kind, stage, summary.ToString(), remedy, detail);
@@ -136,7 +145,8 @@ public static partial class ProviderDiagnosis
         foreach (var lib in candidates)
         {
             var lookup = runtime.Find(lib.Name);
-            if (!lookup.Loaded) missing.Add((lib, lookup));
+            // The provider library on disk that cannot open is a consequence of what it needs, not itself missing.
+            if (!lookup.Loaded && !(lib == CudaLibraries.Provider && lookup.Path is not null)) missing.Add((lib, lookup));
         }
 
         return missing;
