@@ -10,9 +10,9 @@ namespace SanaSprint.Inference.Extensions;
 /// <c>Inference:Device = cuda</c> when CUDA cannot run: the host is stopped with exit code 1 and the reason logged.
 /// </summary>
 /// <param name="pipeline">The pipeline to load.</param>
-/// <param name="lifetime">Stopped when a required CUDA provider cannot run.</param>
 /// <param name="logger">Logger.</param>
-public sealed partial class ModelWarmupService(SanaSprintPipeline pipeline, IHostApplicationLifetime lifetime, ILogger<ModelWarmupService> logger) : BackgroundService
+/// <param name="lifetime">Stopped when a required CUDA provider cannot run (null in hosts without one).</param>
+public sealed partial class ModelWarmupService(SanaSprintPipeline pipeline, ILogger<ModelWarmupService> logger, IHostApplicationLifetime? lifetime = null) : BackgroundService
 {
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -40,7 +40,7 @@ public sealed partial class ModelWarmupService(SanaSprintPipeline pipeline, IHos
         {
             Log.RequiredProviderUnavailable(logger, failure.ToString());
             Environment.ExitCode = 1;
-            lifetime.StopApplication();
+            lifetime?.StopApplication();
             return;
         }
 
