@@ -77,9 +77,12 @@ internal sealed class IoBindingRunner : IDisposable
     private readonly bool _ownsAllocator;
     private readonly Dictionary<string, Bound> _bound = new(StringComparer.Ordinal);
 
+    private long _runs;
+
     private sealed class Bound(OrtIoBinding binding) : IDisposable
     {
         public OrtIoBinding Binding { get; } = binding;
+        public long LastUsed { get; set; }
         public Dictionary<string, OrtValue> Inputs { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, object> BoundStatic { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, OrtValue> Outputs { get; } = new(StringComparer.Ordinal);
@@ -115,7 +118,13 @@ internal sealed class IoBindingRunner : IDisposable
         }
     }
 
-    /// <summary>Number of shape signatures bound so far (each keeps its own buffers and binding).</summary>
+    /// <summary>
+    /// Most signatures kept; the least recently used is released beyond it. Served shapes are few (frame sizes × batch
+    /// sizes), but the prompt encoder sees a new token count with almost every prompt.
+    /// </summary>
+    public int MaxSignatures { get; init; } = 16;
+
+    /// <summary>Number of shape signatures kept (each with its own buffers and binding).</summary>
     public int SignatureCount => _bound.Count;
 
     /// <summary>Inputs bound (host → device copies on CUDA) since creation.</summary>
@@ -143,6 +152,13 @@ internal sealed class IoBindingRunner : IDisposable
         if (!_bound.TryGetValue(signature, out var b))
         {
             // 1. A new signature: staging buffers and a binding of its own, kept for later runs of the same shapes.
+            if (_bound.Count >= MaxSignatures)
+            {
+                var oldest = _bound.MinBy(kv => kv.Value.LastUsed);
+                oldest.Value.Dispose();
+                _bound.Remove(oldest.Key);
+            }
+
             b = new Bound(_session.CreateIoBinding());
             _bound[signature] = b;
             foreach (var t in inputs)
@@ -161,6 +177,8 @@ internal sealed class IoBindingRunner : IDisposable
                 }
             }
         }
+
+        b.LastUsed = ++_runs;
 
         // 2. Host data into the staging buffers; binding copies them to the device. Unchanged static inputs stay bound.
         foreach (var t in inputs)

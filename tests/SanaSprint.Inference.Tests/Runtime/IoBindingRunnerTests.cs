@@ -77,6 +77,22 @@ public sealed class IoBindingRunnerTests
     }
 
     [Fact]
+    public void BeyondMaxSignaturesTheLeastRecentlyUsedIsReleased()
+    {
+        using var session = AddSession();
+        using var placement = DevicePlacement.Cpu();
+        using var runner = new IoBindingRunner(session, placement) { MaxSignatures = 2 };
+        HostTensor[] Of(int n) => [new("x", new float[n], [n]), new("y", Enumerable.Repeat(1f, n).ToArray(), [n])];
+        runner.Run(Of(1), Types(session), ["z"], [[1]]);
+        runner.Run(Of(2), Types(session), ["z"], [[2]]);
+        runner.Run(Of(1), Types(session), ["z"], [[1]]); // 1 is now the most recent
+        Assert.Equal([1f, 1f, 1f], runner.Run(Of(3), Types(session), ["z"], [[3]])[0]);
+        Assert.Equal(2, runner.SignatureCount);
+        Assert.NotEqual(0, runner.StagingAddress(IoBindingRunner.SignatureOf(Of(1), [[1]]), "x"));
+        Assert.Equal(0, runner.StagingAddress(IoBindingRunner.SignatureOf(Of(2), [[2]]), "x"));
+    }
+
+    [Fact]
     public void StaticInputsAreBoundOnceWhileTheSameArrayIsPassed()
     {
         using var session = AddSession();
