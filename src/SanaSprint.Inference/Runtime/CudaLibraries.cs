@@ -3,7 +3,7 @@ namespace SanaSprint.Inference.Runtime;
 /// <summary>One native library the CUDA execution provider needs.</summary>
 /// <param name="LinuxName">The soname the dynamic loader is asked for (e.g. <c>libcublasLt.so.13</c>).</param>
 /// <param name="WindowsName">The DLL name on Windows (e.g. <c>cublasLt64_13.dll</c>).</param>
-/// <param name="Component">What it is, for messages (e.g. <c>cuBLASLt (CUDA 13)</c>).</param>
+/// <param name="Component">What it is, for messages (e.g. <c>CUDA 13 cuBLASLt</c>).</param>
 /// <param name="Install">Where it comes from, for the remedy.</param>
 /// <param name="LoadedLazily">True when ONNX Runtime opens it only when a kernel first needs it (cuDNN): a provider that loads can still fail on its first convolution.</param>
 public sealed record CudaLibrary(string LinuxName, string WindowsName, string Component, string Install, bool LoadedLazily = false)
@@ -45,9 +45,9 @@ public static class CudaLibraries
         Provider,
         Driver,
         Runtime,
-        new("libcublasLt.so.13", "cublasLt64_13.dll", "cuBLASLt (CUDA 13)", CudaToolkit),
-        new("libcublas.so.13", "cublas64_13.dll", "cuBLAS (CUDA 13)", CudaToolkit),
-        new("libcurand.so.10", "curand64_10.dll", "cuRAND (CUDA 13)", CudaToolkit),
+        new("libcublasLt.so.13", "cublasLt64_13.dll", "CUDA 13 cuBLASLt", CudaToolkit),
+        new("libcublas.so.13", "cublas64_13.dll", "CUDA 13 cuBLAS", CudaToolkit),
+        new("libcurand.so.10", "curand64_10.dll", "CUDA 13 cuRAND", CudaToolkit),
         Cudnn,
         new("libcudnn_graph.so.9", "cudnn_graph64_9.dll", "cuDNN 9 graph library", CudnnInstall, LoadedLazily: true),
     ];

@@ -42,7 +42,7 @@ public sealed class ModelBannerTests : UiTestContext
     [Fact]
     public void ACpuFallbackShowsWhyCudaIsUnavailable()
     {
-        var cut = Render<ModelBanner>(p => p.Add(x => x.Model, Model() with { ProviderNote = "CUDA is unavailable, running on CPU: Missing: libcublasLt.so.13 (cuBLASLt (CUDA 13))." }));
+        var cut = Render<ModelBanner>(p => p.Add(x => x.Model, Model() with { ProviderNote = "CUDA is unavailable, running on CPU: Missing: libcublasLt.so.13 (CUDA 13 cuBLASLt)." }));
 
         Assert.Contains("libcublasLt.so.13", cut.Find("[data-testid=provider-banner]").TextContent, StringComparison.Ordinal);
     }
