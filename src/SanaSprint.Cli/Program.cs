@@ -9,4 +9,5 @@ root.Subcommands.Add(BenchBuildCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(BenchTextCommand.Create());
+root.Subcommands.Add(DoctorCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -47,7 +47,9 @@ public sealed class InferenceOptions
     public bool UseTf32 { get; set; } = true;
 
     /// <summary>Capture and replay CUDA graphs (one per resolution and batch size) for the transformer steps.</summary>
-    /// <remarks>Defaults to <c>false</c>. Needs every node on the CUDA execution provider and fixed shapes per graph.</remarks>
+    /// <remarks>Defaults to <c>false</c>. Needs every node on the CUDA execution provider, fixed shapes per graph and inputs
+    /// refreshed in place at fixed device addresses; the binding path copies inputs when they are bound, so for now the
+    /// setting is ignored with a warning at start.</remarks>
     public bool EnableCudaGraph { get; set; }
 
     /// <summary>CUDA memory arena limit in MiB (0 = no limit).</summary>

@@ -6,11 +6,13 @@ namespace SanaSprint.Inference.Extensions;
 
 /// <summary>
 /// Loads and warms the model in the background when the host starts, so the first frame is fast; never
-/// throws into the host (a failed load leaves the generator unavailable with its reason).
+/// throws into the host (a failed load leaves the generator unavailable with its reason). The one exception is
+/// <c>Inference:Device = cuda</c> when CUDA cannot run: the host is stopped with exit code 1 and the reason logged.
 /// </summary>
 /// <param name="pipeline">The pipeline to load.</param>
 /// <param name="logger">Logger.</param>
-public sealed partial class ModelWarmupService(SanaSprintPipeline pipeline, ILogger<ModelWarmupService> logger) : BackgroundService
+/// <param name="lifetime">Stopped when a required CUDA provider cannot run (null in hosts without one).</param>
+public sealed partial class ModelWarmupService(SanaSprintPipeline pipeline, ILogger<ModelWarmupService> logger, IHostApplicationLifetime? lifetime = null) : BackgroundService
 {
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -31,6 +33,14 @@ public sealed partial class ModelWarmupService(SanaSprintPipeline pipeline, ILog
         {
             // LoadAsync records failures in Info itself; this is the last line of defence for the host.
             Log.LoadFailed(logger, ex);
+            return;
+        }
+
+        if (pipeline.ProviderFailure is { } failure)
+        {
+            Log.RequiredProviderUnavailable(logger, failure.ToString());
+            Environment.ExitCode = 1;
+            lifetime?.StopApplication();
             return;
         }
 
@@ -57,5 +67,8 @@ public sealed partial class ModelWarmupService(SanaSprintPipeline pipeline, ILog
 
         [LoggerMessage(5, LogLevel.Information, "Image model load cancelled by shutdown", EventName = "ModelLoadCancelled")]
         public static partial void LoadCancelled(ILogger logger);
+
+        [LoggerMessage(6, LogLevel.Critical, "Inference:Device = cuda but CUDA cannot run; stopping. {Failure}", EventName = "RequiredProviderUnavailable")]
+        public static partial void RequiredProviderUnavailable(ILogger logger, string failure);
     }
 }

@@ -137,6 +137,11 @@ public sealed record GeneratorInfo
     /// <summary>Execution provider in use ("CPU" or "CUDA").</summary>
     public string Provider { get; init; } = "CPU";
     /// <summary>
+    /// Why the provider is not the one asked for: set when <c>Inference:Device = auto</c> fell back to CPU, or when
+    /// <c>cuda</c> was required and could not run (names what is missing, e.g. <c>libcublasLt.so.13</c>); null otherwise.
+    /// </summary>
+    public string? ProviderNote { get; init; }
+    /// <summary>
     /// Pixels per latent cell of the checkpoint's autoencoder (diffusers' <c>vae_scale_factor</c>, 32 for the DC-AE
     /// f32c32): frame sizes are multiples of it.
     /// </summary>

@@ -13,7 +13,11 @@ namespace SanaSprint.Inference.Pipeline;
 /// <summary>A loaded model and whether it is the embedded demo.</summary>
 /// <param name="Components">The resident components.</param>
 /// <param name="IsDemo">True for the generated demo checkpoint.</param>
-public sealed record LoadedModel(ISanaSprintComponents Components, bool IsDemo);
+public sealed record LoadedModel(ISanaSprintComponents Components, bool IsDemo)
+{
+    /// <summary>Why CUDA is not used although <c>Inference:Device = auto</c> asked for it (null otherwise).</summary>
+    public string? ProviderNote { get; init; }
+}
 
 /// <summary>
 /// Resolves the configured checkpoint (or generates the demo checkpoint), chooses the execution provider, builds or
@@ -27,6 +31,7 @@ public static partial class SanaSprintLoader
     /// <param name="loggerFactory">Logger factory.</param>
     /// <returns>The loaded model.</returns>
     /// <exception cref="GeneratorUnavailableException">The checkpoint is missing, incomplete or corrupt (the message names the file).</exception>
+    /// <exception cref="ExecutionProviderUnavailableException"><c>Inference:Device = cuda</c> and CUDA cannot run (the message says why).</exception>
     public static LoadedModel Load(InferenceOptions options, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -52,8 +57,19 @@ public static partial class SanaSprintLoader
         try
         {
             var provider = ExecutionProviders.Select(options, logger);
-            var components = LoadComponents(pipelineDir, controlNetDir, options, provider, cache, loggerFactory, demo ? DemoCheckpoint.ModelName : null);
-            return new LoadedModel(components, demo);
+            OnnxSanaSprintComponents components;
+            try
+            {
+                components = LoadComponents(pipelineDir, controlNetDir, options, provider, cache, loggerFactory, demo ? DemoCheckpoint.ModelName : null);
+            }
+            catch (ExecutionProviderUnavailableException ex) when (provider.Requested == "auto")
+            {
+                // The probe passed but a model session did not (e.g. out of memory): auto falls back as it would at the probe.
+                provider = ExecutionProviders.FallBackToCpu(provider.Requested, ex.Failure, logger);
+                components = LoadComponents(pipelineDir, controlNetDir, options, provider, cache, loggerFactory, demo ? DemoCheckpoint.ModelName : null);
+            }
+
+            return new LoadedModel(components, demo) { ProviderNote = provider.Note };
         }
         catch (Exception ex) when (ex is CheckpointException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or IOException)
         {

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using SanaSprint.Inference.Runtime;
 using SanaSprint.Inference.Sampling;
 
 namespace SanaSprint.Inference.Pipeline;
@@ -79,6 +80,9 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
     /// <inheritdoc />
     public GeneratorInfo Info => _info;
 
+    /// <summary>Why the load failed when <c>Inference:Device = cuda</c> and CUDA cannot run (null otherwise): the host stops on it.</summary>
+    public ProviderFailure? ProviderFailure { get; private set; }
+
     /// <summary>The loaded components (null until loaded).</summary>
     public ISanaSprintComponents? Components => _components;
 
@@ -116,6 +120,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
                 IsAvailable = true,
                 SupportedModes = modes,
                 Provider = loaded.Components.Provider,
+                ProviderNote = loaded.ProviderNote,
                 VaeScaleFactor = mi.VaeScaleFactor,
             };
             Log.Loaded(_logger, mi.ModelName, loaded.Components.Provider, Stopwatch.GetElapsedTime(started).TotalSeconds);
@@ -127,6 +132,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
             _components = null;
             // A missing or corrupt checkpoint is an expected condition with a complete message; anything else keeps its stack.
             if (ex is GeneratorUnavailableException) SetUnavailable(ex.Message);
+            else if (ex is ExecutionProviderUnavailableException provider) SetUnavailable(ex.Message, providerFailure: provider.Failure);
             else SetUnavailable($"Loading the model failed: {ex.Message}", ex);
         }
     }
@@ -151,9 +157,10 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         Log.WarmedUp(_logger, size, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
-    private void SetUnavailable(string reason, Exception? ex = null)
+    private void SetUnavailable(string reason, Exception? ex = null, ProviderFailure? providerFailure = null)
     {
-        _info = new GeneratorInfo { ModelName = "(none)", IsAvailable = false, UnavailableReason = reason };
+        ProviderFailure = providerFailure;
+        _info = new GeneratorInfo { ModelName = "(none)", IsAvailable = false, UnavailableReason = reason, Provider = providerFailure is null ? "CPU" : "CUDA", ProviderNote = providerFailure?.ToString() };
         Log.Unavailable(_logger, reason, ex);
     }
 

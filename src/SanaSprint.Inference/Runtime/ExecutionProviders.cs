@@ -14,7 +14,7 @@ public enum ExecutionProviderKind
 }
 
 /// <summary>CUDA execution provider settings; <see cref="ToProviderOptions"/> gives ONNX Runtime's string keys.</summary>
-/// <remarks>Keys and defaults: onnxruntime <c>cuda_provider_options.h</c> / <c>CUDA-ExecutionProvider.md</c> (see shared spec §1.3).</remarks>
+/// <remarks>Keys and defaults: onnxruntime <c>cuda_provider_options.h</c> / <c>CUDA-ExecutionProvider.md</c>.</remarks>
 public sealed record CudaProviderSettings
 {
     /// <summary>CUDA device ordinal.</summary>
@@ -79,16 +79,26 @@ public sealed record ExecutionProviderChoice(ExecutionProviderKind Kind, string 
 {
     /// <summary>Display name: "CPU" or "CUDA".</summary>
     public string DisplayName => Kind == ExecutionProviderKind.Cuda ? "CUDA" : "CPU";
+
+    /// <summary>Why CUDA could not run when <c>auto</c> fell back to CPU; null otherwise.</summary>
+    public ProviderFailure? Fallback { get; init; }
+
+    /// <summary>A sentence for the UI when <see cref="Fallback"/> is set: that CUDA is unavailable, and why.</summary>
+    public string? Note => Fallback is null ? null : $"CUDA is unavailable, running on CPU: {Fallback}";
 }
 
 /// <summary>
-/// Chooses the execution provider from configuration (<c>auto|cuda|cpu</c>) by trying to append the CUDA provider to
-/// a session options object. On a machine without the CUDA libraries that throws (e.g. <c>libcublasLt.so.13</c> not
-/// found); the error is logged and the CPU provider is used. Exactly one information line says which provider runs and why.
+/// Chooses the execution provider from configuration (<c>auto|cuda|cpu</c>). For <c>auto</c> and <c>cuda</c> it runs
+/// <see cref="ProviderProbe"/> on CUDA: the provider library is loaded, a session created and a tiny fp16 Conv + MatMul
+/// run through the same binding path as the models. When that fails, the error is classified
+/// (<see cref="ProviderDiagnosis"/>: which library is missing and where it was looked for, a driver that is too old, no
+/// device, a bad device id, cuDNN); <c>auto</c> falls back to CPU with that reason (a warning, and
+/// <see cref="ExecutionProviderChoice.Note"/> for the UI), and <c>cuda</c> throws
+/// <see cref="ExecutionProviderUnavailableException"/> with it. One information line says which provider runs and why.
 /// </summary>
 public static partial class ExecutionProviders
 {
-    /// <summary>Appends the CUDA provider with the given settings (the real ONNX Runtime call; replaceable in tests).</summary>
+    /// <summary>Appends the CUDA provider with the given settings (the real ONNX Runtime call).</summary>
     public static readonly Action<SessionOptions, CudaProviderSettings> AppendCuda = static (so, settings) =>
     {
         using var cuda = new OrtCUDAProviderOptions();
@@ -106,15 +116,17 @@ public static partial class ExecutionProviders
         return d is "auto" or "cuda" or "cpu" ? d : throw new ArgumentException($"`Inference:Device` must be auto, cuda or cpu but is '{device}'.", nameof(device));
     }
 
-    /// <summary>Chooses the provider and logs the choice.</summary>
+    /// <summary>Chooses the provider (probing CUDA unless the device is <c>cpu</c>) and logs the choice.</summary>
     /// <param name="options">Device, device id and CUDA switches.</param>
-    /// <param name="logger">Receives one line naming the provider and the reason (and the CUDA error, if any).</param>
-    /// <param name="appendCuda">How to append CUDA (defaults to <see cref="AppendCuda"/>).</param>
+    /// <param name="logger">Receives one line naming the provider and the reason, and a warning when <c>auto</c> falls back.</param>
+    /// <param name="runtime">The seam to the machine (defaults to <see cref="SystemProviderRuntime"/>).</param>
     /// <returns>The choice.</returns>
-    public static ExecutionProviderChoice Select(InferenceOptions options, ILogger logger, Action<SessionOptions, CudaProviderSettings>? appendCuda = null)
+    /// <exception cref="ExecutionProviderUnavailableException"><c>Inference:Device = cuda</c> and the CUDA probe failed.</exception>
+    public static ExecutionProviderChoice Select(InferenceOptions options, ILogger logger, IProviderRuntime? runtime = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
+        runtime ??= SystemProviderRuntime.Instance;
         string requested = Normalize(options.Device);
         ExecutionProviderChoice choice;
         if (requested == "cpu")
@@ -124,29 +136,46 @@ public static partial class ExecutionProviders
         else
         {
             var settings = CudaProviderSettings.From(options);
-            try
+            if (settings.EnableCudaGraph)
             {
-                using var probe = new SessionOptions();
-                (appendCuda ?? AppendCuda)(probe, settings);
-                choice = new(ExecutionProviderKind.Cuda, requested, $"the CUDA execution provider loaded on device {settings.DeviceId}", settings);
+                // Graph replay needs inputs refreshed in place at fixed device addresses; the binding path copies at bind time.
+                Log.CudaGraphsNotSupported(logger);
+                settings = settings with { EnableCudaGraph = false };
             }
-            catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException or TypeInitializationException or InvalidOperationException)
+
+            var probe = ProviderProbe.Run(ExecutionProviderKind.Cuda, settings, runtime);
+            if (probe.Failure is { } failure)
             {
-                string why = FirstLine(ex.Message);
-                if (requested == "cuda") Log.CudaRequestedButUnavailable(logger, why, ex);
-                else Log.CudaUnavailable(logger, why);
-                choice = new(ExecutionProviderKind.Cpu, requested, $"CUDA is unavailable ({why}); falling back to CPU", null);
+                if (requested == "cuda")
+                {
+                    Log.CudaRequiredButUnavailable(logger, failure.ToString());
+                    throw new ExecutionProviderUnavailableException(failure);
+                }
+
+                return FallBackToCpu(requested, failure, logger);
             }
+
+            choice = new(ExecutionProviderKind.Cuda, requested,
+                $"the CUDA probe (fp16 Conv + MatMul) ran on device {settings.DeviceId} in {probe.Elapsed.TotalMilliseconds:F0} ms", settings);
         }
 
         Log.ProviderChosen(logger, choice.DisplayName, choice.Requested, choice.Reason);
         return choice;
     }
 
-    private static string FirstLine(string message)
+    /// <summary>The CPU choice for <c>auto</c> when CUDA failed (at the probe or later, creating a model session).</summary>
+    /// <param name="requested">The configured device.</param>
+    /// <param name="failure">Why CUDA cannot run.</param>
+    /// <param name="logger">Receives the warning and the choice.</param>
+    /// <returns>The CPU choice with <see cref="ExecutionProviderChoice.Fallback"/> set.</returns>
+    public static ExecutionProviderChoice FallBackToCpu(string requested, ProviderFailure failure, ILogger logger)
     {
-        int nl = message.IndexOf('\n');
-        return (nl >= 0 ? message[..nl] : message).Trim();
+        ArgumentNullException.ThrowIfNull(failure);
+        ArgumentNullException.ThrowIfNull(logger);
+        Log.CudaUnavailable(logger, failure.ToString());
+        var choice = new ExecutionProviderChoice(ExecutionProviderKind.Cpu, requested, $"CUDA is unavailable: {failure.Summary}", null) { Fallback = failure };
+        Log.ProviderChosen(logger, choice.DisplayName, choice.Requested, choice.Reason);
+        return choice;
     }
 
     private static partial class Log
@@ -154,10 +183,13 @@ public static partial class ExecutionProviders
         [LoggerMessage(1, LogLevel.Information, "ONNX Runtime execution provider: {Provider} (Inference:Device = {Requested}): {Reason}", EventName = "ExecutionProviderChosen")]
         public static partial void ProviderChosen(ILogger logger, string provider, string requested, string reason);
 
-        [LoggerMessage(2, LogLevel.Warning, "Inference:Device = cuda but the CUDA execution provider could not be loaded: {Error}. Running on CPU instead.", EventName = "CudaRequestedButUnavailable")]
-        public static partial void CudaRequestedButUnavailable(ILogger logger, string error, Exception exception);
+        [LoggerMessage(2, LogLevel.Error, "Inference:Device = cuda but CUDA cannot run: {Failure}", EventName = "CudaRequestedButUnavailable")]
+        public static partial void CudaRequiredButUnavailable(ILogger logger, string failure);
 
-        [LoggerMessage(3, LogLevel.Debug, "CUDA execution provider not available: {Error}", EventName = "CudaUnavailable")]
-        public static partial void CudaUnavailable(ILogger logger, string error);
+        [LoggerMessage(3, LogLevel.Warning, "CUDA is unavailable, falling back to CPU: {Failure}", EventName = "CudaUnavailable")]
+        public static partial void CudaUnavailable(ILogger logger, string failure);
+
+        [LoggerMessage(4, LogLevel.Warning, "Inference:EnableCudaGraph is ignored: CUDA-graph replay needs inputs refreshed in place at fixed device addresses, which the binding path does not do yet", EventName = "CudaGraphsNotSupported")]
+        public static partial void CudaGraphsNotSupported(ILogger logger);
     }
 }

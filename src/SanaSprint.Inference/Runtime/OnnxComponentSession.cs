@@ -20,20 +20,27 @@ public sealed record HostTensor(string Name, Array Data, long[] Shape, bool IsSt
 
 /// <summary>
 /// A resident ONNX Runtime session of one model component. <see cref="Run"/> takes host tensors and returns host
-/// float outputs; on CUDA it runs through an IOBinding whose device buffers persist between runs (see
-/// <see cref="CudaBindingRunner"/>), and on CPU it wraps the managed arrays without copying. The time spent inside
+/// float outputs; on CUDA it runs through an IOBinding whose staging buffers persist per shape signature (see
+/// <see cref="IoBindingRunner"/>), and on CPU it wraps the managed arrays without copying. The time spent inside
 /// ONNX Runtime is accumulated in <see cref="OrtTime"/> so callers can report the overhead outside it.
 /// </summary>
 public sealed class OnnxComponentSession : IDisposable
 {
     private readonly InferenceSession _session;
-    private readonly CudaBindingRunner? _cuda;
+    private readonly IoBindingRunner? _binding;
+    private readonly DevicePlacement? _placement;
     private readonly Lock _gate = new();
     private readonly RunOptions _runOptions = new();
     private readonly bool _floatOutputs;
     private long _ortTicks;
 
     internal OnnxComponentSession(string component, InferenceSession session, ExecutionProviderChoice provider)
+        : this(component, session, provider.Kind == ExecutionProviderKind.Cuda ? DevicePlacement.Cuda(provider.Cuda?.DeviceId ?? 0) : null)
+    {
+    }
+
+    /// <summary>A session that runs through an <see cref="IoBindingRunner"/> when <paramref name="bindingPlacement"/> is given.</summary>
+    internal OnnxComponentSession(string component, InferenceSession session, DevicePlacement? bindingPlacement)
     {
         Component = component;
         _session = session;
@@ -41,8 +48,8 @@ public sealed class OnnxComponentSession : IDisposable
         OutputNames = [.. session.OutputMetadata.Keys];
         InputTypes = session.InputMetadata.ToDictionary(kv => kv.Key, kv => kv.Value.ElementDataType);
         _floatOutputs = session.OutputMetadata.Values.All(m => m.ElementDataType == TensorElementType.Float);
-        if (provider.Kind == ExecutionProviderKind.Cuda)
-            _cuda = new CudaBindingRunner(session, provider.Cuda ?? new CudaProviderSettings());
+        _placement = bindingPlacement;
+        if (bindingPlacement is not null) _binding = new IoBindingRunner(session, bindingPlacement);
     }
 
     /// <summary>Component name.</summary>
@@ -78,7 +85,7 @@ public sealed class OnnxComponentSession : IDisposable
         // ONNX Runtime allows concurrent Run on one session on CPU, but IOBinding/CUDA graphs do not; one gate keeps both simple.
         lock (_gate)
         {
-            return _cuda is not null ? RunCuda(inputs, outputShapes) : RunCpu(inputs, outputShapes);
+            return _binding is not null ? RunBound(inputs, outputShapes) : RunCpu(inputs, outputShapes);
         }
     }
 
@@ -100,9 +107,9 @@ public sealed class OnnxComponentSession : IDisposable
                 throw new ArgumentException($"{Component}: destination {k} holds {destinations[k].Length} values; output '{OutputNames[k]}' [{string.Join(", ", outputShapes[k])}] needs {outputShapes[k].Aggregate(1L, (a, b) => a * b)}.", nameof(destinations));
         lock (_gate)
         {
-            if (_cuda is not null || !_floatOutputs)
+            if (_binding is not null || !_floatOutputs)
             {
-                var results = _cuda is not null ? RunCuda(inputs, outputShapes) : RunCpu(inputs, null);
+                var results = _binding is not null ? RunBound(inputs, outputShapes) : RunCpu(inputs, null);
                 for (int k = 0; k < results.Length; k++) results[k].AsSpan().CopyTo(destinations[k].Span);
                 return;
             }
@@ -180,10 +187,10 @@ public sealed class OnnxComponentSession : IDisposable
         }
     }
 
-    private float[][] RunCuda(IReadOnlyList<HostTensor> inputs, IReadOnlyList<long[]>? outputShapes)
+    private float[][] RunBound(IReadOnlyList<HostTensor> inputs, IReadOnlyList<long[]>? outputShapes)
     {
         long start = Stopwatch.GetTimestamp();
-        var result = _cuda!.Run(inputs, InputTypes, OutputNames, outputShapes);
+        var result = _binding!.Run(inputs, InputTypes, OutputNames, outputShapes);
         Interlocked.Add(ref _ortTicks, Stopwatch.GetTimestamp() - start);
         return result;
     }
@@ -239,7 +246,8 @@ public sealed class OnnxComponentSession : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        _cuda?.Dispose();
+        _binding?.Dispose();
+        _placement?.Dispose();
         _runOptions.Dispose();
         _session.Dispose();
     }

@@ -47,16 +47,43 @@ public sealed partial class OnnxSessionFactory(ExecutionProviderChoice provider,
         return so;
     }
 
+    private SessionOptions OptionsFor(string component)
+    {
+        try
+        {
+            return CreateSessionOptions(component);
+        }
+        catch (Exception ex) when (ex is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
+        {
+            // Appending the CUDA provider loads its library: the same failures as at the probe.
+            ThrowIfProviderFailure(ex);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// On CUDA, a session-creation error that is the provider's (driver too old, no device, bad device id, cuDNN or
+    /// another library missing, out of memory) becomes <see cref="ExecutionProviderUnavailableException"/>, so the caller
+    /// treats it like a failed start-up probe rather than as a bad checkpoint.
+    /// </summary>
+    private void ThrowIfProviderFailure(Exception ex)
+    {
+        if (Provider.Kind != ExecutionProviderKind.Cuda) return;
+        var failure = ProviderDiagnosis.Classify(ex, "creating a session", SystemProviderRuntime.Instance, Provider.Cuda?.DeviceId ?? 0);
+        if (failure.Kind != ProviderFailureKind.Other) throw new ExecutionProviderUnavailableException(failure, ex);
+    }
+
     /// <summary>Loads a component graph from a file (external data is resolved next to it).</summary>
     /// <param name="component">Component name (<c>transformer</c>, <c>vae_decoder</c>, ...).</param>
     /// <param name="modelPath">The <c>.onnx</c> file.</param>
     /// <returns>The resident session.</returns>
     /// <exception cref="FileNotFoundException">The graph file is missing.</exception>
-    /// <exception cref="OnnxRuntimeException">ONNX Runtime rejected the graph (the message names the component).</exception>
+    /// <exception cref="InvalidDataException">ONNX Runtime rejected the graph (the message names the component).</exception>
+    /// <exception cref="ExecutionProviderUnavailableException">On CUDA: the provider failed (driver, device, libraries).</exception>
     public OnnxComponentSession Create(string component, string modelPath)
     {
         if (!File.Exists(modelPath)) throw new FileNotFoundException($"{component}: graph '{modelPath}' was not found.", modelPath);
-        using var so = CreateSessionOptions(component);
+        using var so = OptionsFor(component);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         InferenceSession session;
         try
@@ -65,6 +92,7 @@ public sealed partial class OnnxSessionFactory(ExecutionProviderChoice provider,
         }
         catch (OnnxRuntimeException ex)
         {
+            ThrowIfProviderFailure(ex);
             throw new InvalidDataException($"{component}: ONNX Runtime could not load '{modelPath}': {ex.Message}", ex);
         }
 
@@ -79,7 +107,7 @@ public sealed partial class OnnxSessionFactory(ExecutionProviderChoice provider,
     public OnnxComponentSession Create(string component, byte[] model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        using var so = CreateSessionOptions(component);
+        using var so = OptionsFor(component);
         InferenceSession session;
         try
         {
@@ -87,6 +115,7 @@ public sealed partial class OnnxSessionFactory(ExecutionProviderChoice provider,
         }
         catch (OnnxRuntimeException ex)
         {
+            ThrowIfProviderFailure(ex);
             throw new InvalidDataException($"{component}: ONNX Runtime could not load the in-memory graph: {ex.Message}", ex);
         }
 

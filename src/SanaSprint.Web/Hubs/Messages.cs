@@ -78,6 +78,7 @@ public sealed record StrokeData(
 /// <param name="UnavailableReason">Why, when not available.</param>
 /// <param name="SupportedModes">Guidance modes the model supports.</param>
 /// <param name="Provider">"CPU" or "CUDA".</param>
+/// <param name="ProviderNote">Why the provider is not the one configured (e.g. CUDA unavailable, running on CPU), or null.</param>
 [MessagePackObject]
 public sealed record ModelInfo(
     [property: Key("modelName")] string ModelName,
@@ -86,7 +87,8 @@ public sealed record ModelInfo(
     [property: Key("isAvailable")] bool IsAvailable,
     [property: Key("unavailableReason")] string? UnavailableReason,
     [property: Key("supportedModes")] IReadOnlyList<GuidanceMode> SupportedModes,
-    [property: Key("provider")] string Provider);
+    [property: Key("provider")] string Provider,
+    [property: Key("providerNote")] string? ProviderNote = null);
 
 /// <summary>Everything a joiner needs to show exactly what the others see; the reply to <c>JoinRoom</c>.</summary>
 /// <param name="RoomId">The room.</param>

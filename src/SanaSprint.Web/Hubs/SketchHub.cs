@@ -178,7 +178,7 @@ public sealed partial class SketchHub(RoomService rooms, IModelInfo generator, I
 
     /// <summary>Describes the generator's model for the wire.</summary>
     public static ModelInfo DescribeModel(GeneratorInfo info) =>
-        new(info.ModelName, info.IsDemo, info.DemoNotice, info.IsAvailable, info.UnavailableReason, [.. info.SupportedModes], info.Provider);
+        new(info.ModelName, info.IsDemo, info.DemoNotice, info.IsAvailable, info.UnavailableReason, [.. info.SupportedModes], info.Provider, info.ProviderNote);
 
     private async Task LeaveCurrentRoom()
     {

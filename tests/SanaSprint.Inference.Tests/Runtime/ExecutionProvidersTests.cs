@@ -10,42 +10,69 @@ public sealed class ExecutionProvidersTests
     public void CpuIsUsedWithoutProbingWhenConfigured()
     {
         var log = new ListLogger();
-        bool probed = false;
-        var choice = ExecutionProviders.Select(new InferenceOptions { Device = "cpu" }, log, (_, _) => probed = true);
+        var runtime = new FakeProviderRuntime();
+        var choice = ExecutionProviders.Select(new InferenceOptions { Device = "cpu" }, log, runtime);
         Assert.Equal(ExecutionProviderKind.Cpu, choice.Kind);
-        Assert.False(probed);
+        Assert.Null(runtime.Appended);
+        Assert.Null(choice.Note);
         Assert.Single(log.Lines, l => l.Level == LogLevel.Information && l.Text.Contains("execution provider: CPU"));
     }
 
-    [Theory]
-    [InlineData("auto")]
-    [InlineData("cuda")]
-    public void FailingCudaAppendFallsBackToCpuAndSaysWhy(string device)
+    [Fact]
+    public void AutoFallsBackToCpuNamingTheMissingLibraryAndWhereItWasLookedFor()
     {
         var log = new ListLogger();
-        var choice = ExecutionProviders.Select(new InferenceOptions { Device = device }, log,
-            (_, _) => throw new DllNotFoundException("libcublasLt.so.13: cannot open shared object file"));
+        var runtime = new FakeProviderRuntime { AppendError = () => FakeProviderRuntime.MissingLibraryError("libcublasLt.so.13"), Missing = { "libcublasLt.so.13" } };
+        var choice = ExecutionProviders.Select(new InferenceOptions { Device = "auto" }, log, runtime);
         Assert.Equal(ExecutionProviderKind.Cpu, choice.Kind);
+        Assert.Equal(ProviderFailureKind.LibraryMissing, choice.Fallback!.Kind);
         Assert.Contains("libcublasLt.so.13", choice.Reason);
-        Assert.Single(log.Lines, l => l.Level == LogLevel.Information && l.Text.Contains("CPU") && l.Text.Contains("libcublasLt"));
-        // An explicit cuda request that cannot be honoured is a warning, auto is not.
-        Assert.Equal(device == "cuda", log.Lines.Any(l => l.Level == LogLevel.Warning));
+        Assert.Contains("libcublasLt.so.13", choice.Note);
+        Assert.Contains("LD_LIBRARY_PATH", choice.Note);
+        Assert.Contains("runtimes/linux-x64/native", choice.Note);
+        Assert.Contains("ldconfig", choice.Note);
+        Assert.Single(log.Lines, l => l.Level == LogLevel.Warning && l.Text.Contains("libcublasLt.so.13"));
+        Assert.Single(log.Lines, l => l.Level == LogLevel.Information && l.Text.Contains("CPU") && l.Text.Contains("libcublasLt.so.13"));
     }
 
     [Fact]
-    public void SuccessfulCudaAppendSelectsCudaWithTheConfiguredSettings()
+    public void CudaFailsTheStartNamingTheMissingLibrary()
     {
-        CudaProviderSettings? seen = null;
-        var options = new InferenceOptions { Device = "auto", DeviceId = 3, UseTf32 = false, EnableCudaGraph = true, GpuMemoryLimitMiB = 2048 };
-        var choice = ExecutionProviders.Select(options, new ListLogger(), (_, s) => seen = s);
+        var log = new ListLogger();
+        var runtime = new FakeProviderRuntime { AppendError = () => FakeProviderRuntime.MissingLibraryError("libcublasLt.so.13"), Missing = { "libcublasLt.so.13" } };
+        var ex = Assert.Throws<ExecutionProviderUnavailableException>(() => ExecutionProviders.Select(new InferenceOptions { Device = "cuda" }, log, runtime));
+        Assert.Equal(ProviderFailureKind.LibraryMissing, ex.Failure.Kind);
+        Assert.Contains("libcublasLt.so.13", ex.Message);
+        Assert.Contains("LD_LIBRARY_PATH", ex.Message);
+        Assert.Single(log.Lines, l => l.Level == LogLevel.Error && l.Text.Contains("libcublasLt.so.13"));
+        Assert.DoesNotContain(log.Lines, l => l.Text.Contains("execution provider: CPU"));
+    }
+
+    [Fact]
+    public void SuccessfulProbeSelectsCudaWithTheConfiguredSettings()
+    {
+        var runtime = new FakeProviderRuntime();
+        var options = new InferenceOptions { Device = "auto", DeviceId = 3, UseTf32 = false, GpuMemoryLimitMiB = 2048 };
+        var choice = ExecutionProviders.Select(options, new ListLogger(), runtime);
         Assert.Equal(ExecutionProviderKind.Cuda, choice.Kind);
         Assert.Equal("CUDA", choice.DisplayName);
-        Assert.NotNull(seen);
-        var o = seen!.ToProviderOptions();
+        Assert.Contains("probe", choice.Reason);
+        Assert.Equal(1, runtime.SessionsCreated);
+        var o = runtime.Appended!.ToProviderOptions();
         Assert.Equal("3", o["device_id"]);
         Assert.Equal("0", o["use_tf32"]);
-        Assert.Equal("1", o["enable_cuda_graph"]);
         Assert.Equal((2048L * 1024 * 1024).ToString(), o["gpu_mem_limit"]);
+    }
+
+    [Fact]
+    public void CudaGraphsAreSwitchedOffWithAWarning()
+    {
+        var log = new ListLogger();
+        var runtime = new FakeProviderRuntime();
+        var choice = ExecutionProviders.Select(new InferenceOptions { Device = "cuda", EnableCudaGraph = true }, log, runtime);
+        Assert.False(choice.Cuda!.EnableCudaGraph);
+        Assert.Equal("0", runtime.Appended!.ToProviderOptions()["enable_cuda_graph"]);
+        Assert.Single(log.Lines, l => l.Level == LogLevel.Warning && l.Text.Contains("EnableCudaGraph"));
     }
 
     [Fact]
@@ -60,13 +87,18 @@ public sealed class ExecutionProvidersTests
     }
 
     [Fact]
-    public void RealCudaAppendOnThisMachineEitherLoadsOrFallsBackCleanly()
+    public void RealProbeOnThisMachineEitherRunsOrFallsBackSayingWhy()
     {
-        // On a CPU-only machine the GPU build of ONNX Runtime throws while loading the CUDA provider library; on a
-        // GPU machine it loads. Either way Select must return without throwing and say which provider runs.
+        // On a CPU-only machine the GPU build of ONNX Runtime cannot load its CUDA provider library; on a GPU machine the
+        // probe runs. Either way auto returns without throwing and says which provider runs.
         var log = new ListLogger();
         var choice = ExecutionProviders.Select(new InferenceOptions { Device = "auto" }, log);
-        if (choice.Kind == ExecutionProviderKind.Cpu) Assert.StartsWith("CUDA is unavailable (", choice.Reason);
+        if (choice.Kind == ExecutionProviderKind.Cpu)
+        {
+            Assert.StartsWith("CUDA is unavailable: ", choice.Reason);
+            Assert.NotEqual(ProviderFailureKind.Other, choice.Fallback!.Kind);
+        }
+
         Assert.Single(log.Lines, l => l.Level == LogLevel.Information);
     }
 

@@ -40,6 +40,14 @@ public sealed class ModelBannerTests : UiTestContext
     }
 
     [Fact]
+    public void ACpuFallbackShowsWhyCudaIsUnavailable()
+    {
+        var cut = Render<ModelBanner>(p => p.Add(x => x.Model, Model() with { ProviderNote = "CUDA is unavailable, running on CPU: Missing: libcublasLt.so.13 (CUDA 13 cuBLASLt)." }));
+
+        Assert.Contains("libcublasLt.so.13", cut.Find("[data-testid=provider-banner]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AnUnavailableModelShowsTheReason()
     {
         var cut = Render<ModelBanner>(p => p.Add(x => x.Model, Model(available: false, reason: "transformer/config.json is missing.")));

@@ -1,0 +1,266 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace SanaSprint.Inference.Runtime;
+
+/// <summary>
+/// Where the buffers of an <see cref="IoBindingRunner"/> live: host staging memory (pinned <c>CudaPinned</c> memory for
+/// a CUDA session, so host↔device transfers are DMA copies; ordinary CPU memory otherwise) and the session's device.
+/// </summary>
+public sealed class DevicePlacement : IDisposable
+{
+    private readonly bool _owns;
+
+    private DevicePlacement(string name, OrtMemoryInfo host, OrtMemoryInfo device, bool owns)
+    {
+        Name = name;
+        Host = host;
+        Device = device;
+        _owns = owns;
+    }
+
+    /// <summary>"CPU" or "CUDA:0".</summary>
+    public string Name { get; }
+
+    /// <summary>Host staging memory (inputs are written here, outputs read from here).</summary>
+    public OrtMemoryInfo Host { get; }
+
+    /// <summary>The memory the session's kernels run on.</summary>
+    public OrtMemoryInfo Device { get; }
+
+    /// <summary>True when host and device are the same CPU memory (no transfers happen).</summary>
+    public bool IsCpu => !_owns;
+
+    /// <summary>CPU sessions: everything in CPU memory.</summary>
+    public static DevicePlacement Cpu() => new("CPU", OrtMemoryInfo.DefaultInstance, OrtMemoryInfo.DefaultInstance, owns: false);
+
+    /// <summary>CUDA sessions: <c>CudaPinned</c> host staging and <c>Cuda</c> device memory on <paramref name="deviceId"/>.</summary>
+    /// <param name="deviceId">CUDA device ordinal.</param>
+    /// <returns>The placement.</returns>
+    public static DevicePlacement Cuda(int deviceId) => new(
+        $"CUDA:{deviceId}",
+        new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA_PINNED, OrtAllocatorType.DeviceAllocator, deviceId, OrtMemType.CpuOutput),
+        new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, deviceId, OrtMemType.Default),
+        owns: true);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (!_owns) return;
+        Host.Dispose();
+        Device.Dispose();
+    }
+}
+
+/// <summary>
+/// Runs a session through an <see cref="OrtIoBinding"/> with host staging buffers kept per shape signature. Host data
+/// is written into a staging <see cref="OrtValue"/> (pinned on CUDA) and bound with <c>BindInput</c>: ONNX Runtime
+/// copies a bound input that lives elsewhere to the device the session wants when it is bound (the copy goes through
+/// the session's own data transfer, so it works with a per-session CUDA provider; the caveat in
+/// <c>OrtIoBinding.shared.cs</c>: "a copy made at bind time happens once"). Outputs are bound to host staging buffers
+/// of the given shapes (or to CPU memory when shapes are unknown) and copied back by ONNX Runtime at the end of the
+/// run. Nothing here uses <c>OrtEnv.CopyTensors</c>, which needs an execution provider registered with the environment,
+/// nor writes device memory through a span (onnxruntime issue #22583). CPU sessions take the same path, which is how
+/// the tests exercise it.
+/// <para>Static inputs (prompt embeddings, masks, control latents) are bound once per signature and not again while the
+/// same array is passed, so their device copy stays in place across the steps of a frame.</para>
+/// <para>CUDA graphs are not captured through this runner: a captured graph replays fixed device addresses
+/// (CUDA-ExecutionProvider.md, "Using CUDA Graphs"), and a bind-time copy allocates a new device tensor per bind.</para>
+/// </summary>
+internal sealed class IoBindingRunner : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly DevicePlacement _placement;
+    private readonly OrtAllocator _hostAllocator;
+    private readonly bool _ownsAllocator;
+    private readonly Dictionary<string, Bound> _bound = new(StringComparer.Ordinal);
+
+    private long _runs;
+
+    private sealed class Bound(OrtIoBinding binding) : IDisposable
+    {
+        public OrtIoBinding Binding { get; } = binding;
+        public long LastUsed { get; set; }
+        public Dictionary<string, OrtValue> Inputs { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, object> BoundStatic { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, OrtValue> Outputs { get; } = new(StringComparer.Ordinal);
+
+        public void Dispose()
+        {
+            Binding.Dispose();
+            foreach (var v in Inputs.Values) v.Dispose();
+            foreach (var v in Outputs.Values) v.Dispose();
+        }
+    }
+
+    public IoBindingRunner(InferenceSession session, DevicePlacement placement)
+    {
+        _session = session;
+        _placement = placement;
+        if (placement.IsCpu)
+        {
+            _hostAllocator = OrtAllocator.DefaultInstance;
+        }
+        else
+        {
+            // The CUDA provider registers a pinned-memory allocator with the session; without one, pageable memory still works.
+            try
+            {
+                _hostAllocator = new OrtAllocator(session, placement.Host);
+                _ownsAllocator = true;
+            }
+            catch (OnnxRuntimeException)
+            {
+                _hostAllocator = OrtAllocator.DefaultInstance;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Most signatures kept; the least recently used is released beyond it. Served shapes are few (frame sizes × batch
+    /// sizes), but the prompt encoder sees a new token count with almost every prompt.
+    /// </summary>
+    public int MaxSignatures { get; init; } = 16;
+
+    /// <summary>Number of shape signatures kept (each with its own buffers and binding).</summary>
+    public int SignatureCount => _bound.Count;
+
+    /// <summary>Inputs bound (host → device copies on CUDA) since creation.</summary>
+    public long InputBinds { get; private set; }
+
+    /// <summary>The address of an input's staging buffer for a signature (tests: buffers are stable per signature).</summary>
+    /// <param name="signature">From <see cref="SignatureOf"/>.</param>
+    /// <param name="input">Input name.</param>
+    /// <returns>The address, or zero when none.</returns>
+    public unsafe nint StagingAddress(string signature, string input) =>
+        _bound.TryGetValue(signature, out var b) && b.Inputs.TryGetValue(input, out var v)
+            ? (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(v.GetTensorMutableRawData()))
+            : 0;
+
+    /// <summary>The signature of a run: input names and shapes, plus the output shapes when given.</summary>
+    /// <param name="inputs">Inputs.</param>
+    /// <param name="outputShapes">Output shapes, or null.</param>
+    /// <returns>The signature.</returns>
+    public static string SignatureOf(IReadOnlyList<HostTensor> inputs, IReadOnlyList<long[]>? outputShapes) =>
+        CudaGraphIds.Signature(inputs) + (outputShapes is null ? "" : "->" + string.Join(";", outputShapes.Select(s => $"[{string.Join(",", s)}]")));
+
+    public float[][] Run(IReadOnlyList<HostTensor> inputs, IReadOnlyDictionary<string, TensorElementType> inputTypes, IReadOnlyList<string> outputNames, IReadOnlyList<long[]>? outputShapes)
+    {
+        string signature = SignatureOf(inputs, outputShapes);
+        if (!_bound.TryGetValue(signature, out var b))
+        {
+            // 1. A new signature: staging buffers and a binding of its own, kept for later runs of the same shapes.
+            if (_bound.Count >= MaxSignatures)
+            {
+                var oldest = _bound.MinBy(kv => kv.Value.LastUsed);
+                oldest.Value.Dispose();
+                _bound.Remove(oldest.Key);
+            }
+
+            b = new Bound(_session.CreateIoBinding());
+            _bound[signature] = b;
+            foreach (var t in inputs)
+                b.Inputs[t.Name] = OrtValue.CreateAllocatedTensorValue(_hostAllocator, inputTypes[t.Name], t.Shape);
+            for (int i = 0; i < outputNames.Count; i++)
+            {
+                if (outputShapes is not null)
+                {
+                    var value = OrtValue.CreateAllocatedTensorValue(_hostAllocator, _session.OutputMetadata[outputNames[i]].ElementDataType, outputShapes[i]);
+                    b.Outputs[outputNames[i]] = value;
+                    b.Binding.BindOutput(outputNames[i], value);
+                }
+                else
+                {
+                    b.Binding.BindOutputToDevice(outputNames[i], OrtMemoryInfo.DefaultInstance);
+                }
+            }
+        }
+
+        b.LastUsed = ++_runs;
+
+        // 2. Host data into the staging buffers; binding copies them to the device. Unchanged static inputs stay bound.
+        foreach (var t in inputs)
+        {
+            if (t.IsStatic && b.BoundStatic.TryGetValue(t.Name, out var last) && ReferenceEquals(last, t.Data)) continue;
+            var staging = b.Inputs[t.Name];
+            Fill(staging, t, inputTypes[t.Name]);
+            b.Binding.BindInput(t.Name, staging);
+            InputBinds++;
+            if (t.IsStatic) b.BoundStatic[t.Name] = t.Data;
+            else b.BoundStatic.Remove(t.Name);
+        }
+
+        // 3. Run; ONNX Runtime copies the outputs into the host buffers bound to them.
+        using var runOptions = new RunOptions();
+        b.Binding.SynchronizeBoundInputs();
+        _session.RunWithBinding(runOptions, b.Binding);
+        b.Binding.SynchronizeBoundOutputs();
+
+        // 4. Outputs as float arrays.
+        var results = new float[outputNames.Count][];
+        if (outputShapes is not null)
+        {
+            for (int i = 0; i < outputNames.Count; i++) results[i] = OnnxComponentSession.ToFloatArray(b.Outputs[outputNames[i]]);
+        }
+        else
+        {
+            using var values = b.Binding.GetOutputValues();
+            int k = 0;
+            foreach (var v in values) results[k++] = OnnxComponentSession.ToFloatArray(v);
+        }
+
+        return results;
+    }
+
+    /// <summary>Writes a host tensor into a host staging buffer of the graph input's element type.</summary>
+    private static void Fill(OrtValue staging, HostTensor t, TensorElementType type)
+    {
+        switch (t.Data)
+        {
+            case float[] f when type == TensorElementType.Float:
+                f.CopyTo(staging.GetTensorMutableDataAsSpan<float>());
+                break;
+            case float[] f when type == TensorElementType.Float16:
+            {
+                var h = staging.GetTensorMutableDataAsSpan<Float16>();
+                for (int i = 0; i < f.Length; i++) h[i] = (Float16)f[i];
+                break;
+            }
+            case long[] l when type == TensorElementType.Int64:
+                l.CopyTo(staging.GetTensorMutableDataAsSpan<long>());
+                break;
+            case long[] l when type == TensorElementType.Int32:
+            {
+                var d = staging.GetTensorMutableDataAsSpan<int>();
+                for (int i = 0; i < l.Length; i++) d[i] = checked((int)l[i]);
+                break;
+            }
+            case long[] l when type == TensorElementType.Float:
+            {
+                var d = staging.GetTensorMutableDataAsSpan<float>();
+                for (int i = 0; i < l.Length; i++) d[i] = l[i];
+                break;
+            }
+            case int[] i32 when type == TensorElementType.Int32:
+                i32.CopyTo(staging.GetTensorMutableDataAsSpan<int>());
+                break;
+            case int[] i32 when type == TensorElementType.Int64:
+            {
+                var d = staging.GetTensorMutableDataAsSpan<long>();
+                for (int i = 0; i < i32.Length; i++) d[i] = i32[i];
+                break;
+            }
+            default:
+                throw new ArgumentException($"input '{t.Name}': {t.Data.GetType().Name} cannot feed a graph input of type {type}.");
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var b in _bound.Values) b.Dispose();
+        _bound.Clear();
+        if (_ownsAllocator) _hostAllocator.Dispose();
+    }
+}
