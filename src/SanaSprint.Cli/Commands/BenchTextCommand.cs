@@ -5,6 +5,7 @@ using SanaSprint.Inference.Checkpoints;
 using SanaSprint.Inference.Demo;
 using SanaSprint.Inference.Runtime;
 using SanaSprint.Inference.Text;
+using SanaSprint.Inference.Verification;
 
 namespace SanaSprint.Cli.Commands;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SanaSprint.Inference.Imaging;
 using SanaSprint.Inference.Pipeline;
 using Xunit.Abstractions;
 
@@ -109,7 +110,7 @@ public sealed class DemoCheckpointSemanticsTests(DemoPipelineFixture fixture, IT
         {
             var meta = new Sample(e.GetProperty("sketch").GetString()!, e.GetProperty("caption").GetString()!, e.GetProperty("noun").GetString()!);
             var sketch = RgbImageFiles.Read(Path.Combine(dir, meta.Sketch));
-            return (sketch, meta, SketchPreprocessor.ScribbleMap(sketch, Size, Size));
+            return (sketch, meta, ScribbleMap.Compute(sketch, Size, Size));
         }).ToArray();
     }
 

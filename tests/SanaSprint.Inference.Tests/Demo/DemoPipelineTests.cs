@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SanaSprint.Inference.Imaging;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Inference.Tests.Pipeline;
 using SanaSprint.Inference.Text;
@@ -93,10 +94,10 @@ public sealed class DemoPipelineTests(DemoPipelineFixture fixture) : IClassFixtu
         var zero = await P.GenerateAsync([Text(3) with { Mode = GuidanceMode.Img2Img, Sketch = sketch, Strength = 0f }]);
         var c = P.Components!;
         var image = new float[3 * 128 * 128];
-        SketchPreprocessor.InitImage(sketch, 128, 128, image);
+        ImageProcessor.Preprocess(sketch, 128, 128, image);
         var decoded = new float[3 * 128 * 128];
         c.Decode(c.EncodeImages(image, 1, 128, 128), 1, 4, 4, decoded);
-        var expected = SketchPreprocessor.ToRgb(decoded, 128, 128);
+        var expected = ImageProcessor.Postprocess(decoded, 128, 128);
         Assert.All(zero[0].Image.Pixels.Zip(expected.Pixels), p => Assert.InRange(p.First - p.Second, -1, 1));
 
         var one = await P.GenerateAsync([Text(3) with { Mode = GuidanceMode.Img2Img, Sketch = sketch, Strength = 1f }]);

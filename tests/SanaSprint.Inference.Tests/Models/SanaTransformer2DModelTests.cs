@@ -1,6 +1,6 @@
-using SanaSprint.Inference.Golden;
 using SanaSprint.Inference.Onnx;
 using SanaSprint.Inference.Tests.TestSupport;
+using SanaSprint.Inference.Verification;
 using Xunit.Abstractions;
 
 namespace SanaSprint.Inference.Tests.Models;

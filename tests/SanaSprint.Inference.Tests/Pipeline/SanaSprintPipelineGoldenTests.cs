@@ -1,5 +1,6 @@
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Inference.Tests.Sampling;
+using SanaSprint.Inference.Verification;
 
 namespace SanaSprint.Inference.Tests.Pipeline;
 

@@ -1,3 +1,4 @@
+using SanaSprint.Inference.Imaging;
 using SanaSprint.Inference.Pipeline;
 
 namespace SanaSprint.Inference.Tests.Pipeline;
@@ -13,7 +14,7 @@ public sealed class SketchPreprocessorTests
         for (int i = 0; i < chw.Length; i++) chw[i] = (float)(rng.NextDouble() * 3 - 1.5);
         chw[0] = float.NegativeInfinity;
         chw[1] = float.PositiveInfinity;
-        var img = SketchPreprocessor.ToRgb(chw, w, h);
+        var img = ImageProcessor.Postprocess(chw, w, h);
         for (int c = 0; c < 3; c++)
             for (int i = 0; i < w * h; i++)
             {
@@ -37,7 +38,7 @@ public sealed class SketchPreprocessorTests
             chw[i] = i % 5 == 0 ? (rng.Next(-2, 258) + 0.5f - 128f) / 127.5f : (float)(rng.NextDouble() * 2.4 - 1.2);
         chw[7] = float.NegativeInfinity;
         chw[w * h + 8] = float.PositiveInfinity;
-        var img = SketchPreprocessor.ToRgb(chw, w, h);
+        var img = ImageProcessor.Postprocess(chw, w, h);
         for (int c = 0; c < 3; c++)
             for (int i = 0; i < w * h; i++)
             {
@@ -50,7 +51,7 @@ public sealed class SketchPreprocessorTests
     public void ScribbleMapTurnsDarkStrokesIntoWiderWhiteStrokesOnBlack()
     {
         var sketch = SanaSprintPipelineTests.Sketch(64, 1); // vertical dark line at x = 31..33 on white
-        var map = SketchPreprocessor.ScribbleMap(sketch, 64, 64);
+        var map = ScribbleMap.Compute(sketch, 64, 64);
         Assert.True(map[32 * 64 + 32]);       // on the stroke
         Assert.True(map[32 * 64 + 36]);       // widened by the σ = 3 blur and the > 4 threshold
         Assert.False(map[32 * 64 + 50]);      // far away stays black
@@ -66,7 +67,7 @@ public sealed class SketchPreprocessorTests
         var src = new float[w * h];
         for (int i = 0; i < src.Length; i++) src[i] = rng.NextDouble() < 0.1 ? 1f : 0f;
         src[0] = 1f; src[w - 1] = 1f; src[(h - 1) * w] = 1f; // corners exercise the reflected taps
-        var fast = SketchPreprocessor.GaussianBlur(src, w, h, 3f);
+        var fast = ScribbleMap.GaussianBlur(src, w, h, 3f);
 
         const int r = 9;
         var k = Enumerable.Range(-r, 2 * r + 1).Select(i => Math.Exp(-i * i / 18.0)).ToArray();
@@ -106,12 +107,12 @@ public sealed class SketchPreprocessorTests
         var sketch = new RgbImage(w, h, px);
         var strokes = new float[w * h];
         for (int i = 0; i < strokes.Length; i++) strokes[i] = 0.299f * px[3 * i] + 0.587f * px[3 * i + 1] + 0.114f * px[3 * i + 2] < 127.5f ? 1f : 0f;
-        var blurred = SketchPreprocessor.GaussianBlur(strokes, w, h, SketchPreprocessor.ScribbleSigma);
-        var map = SketchPreprocessor.ScribbleMap(sketch, w, h);
+        var blurred = ScribbleMap.GaussianBlur(strokes, w, h, ScribbleMap.ScribbleSigma);
+        var map = ScribbleMap.Compute(sketch, w, h);
         for (int i = 0; i < map.Length; i++) Assert.True(map[i] == blurred[i] * 255f > 4f, $"pixel {i}");
 
         var control = new float[3 * w * h];
-        SketchPreprocessor.ControlImage(sketch, w, h, control);
+        ScribbleMap.ControlImage(sketch, w, h, control);
         for (int c = 0; c < 3; c++)
             for (int i = 0; i < map.Length; i++) Assert.Equal(map[i] ? 1f : -1f, control[c * w * h + i]);
     }
@@ -120,7 +121,7 @@ public sealed class SketchPreprocessorTests
     public void ThicknessErodesAtZeroAndDilatesAboveThree()
     {
         var sketch = SanaSprintPipelineTests.Sketch(64, 0);
-        int Count(int thickness) => SketchPreprocessor.ScribbleMap(sketch, 64, 64, thickness).Count(v => v);
+        int Count(int thickness) => ScribbleMap.Compute(sketch, 64, 64, thickness).Count(v => v);
         Assert.Equal(Count(1), Count(2));
         Assert.True(Count(0) < Count(2));
         Assert.True(Count(8) > Count(2));
@@ -130,7 +131,7 @@ public sealed class SketchPreprocessorTests
     public void ControlImageIsThreeEqualChannelsOfPlusMinusOne()
     {
         var dst = new float[3 * 32 * 32];
-        SketchPreprocessor.ControlImage(SanaSprintPipelineTests.Sketch(100, 2), 32, 32, dst);
+        ScribbleMap.ControlImage(SanaSprintPipelineTests.Sketch(100, 2), 32, 32, dst);
         Assert.All(dst, v => Assert.True(v == 1f || v == -1f));
         Assert.Equal(dst.AsSpan(0, 1024).ToArray(), dst.AsSpan(2048, 1024).ToArray());
         Assert.Contains(1f, dst);
@@ -141,7 +142,7 @@ public sealed class SketchPreprocessorTests
     public void InitImageMapsWhiteToOneAndBlackToMinusOne()
     {
         var dst = new float[3 * 64 * 64];
-        SketchPreprocessor.InitImage(SanaSprintPipelineTests.Sketch(64, 1), 64, 64, dst);
+        ImageProcessor.Preprocess(SanaSprintPipelineTests.Sketch(64, 1), 64, 64, dst);
         Assert.Equal(1f, dst[0], 5);
         Assert.Equal(-1f, dst[32 * 64 + 32], 5);
     }

@@ -1,5 +1,5 @@
-using SanaSprint.Inference.Golden;
 using SanaSprint.Inference.Text;
+using SanaSprint.Inference.Verification;
 
 namespace SanaSprint.Inference.Tests.Text;
 
@@ -220,7 +220,7 @@ public sealed class PromptEncoderTests
     {
         // The official layout: tokenizer.model only, Gemma-2 in bf16 over two shards, default instruction, N = 300, lower().strip().
         string layout = Path.Combine(TextGolden.Directory, "..", "layout");
-        using var golden = SanaSprint.Inference.Golden.GoldenCase.Open(layout);
+        using var golden = SanaSprint.Inference.Verification.GoldenCase.Open(layout);
         string folder = Path.Combine(layout, golden.Meta!.RootElement.GetProperty("pipeline_folder").GetString()!);
         using var temp = SanaSprint.Inference.Tests.TestSupport.TestPaths.NewTempDir();
         using var service = PromptEncoder.FromPipelineFolder(folder, Gemma2ModelTests.CpuSessions, temp.Path);

@@ -1,4 +1,4 @@
-using SanaSprint.Inference.Golden;
+using SanaSprint.Inference.Verification;
 
 namespace SanaSprint.Inference.Tests.Text;
 

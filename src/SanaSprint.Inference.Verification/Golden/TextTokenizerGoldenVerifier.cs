@@ -1,7 +1,7 @@
 using System.Text.Json;
 using SanaSprint.Inference.Text;
 
-namespace SanaSprint.Inference.Golden;
+namespace SanaSprint.Inference.Verification;
 
 /// <summary>
 /// Verifies a tokenizer case (<c>tokenizer.model</c> + <c>expected.json</c>): every string's ids without and with BOS

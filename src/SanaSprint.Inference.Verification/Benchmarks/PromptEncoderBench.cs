@@ -6,8 +6,9 @@ using SanaSprint.Inference.Checkpoints;
 using SanaSprint.Inference.Models;
 using SanaSprint.Inference.Onnx;
 using SanaSprint.Inference.Runtime;
+using SanaSprint.Inference.Text;
 
-namespace SanaSprint.Inference.Text;
+namespace SanaSprint.Inference.Verification;
 
 /// <summary>What <see cref="PromptEncoderBench.Run"/> measured.</summary>
 /// <param name="Config">The encoder architecture.</param>

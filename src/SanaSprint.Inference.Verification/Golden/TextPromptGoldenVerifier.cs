@@ -2,7 +2,7 @@ using System.Text.Json;
 using SanaSprint.Inference.Models;
 using SanaSprint.Inference.Text;
 
-namespace SanaSprint.Inference.Golden;
+namespace SanaSprint.Inference.Verification;
 
 /// <summary>
 /// Verifies a prompt-encoding case (diffusers <c>encode_prompt</c>: <c>meta.json</c> with <c>prompts</c> and <c>calls</c>,

@@ -3,7 +3,7 @@ using SanaSprint.Inference.Checkpoints;
 using SanaSprint.Inference.Models;
 using SanaSprint.Inference.Sampling;
 
-namespace SanaSprint.Inference.Demo;
+namespace SanaSprint.Inference.Verification;
 
 /// <summary>
 /// A SANA-Sprint 0.6B pipeline folder at full size with deterministic random weights (bf16, as published): the Sprint
@@ -42,12 +42,12 @@ public static class FullSizeRandomCheckpoint
     /// <param name="root">Target folder.</param>
     /// <param name="progress">Receives one line per component.</param>
     /// <returns>The pipeline folder and the ControlNet folder.</returns>
-    public static DemoCheckpointPaths EnsureCreated(string root, IProgress<string>? progress = null)
+    public static CheckpointPaths EnsureCreated(string root, IProgress<string>? progress = null)
     {
         string pipeline = Path.Combine(root, "sana_sprint_0.6b_random");
         string controlnet = Path.Combine(root, "sana_controlnet_0.6b_random");
         string marker = Path.Combine(root, "complete.json");
-        if (File.Exists(marker)) return new DemoCheckpointPaths(pipeline, controlnet);
+        if (File.Exists(marker)) return new CheckpointPaths(pipeline, controlnet);
         Directory.CreateDirectory(pipeline);
         File.WriteAllText(Path.Combine(pipeline, "model_index.json"), JsonSerializer.Serialize(new Dictionary<string, object>
         {
@@ -63,14 +63,14 @@ public static class FullSizeRandomCheckpoint
         }));
         progress?.Report("writing transformer (0.6B, bf16)");
         RandomCheckpoint.Write(Path.Combine(pipeline, "transformer"), ComponentConfig.ToJson("SanaTransformer2DModel", Transformer),
-            SanaTransformer2DModel.ParameterShapes(Transformer), SafetensorsDType.BF16, seed: 1);
+            ParameterShapes.ForTransformer(Transformer), SafetensorsDType.BF16, seed: 1);
         progress?.Report("writing vae (DC-AE f32c32)");
         RandomCheckpoint.Write(Path.Combine(pipeline, "vae"), ComponentConfig.ToJson("AutoencoderDC", Vae),
-            AutoencoderDC.Parameters(Vae).Select(p => (p.Key, p.Shape)).ToList(), SafetensorsDType.F32, seed: 2);
+            ParameterShapes.ForAutoencoderDC(Vae).Select(p => (p.Key, p.Shape)).ToList(), SafetensorsDType.F32, seed: 2);
         progress?.Report("writing controlnet (7 blocks, bf16)");
         RandomCheckpoint.Write(controlnet, ComponentConfig.ToJson("SanaControlNetModel", ControlNet),
-            SanaControlNetModel.ParameterShapes(ControlNet), SafetensorsDType.BF16, seed: 3);
+            ParameterShapes.ForControlNet(ControlNet), SafetensorsDType.BF16, seed: 3);
         File.WriteAllText(marker, "{\"complete\":true}");
-        return new DemoCheckpointPaths(pipeline, controlnet);
+        return new CheckpointPaths(pipeline, controlnet);
     }
 }

@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using SanaSprint.Inference.Checkpoints;
-using SanaSprint.Inference.Golden;
+using SanaSprint.Inference.Sampling;
 
-namespace SanaSprint.Inference.Sampling;
+namespace SanaSprint.Inference.Verification;
 
 /// <summary>
 /// Verifies an <c>SCMScheduler</c> golden folder (<c>scheduler_config.json</c> + <c>golden.safetensors</c> with
@@ -54,13 +54,13 @@ public sealed partial class ScmSchedulerGoldenVerifier : IGoldenVerifier
             }
 
             scheduler.SetTimesteps(n, max, mid);
-            comparisons.Add(GoldenTensorComparer.Compare($"out.n{n}.timesteps", scheduler.Timesteps, golden.ReadFloat32($"out.n{n}.timesteps")));
+            comparisons.Add(TensorComparer.AllClose($"out.n{n}.timesteps", scheduler.Timesteps, golden.ReadFloat32($"out.n{n}.timesteps")));
             for (int i = 0; i < n; i++)
             {
                 string p = $"n{n}";
                 var result = scheduler.Step(golden.ReadFloat32($"in.{p}.model_output.{i}"), i, golden.ReadFloat32($"in.{p}.sample.{i}"), golden.ReadFloat32($"in.{p}.noise.{i}"));
-                comparisons.Add(GoldenTensorComparer.Compare($"out.{p}.denoised.{i}", result.Denoised, golden.ReadFloat32($"out.{p}.denoised.{i}")));
-                comparisons.Add(GoldenTensorComparer.Compare($"out.{p}.prev_sample.{i}", result.PrevSample, golden.ReadFloat32($"out.{p}.prev_sample.{i}")));
+                comparisons.Add(TensorComparer.AllClose($"out.{p}.denoised.{i}", result.Denoised, golden.ReadFloat32($"out.{p}.denoised.{i}")));
+                comparisons.Add(TensorComparer.AllClose($"out.{p}.prev_sample.{i}", result.PrevSample, golden.ReadFloat32($"out.{p}.prev_sample.{i}")));
             }
         }
 

@@ -3,7 +3,7 @@ using SanaSprint.Inference.Checkpoints;
 using SanaSprint.Inference.Models;
 using SanaSprint.Inference.Onnx;
 
-namespace SanaSprint.Inference.Golden;
+namespace SanaSprint.Inference.Verification;
 
 /// <summary>
 /// Verifies a <c>SanaTransformer2DModel</c> or <c>SanaControlNetModel</c> case folder (<c>config.json</c> + weights +
@@ -91,8 +91,8 @@ public sealed class SanaTransformerGoldenVerifier : IGoldenVerifier
             if (!golden.Contains(key)) continue;
             var expected = golden.Read(key).AsFloats();
             yield return Precision == GraphPrecision.Fp32
-                ? TensorComparison.AllClose(key, actual, expected, Fp32Tolerance, Fp32Tolerance)
-                : TensorComparison.RelativeRmsWithin(key, actual, expected, Fp16RelativeRms);
+                ? TensorComparer.AllClose(key, actual, expected, Fp32Tolerance, Fp32Tolerance)
+                : TensorComparer.RelativeRmsWithin(key, actual, expected, Fp16RelativeRms);
         }
     }
 

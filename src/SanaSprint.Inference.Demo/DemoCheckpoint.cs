@@ -1,19 +1,15 @@
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text.Json;
+using SanaSprint.Inference.Checkpoints;
 
 namespace SanaSprint.Inference.Demo;
-
-/// <summary>Where the demo checkpoint lives.</summary>
-/// <param name="PipelineDirectory">The SANA-Sprint pipeline folder (<c>model_index.json</c>, <c>transformer/</c>, <c>vae/</c>, <c>text_encoder/</c>, <c>tokenizer/</c>, <c>scheduler/</c>).</param>
-/// <param name="ControlNetDirectory">The Sana ControlNet folder (<c>config.json</c> + weights).</param>
-public sealed record DemoCheckpointPaths(string PipelineDirectory, string ControlNetDirectory);
 
 /// <summary>
 /// The embedded demo checkpoint: a small SANA-Sprint-architecture pipeline (Sprint transformer, Sana ControlNet,
 /// DC-AE f = 32, Gemma-2 text encoder, SentencePiece tokenizer) trained on synthetic shapes and sketches by
 /// <c>tools/demo-checkpoint</c> (DC-AE, flow-matching teacher with ControlNet, sCM distillation). The diffusers folders
-/// are committed under <c>src/SanaSprint.Inference/Demo/Checkpoint/</c>, embedded in this assembly, and extracted once
+/// are committed under <c>src/SanaSprint.Inference.Demo/Checkpoint/</c>, embedded in this assembly, and extracted once
 /// into the cache folder, where exactly the same loading code as for a real checkpoint reads them. It lets the app,
 /// the CLI and the benchmarks draw from a fresh clone without a download.
 /// </summary>
@@ -49,14 +45,14 @@ public static class DemoCheckpoint
     /// <returns>The folders.</returns>
     /// <exception cref="IOException">The folder cannot be written.</exception>
     /// <exception cref="InvalidOperationException">The assembly carries no demo checkpoint (a broken build).</exception>
-    public static DemoCheckpointPaths EnsureCreated(string cacheDirectory)
+    public static CheckpointPaths EnsureCreated(string cacheDirectory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(cacheDirectory);
         if (!Files.Any(f => f == $"{PipelineFolder}/model_index.json"))
             throw new InvalidOperationException($"{typeof(DemoCheckpoint).Assembly.GetName().Name} carries no embedded demo checkpoint; rebuild the project.");
 
         string root = Path.Combine(cacheDirectory, "demo", $"{Version}-{ContentHash[..12]}");
-        var paths = new DemoCheckpointPaths(Path.Combine(root, PipelineFolder), Path.Combine(root, ControlNetFolder));
+        var paths = new CheckpointPaths(Path.Combine(root, PipelineFolder), Path.Combine(root, ControlNetFolder));
         if (File.Exists(Path.Combine(root, CompleteMarker))) return paths;
 
         // Extract into a private folder and move it into place, so concurrent starts never see half a checkpoint.

@@ -1,6 +1,7 @@
 using SkiaSharp;
+using SanaSprint.Inference.Pipeline;
 
-namespace SanaSprint.Inference.Pipeline;
+namespace SanaSprint.Inference.Imaging;
 
 /// <summary>Reads and writes <see cref="RgbImage"/> as image files (SkiaSharp).</summary>
 public static class RgbImageFiles

@@ -3,14 +3,14 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using SanaSprint.Inference.Checkpoints;
-using SanaSprint.Inference.Golden;
 using SanaSprint.Inference.Models;
 using SanaSprint.Inference.Onnx;
+using SanaSprint.Inference.Pipeline;
 using SanaSprint.Inference.Runtime;
 using SanaSprint.Inference.Sampling;
 using SanaSprint.Inference.Text;
 
-namespace SanaSprint.Inference.Pipeline;
+namespace SanaSprint.Inference.Verification;
 
 /// <summary>
 /// Verifies a golden case recorded from prompt text on a pipeline folder in the official Hugging Face layout (issue 9):
@@ -45,7 +45,7 @@ public sealed partial class SanaSprintLayoutGoldenVerifier : IGoldenVerifier
         using var golden = GoldenCase.Open(caseDirectory);
         var prompts = ReadPrompts(golden);
         var runs = golden.Keys.Select(k => RunKey().Match(k)).Where(m => m.Success).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        using var scratch = new Golden.TextGoldenCases.TempFolder();
+        using var scratch = new TextGoldenCases.TempFolder();
         string cache = scratch.Path;
         var comparisons = new List<GoldenComparison>();
         var options = new InferenceOptions { Device = "cpu", Precision = "fp32", CacheDirectory = cache, WarmupSize = 0 };
@@ -137,7 +137,7 @@ public sealed partial class SanaSprintLayoutGoldenVerifier : IGoldenVerifier
     private static GoldenComparison Masked(string name, float[] actual, float[] expected, long[] mask)
     {
         if (actual.Length != expected.Length || mask.Length == 0 || expected.Length % mask.Length != 0)
-            return new GoldenComparison($"{name} ({actual.Length} values, expected {expected.Length})", double.PositiveInfinity, double.PositiveInfinity, GoldenTensorComparer.DefaultTolerance, false);
+            return new GoldenComparison($"{name} ({actual.Length} values, expected {expected.Length})", double.PositiveInfinity, double.PositiveInfinity, TensorComparer.DefaultTolerance, false);
         int channels = expected.Length / mask.Length;
         var a = new List<float>();
         var e = new List<float>();
@@ -148,7 +148,7 @@ public sealed partial class SanaSprintLayoutGoldenVerifier : IGoldenVerifier
             e.AddRange(expected.AsSpan(t * channels, channels).ToArray());
         }
 
-        return TensorComparison.AllClose($"{name} (real tokens)", a.ToArray(), e.ToArray(), GoldenTensorComparer.DefaultTolerance, GoldenTensorComparer.DefaultTolerance);
+        return TensorComparer.AllClose($"{name} (real tokens)", a.ToArray(), e.ToArray(), TensorComparer.DefaultTolerance, TensorComparer.DefaultTolerance);
     }
 
     [GeneratedRegex(@"^out\.p\d+\.text\.input_ids$")]

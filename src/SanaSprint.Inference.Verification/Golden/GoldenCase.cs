@@ -1,7 +1,7 @@
 using System.Text.Json;
 using SanaSprint.Inference.Checkpoints;
 
-namespace SanaSprint.Inference.Golden;
+namespace SanaSprint.Inference.Verification;
 
 /// <summary>A tensor read from <c>golden.safetensors</c>: data (float32 or int64) and shape.</summary>
 /// <param name="Name">Key, e.g. <c>in.hidden_states</c>.</param>

@@ -1,4 +1,4 @@
-namespace SanaSprint.Inference.Golden;
+namespace SanaSprint.Inference.Verification;
 
 /// <summary>
 /// Runs one reference case folder (see <c>shared/golden/README.md</c>) through the project's own code

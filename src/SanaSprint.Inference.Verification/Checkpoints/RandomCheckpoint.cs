@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using SanaSprint.Inference.Checkpoints;
 
-namespace SanaSprint.Inference.Checkpoints;
+namespace SanaSprint.Inference.Verification;
 
 /// <summary>
 /// Writes deterministic random checkpoints in diffusers layout (<c>config.json</c> + <c>diffusion_pytorch_model.safetensors</c>)

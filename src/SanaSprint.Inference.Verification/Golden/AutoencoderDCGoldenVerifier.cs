@@ -3,7 +3,7 @@ using SanaSprint.Inference.Models;
 using SanaSprint.Inference.Onnx;
 using SanaSprint.Inference.Runtime;
 
-namespace SanaSprint.Inference.Golden;
+namespace SanaSprint.Inference.Verification;
 
 /// <summary>
 /// Verifies an <c>AutoencoderDC</c> case folder (<c>config.json</c> + <c>diffusion_pytorch_model.safetensors</c> +
@@ -97,8 +97,8 @@ public sealed class AutoencoderDCGoldenVerifier : IGoldenVerifier
     internal GoldenComparison Compare(AutoencoderDCPart part, string name, ReadOnlySpan<float> actual, ReadOnlySpan<float> expected)
     {
         if (Precision == GraphPrecision.Fp16)
-            return TensorComparison.RelativeRmsWithin(name, actual, expected, Fp16RelativeRms);
-        var comparison = TensorComparison.AllClose(name, actual, expected, Fp32Tolerance, Fp32Tolerance);
+            return TensorComparer.RelativeRmsWithin(name, actual, expected, Fp16RelativeRms);
+        var comparison = TensorComparer.AllClose(name, actual, expected, Fp32Tolerance, Fp32Tolerance);
         // The encoder's latents reach |x| ≈ 16: it is held to max|Δ| / max|ref| instead of an elementwise bound.
         return part == AutoencoderDCPart.Encoder ? comparison with { Passed = actual.Length > 0 && comparison.MaxRelError <= Fp32Tolerance } : comparison;
     }

@@ -1,0 +1,6 @@
+namespace SanaSprint.Inference.Pipeline;
+
+/// <summary>A loaded model and the default checkpoint it came from, if any.</summary>
+/// <param name="Components">The resident components.</param>
+/// <param name="DefaultCheckpoint">The default checkpoint (the embedded demo) when no checkpoint path was configured; else null.</param>
+public sealed record LoadedModel(ISanaSprintComponents Components, Checkpoints.IDefaultCheckpoint? DefaultCheckpoint);
