@@ -16,14 +16,19 @@ public static class TensorComparer
     /// <param name="rtol">Relative tolerance.</param>
     /// <param name="atol">Absolute tolerance.</param>
     /// <returns>
-    /// The comparison. Unlike numpy, a length mismatch fails (the name then says both lengths) instead of broadcasting,
-    /// and so does an empty tensor: comparing nothing proves nothing.
+    /// The comparison, carrying copies of both tensors (<see cref="GoldenComparison.Actual"/>, <see cref="GoldenComparison.Expected"/>).
+    /// Unlike numpy, a length mismatch fails (the name then says both lengths) instead of broadcasting, and so does an
+    /// empty tensor: comparing nothing proves nothing.
     /// </returns>
     public static GoldenComparison AllClose(string name, ReadOnlySpan<float> actual, ReadOnlySpan<float> expected, double rtol = DefaultTolerance, double atol = DefaultTolerance)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (actual.Length != expected.Length)
-            return new GoldenComparison($"{name} ({actual.Length} values, expected {expected.Length})", double.PositiveInfinity, double.PositiveInfinity, Math.Max(rtol, atol), false);
+            return new GoldenComparison($"{name} ({actual.Length} values, expected {expected.Length})", double.PositiveInfinity, double.PositiveInfinity, Math.Max(rtol, atol), false)
+            {
+                Actual = actual.ToArray(),
+                Expected = expected.ToArray(),
+            };
         double maxAbs = 0, maxRef = 0;
         bool passed = actual.Length > 0;
         for (int i = 0; i < actual.Length; i++)
@@ -36,7 +41,11 @@ public static class TensorComparer
             if (!(d <= atol + rtol * Math.Abs(e))) passed = false;
         }
 
-        return new GoldenComparison(name, maxAbs, maxRef > 0 ? maxAbs / maxRef : maxAbs, Math.Max(rtol, atol), passed);
+        return new GoldenComparison(name, maxAbs, maxRef > 0 ? maxAbs / maxRef : maxAbs, Math.Max(rtol, atol), passed)
+        {
+            Actual = actual.ToArray(),
+            Expected = expected.ToArray(),
+        };
     }
 
     /// <summary>Relative RMS error ‖a − e‖₂ / ‖e‖₂ (‖a − e‖₂ when e is zero), the measure fp16 graphs are held to.</summary>

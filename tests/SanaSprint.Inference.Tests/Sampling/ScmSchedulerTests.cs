@@ -1,5 +1,6 @@
 using SanaSprint.Inference.Checkpoints;
 using SanaSprint.Inference.Sampling;
+using SanaSprint.Inference.Tests.TestSupport;
 using SanaSprint.Inference.Verification;
 
 namespace SanaSprint.Inference.Tests.Sampling;
@@ -37,6 +38,7 @@ public sealed class ScmSchedulerTests
         Assert.True(verifier.CanVerify(GoldenDir));
         var report = verifier.Verify(GoldenDir);
         Assert.True(report.Passed, string.Join("\n", report.Comparisons.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.MaxAbsError}")));
+        TensorAssert.Holds(report);
         // timesteps + 2 tensors per step for 1, 2 and 4 steps.
         Assert.Equal(3 + 2 * (1 + 2 + 4), report.Comparisons.Count);
     }

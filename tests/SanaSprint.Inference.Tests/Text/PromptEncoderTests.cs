@@ -1,3 +1,4 @@
+using SanaSprint.Inference.Tests.TestSupport;
 using SanaSprint.Inference.Text;
 using SanaSprint.Inference.Verification;
 
@@ -213,6 +214,7 @@ public sealed class PromptEncoderTests
 
         Assert.Contains(report.Comparisons, c => c.Name == $"selected_ids.chi (prompts as given)");
         Assert.All(report.Comparisons, c => Assert.True(c.Passed, $"{c.Name}: max |Δ| {c.MaxAbsError:E3}"));
+        TensorAssert.Holds(report);
     }
 
     [Fact]
@@ -235,6 +237,7 @@ public sealed class PromptEncoderTests
             var comparisons = TextGoldenCases.CompareRealTokens($"out.p{i}.prompt_embeds", results[i].Encoding.Embeddings,
                 golden.Read($"out.p{i}.prompt_embeds").AsFloats(), mask, service.HiddenSize).ToList();
             Assert.All(comparisons, c => Assert.True(c.Passed, $"{c.Name}: max |Δ| {c.MaxAbsError:E3}"));
+            TensorAssert.Holds(new GoldenReport(folder, "prompt", comparisons));
         }
     }
 
