@@ -85,23 +85,13 @@ public static partial class SanaSprintLoader
         var opened = new List<IDisposable>();
         try
         {
-            // Configs first: a wrong folder fails fast, before any graph is built.
-            var transformerConfig = folder.ComponentConfig("transformer");
-            transformerConfig.ExpectClass("SanaTransformer2DModel");
-            var tc = transformerConfig.Deserialize<SanaTransformer2DConfig>();
-            var vaeConfig = folder.ComponentConfig("vae");
-            vaeConfig.ExpectClass("AutoencoderDC");
-            var vc = vaeConfig.Deserialize<AutoencoderDCConfig>();
+            // Configs first: a wrong folder fails fast, before any graph is built. The catalog says what each class is.
+            var transformerModel = ModelCatalog.Describe(folder.ComponentConfig("transformer"), ModelRole.Denoiser);
+            var vaeModel = ModelCatalog.Describe(folder.ComponentConfig("vae"), ModelRole.Autoencoder);
+            var controlModel = controlNetDirectory is null ? null : ModelCatalog.Describe(ComponentConfig.Load(controlNetDirectory), ModelRole.ControlNet);
             var scheduler = folder.HasComponent("scheduler")
                 ? ScmSchedulerConfig.Load(Path.Combine(folder.ComponentPath("scheduler"), "scheduler_config.json"))
                 : new ScmSchedulerConfig();
-            SanaControlNetConfig? cc = null;
-            if (controlNetDirectory is not null)
-            {
-                var controlConfig = ComponentConfig.Load(controlNetDirectory);
-                controlConfig.ExpectClass("SanaControlNetModel");
-                cc = controlConfig.Deserialize<SanaControlNetConfig>();
-            }
 
             OnnxComponentSession Open(string component, string directory, ModelBuildOptions buildOptions)
             {
@@ -114,7 +104,7 @@ public static partial class SanaSprintLoader
             }
 
             // 1. Transformer (with ControlNet residual inputs when a ControlNet is configured).
-            int controlBlocks = cc?.NumLayers ?? 0;
+            int controlBlocks = controlModel?.ControlBlocks ?? 0;
             var transformer = Open("transformer", folder.ComponentPath("transformer"), new ModelBuildOptions { Precision = precision, ControlBlocks = controlBlocks });
             // 2. ControlNet.
             var controlNet = controlNetDirectory is null ? null : Open("controlnet", controlNetDirectory, new ModelBuildOptions { Precision = precision });
@@ -135,11 +125,11 @@ public static partial class SanaSprintLoader
             var info = new SanaSprintModelInfo
             {
                 ModelName = modelName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(pipelineDirectory)),
-                LatentChannels = tc.InChannels,
-                VaeScaleFactor = AutoencoderDC.SpatialCompression(vc),
-                ScalingFactor = (float)vc.ScalingFactor,
-                GuidanceEmbedsScale = (float)tc.GuidanceEmbedsScale,
-                CaptionChannels = tc.CaptionChannels,
+                LatentChannels = transformerModel.LatentChannels,
+                VaeScaleFactor = vaeModel.VaeScaleFactor,
+                ScalingFactor = vaeModel.ScalingFactor,
+                GuidanceEmbedsScale = transformerModel.GuidanceEmbedsScale,
+                CaptionChannels = transformerModel.CaptionChannels,
                 HasControlNet = controlNet is not null,
                 HasEncoder = true,
                 HasTextEncoder = text is not null,

@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SanaSprint.Inference.Demo;
 using SanaSprint.Inference.Imaging;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Inference.Tests.Pipeline;
@@ -22,6 +25,26 @@ public sealed class DemoPipelineTests(DemoPipelineFixture fixture) : IClassFixtu
         Assert.Contains("Sana_Sprint", P.Info.DemoNotice);
         Assert.Equal("CPU", P.Info.Provider);
         Assert.Equal([GuidanceMode.Text, GuidanceMode.Img2Img, GuidanceMode.ControlNet], P.Info.SupportedModes);
+    }
+
+    [Fact]
+    public async Task Fp16RequestedOnCpuRunsFp32AndSaysSo()
+    {
+        var log = new Runtime.ExecutionProvidersTests.ListLogger();
+        using var p = new SanaSprintPipeline(Options.Create(new InferenceOptions
+        {
+            CacheDirectory = fixture.CacheDirectory,
+            Device = "cpu",
+            Precision = "fp16",
+            WarmupSize = 0,
+            IntraOpThreads = 2,
+        }), new OneLoggerFactory(log), EmbeddedDemoCheckpoint.Instance);
+        await p.LoadAsync();
+
+        Assert.True(p.Info.IsAvailable, p.Info.UnavailableReason);
+        Assert.Equal("fp32", p.Info.Precision);
+        Assert.Equal("fp32", P.Info.Precision);
+        Assert.Contains(log.Lines, l => l.Level == LogLevel.Warning && l.Text.Contains("'fp16' was requested", StringComparison.Ordinal) && l.Text.Contains("fp32", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -133,5 +156,18 @@ public sealed class DemoPipelineTests(DemoPipelineFixture fixture) : IClassFixtu
         Assert.All(t.Steps, step => Assert.True(step > TimeSpan.Zero));
         Assert.True(t.Decode > TimeSpan.Zero);
         Assert.True(t.Total >= t.Steps.Aggregate(TimeSpan.Zero, (a, b) => a + b) + t.Decode, "total covers the steps and the decode");
+    }
+
+    private sealed class OneLoggerFactory(ILogger logger) : ILoggerFactory
+    {
+        public void AddProvider(ILoggerProvider provider)
+        {
+        }
+
+        public ILogger CreateLogger(string categoryName) => logger;
+
+        public void Dispose()
+        {
+        }
     }
 }
