@@ -18,10 +18,10 @@ namespace SanaSprint.Cli.Commands;
 /// </summary>
 internal static class BenchBuildCommand
 {
-    /// <summary>The SANA-Sprint 0.6B transformer config (shared/spec/sana-sprint.md §3.1).</summary>
+    /// <summary>The SANA-Sprint 0.6B transformer config (<c>Efficient-Large-Model/Sana_Sprint_0.6B_1024px_diffusers</c>).</summary>
     public static SanaTransformer2DConfig Sprint06B => FullSizeRandomCheckpoint.Transformer;
 
-    /// <summary>The dc-ae-f32c32-sana config (shared/spec/sana-sprint.md §5.1).</summary>
+    /// <summary>The dc-ae-f32c32-sana config (<c>mit-han-lab/dc-ae-f32c32-sana-1.1-diffusers</c>).</summary>
     public static AutoencoderDCConfig DcAeF32C32Sana => FullSizeRandomCheckpoint.Vae;
 
     /// <summary>Creates the verb.</summary>

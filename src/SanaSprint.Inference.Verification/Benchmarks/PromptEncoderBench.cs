@@ -43,9 +43,9 @@ public sealed record PromptEncoderBenchResult(
 }
 
 /// <summary>
-/// The issue 4 bench: a full-size Gemma-2-2B encoder (or any <see cref="Gemma2Config"/>) with random weights — graph
-/// build time, one encode of an N-token prompt through <see cref="PromptEncoder"/>, and a cache hit. Meant to be wired
-/// into the CLI; the full-size model needs about 10.5 GB of disk and 11 GB of memory in float32.
+/// The prompt-path bench: a full-size Gemma-2-2B encoder (or any <see cref="Gemma2Config"/>) with random weights — graph
+/// build time, one encode of an N-token prompt through <see cref="PromptEncoder"/>, and a cache hit (the CLI's
+/// <c>bench-text</c>); the full-size model needs about 10.5 GB of disk and 11 GB of memory in float32.
 /// </summary>
 public static class PromptEncoderBench
 {

@@ -13,7 +13,7 @@ namespace SanaSprint.Inference.Verification;
 /// </summary>
 public static class FullSizeRandomCheckpoint
 {
-    /// <summary>SANA-Sprint 0.6B transformer config (shared spec §3.1).</summary>
+    /// <summary>SANA-Sprint 0.6B transformer config (<c>Efficient-Large-Model/Sana_Sprint_0.6B_1024px_diffusers</c> <c>transformer/config.json</c>).</summary>
     public static SanaTransformer2DConfig Transformer => new()
     {
         InChannels = 32, OutChannels = 32, NumAttentionHeads = 36, AttentionHeadDim = 32, NumLayers = 28,
@@ -22,7 +22,7 @@ public static class FullSizeRandomCheckpoint
         QkNorm = SanaTransformer2DModel.RmsNormAcrossHeads,
     };
 
-    /// <summary>Sana 600M ControlNet config (7 copied blocks, shared spec §4.1).</summary>
+    /// <summary>Sana 600M ControlNet config (7 copied blocks, as NVlabs Sana <c>configs/sana_controlnet_config</c>).</summary>
     public static SanaControlNetConfig ControlNet => new()
     {
         InChannels = 32, OutChannels = 32, NumAttentionHeads = 36, AttentionHeadDim = 32, NumLayers = 7,

@@ -13,7 +13,7 @@ using SanaSprint.Inference.Text;
 namespace SanaSprint.Inference.Verification;
 
 /// <summary>
-/// Verifies a golden case recorded from prompt text on a pipeline folder in the official Hugging Face layout (issue 9):
+/// Verifies a golden case recorded from prompt text on a pipeline folder in the official Hugging Face layout:
 /// <c>golden.safetensors</c> next to a sub-folder with <c>model_index.json</c> (bf16 sharded Gemma-2, bf16 transformer,
 /// tokenizer, DC-AE, scheduler). The project's own code loads that folder exactly as a user's checkpoint and, for every
 /// recorded run <c>p&lt;prompt&gt;.&lt;H&gt;x&lt;W&gt;.n&lt;steps&gt;</c>, generates from the prompt text with the recorded latents and

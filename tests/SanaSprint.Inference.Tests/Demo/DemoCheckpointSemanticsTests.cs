@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace SanaSprint.Inference.Tests.Demo;
 
 /// <summary>
-/// The embedded demo checkpoint draws (issue 8): through the production C# pipeline (ControlNet guidance, CPU, 256²),
+/// The embedded demo checkpoint draws: through the production C# pipeline (ControlNet guidance, CPU, 256²),
 /// on held-out procedural sketches that <c>tools/demo-checkpoint/make_fixtures.py</c> wrote from a stream the training
 /// never saw (<c>Fixtures/demo-heldout</c>), frames follow the strokes and colour words.
 /// </summary>

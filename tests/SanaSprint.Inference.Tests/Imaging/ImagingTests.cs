@@ -1,12 +1,13 @@
 using SanaSprint.Inference.Imaging;
 using SanaSprint.Inference.Pipeline;
+using SanaSprint.Inference.Tests.Pipeline;
 
-namespace SanaSprint.Inference.Tests.Pipeline;
+namespace SanaSprint.Inference.Tests.Imaging;
 
-public sealed class SketchPreprocessorTests
+public sealed class ImagingTests
 {
     [Fact]
-    public void ToRgbQuantisesLikeDiffusersPostprocess()
+    public void PostprocessQuantisesLikeDiffusers()
     {
         const int w = 37, h = 11; // odd sizes exercise the SIMD tail
         var rng = new Random(3);
@@ -28,7 +29,7 @@ public sealed class SketchPreprocessorTests
     }
 
     [Fact]
-    public void ToRgbGivesEveryPixelTheScalarRoundingBitForBit()
+    public void PostprocessGivesEveryPixelTheScalarRoundingBitForBit()
     {
         // 1037 pixels: 64 SIMD blocks of 16 and a 13-pixel scalar tail; values around every level, halves included.
         const int w = 61, h = 17;
@@ -139,7 +140,7 @@ public sealed class SketchPreprocessorTests
     }
 
     [Fact]
-    public void InitImageMapsWhiteToOneAndBlackToMinusOne()
+    public void PreprocessMapsWhiteToOneAndBlackToMinusOne()
     {
         var dst = new float[3 * 64 * 64];
         ImageProcessor.Preprocess(SanaSprintPipelineTests.Sketch(64, 1), 64, 64, dst);
