@@ -1,9 +1,9 @@
-using DT = SanaSprint.Inference.Onnx.Proto.TensorProto.Types.DataType;
 using Microsoft.ML.OnnxRuntime;
 using SanaSprint.Inference.Checkpoints;
 using SanaSprint.Inference.Onnx;
 using SanaSprint.Inference.Onnx.Proto;
 using SanaSprint.Inference.Tests.TestSupport;
+using DT = SanaSprint.Inference.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace SanaSprint.Inference.Tests.Onnx;
 
