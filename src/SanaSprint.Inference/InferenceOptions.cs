@@ -9,7 +9,10 @@ public sealed class InferenceOptions
     public const string SectionName = "Inference";
 
     /// <summary>A SANA-Sprint diffusers pipeline folder (with <c>model_index.json</c>).</summary>
-    /// <remarks>Defaults to <c>null</c>: the embedded demo checkpoint is used.</remarks>
+    /// <remarks>
+    /// Defaults to <c>null</c>: the host's default checkpoint is used (the embedded demo, registered by
+    /// <c>AddSanaSprintDemo</c> in the web app and passed by the CLI).
+    /// </remarks>
     public string? CheckpointPath { get; set; }
 
     /// <summary>A Sana ControlNet diffusers folder; enables the ControlNet guidance mode.</summary>
@@ -26,7 +29,7 @@ public sealed class InferenceOptions
     [Range(0, 64)]
     public int DeviceId { get; set; }
 
-    /// <summary>Folder for built ONNX graphs, converted weights and the generated demo checkpoint.</summary>
+    /// <summary>Folder for built ONNX graphs, converted weights and the extracted demo checkpoint.</summary>
     /// <remarks>Defaults to <c>null</c>: <c>~/.cache/sanasprint</c>.</remarks>
     public string? CacheDirectory { get; set; }
 

@@ -1,3 +1,4 @@
+using SanaSprint.Inference.Demo;
 using SanaSprint.Inference.Extensions;
 using SanaSprint.Web.Components;
 using SanaSprint.Web.Extensions;
@@ -9,6 +10,7 @@ var builder = WebApplication.CreateBuilder(ServiceDefaults.CreateOptions(args));
 
 builder.AddServiceDefaults();
 builder.AddSanaSprintInference();
+builder.AddSanaSprintDemo();
 builder.AddSanaSprintPersistence();
 builder.AddSanaSprintObservability();
 builder.AddApplicationServices();

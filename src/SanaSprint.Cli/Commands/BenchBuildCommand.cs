@@ -6,6 +6,7 @@ using SanaSprint.Inference.Checkpoints;
 using SanaSprint.Inference.Demo;
 using SanaSprint.Inference.Models;
 using SanaSprint.Inference.Onnx;
+using SanaSprint.Inference.Verification;
 
 namespace SanaSprint.Cli.Commands;
 
@@ -17,10 +18,10 @@ namespace SanaSprint.Cli.Commands;
 /// </summary>
 internal static class BenchBuildCommand
 {
-    /// <summary>The SANA-Sprint 0.6B transformer config (shared/spec/sana-sprint.md §3.1).</summary>
+    /// <summary>The SANA-Sprint 0.6B transformer config (<c>Efficient-Large-Model/Sana_Sprint_0.6B_1024px_diffusers</c>).</summary>
     public static SanaTransformer2DConfig Sprint06B => FullSizeRandomCheckpoint.Transformer;
 
-    /// <summary>The dc-ae-f32c32-sana config (shared/spec/sana-sprint.md §5.1).</summary>
+    /// <summary>The dc-ae-f32c32-sana config (<c>mit-han-lab/dc-ae-f32c32-sana-1.1-diffusers</c>).</summary>
     public static AutoencoderDCConfig DcAeF32C32Sana => FullSizeRandomCheckpoint.Vae;
 
     /// <summary>Creates the verb.</summary>
@@ -54,7 +55,7 @@ internal static class BenchBuildCommand
             bool reuse = File.Exists(weights) && File.Exists(marker) && File.ReadAllText(Path.Combine(component, "config.json")) == configJson;
             if (!reuse)
             {
-                RandomCheckpoint.Write(component, configJson, SanaTransformer2DModel.ParameterShapes(config), dtype, seed: 42);
+                RandomCheckpoint.Write(component, configJson, ParameterShapes.ForTransformer(config), dtype, seed: 42);
                 File.WriteAllText(marker, "written by bench-build\n");
             }
             long ckptBytes = new FileInfo(weights).Length;
@@ -121,7 +122,7 @@ internal static class BenchBuildCommand
         var sw = Stopwatch.StartNew();
         if (!File.Exists(Path.Combine(component, "diffusion_pytorch_model.safetensors")) || !File.Exists(Path.Combine(component, "config.json"))
             || File.ReadAllText(Path.Combine(component, "config.json")) != json)
-            RandomCheckpoint.Write(component, json, AutoencoderDC.Parameters(config).Select(p => (p.Key, p.Shape)).ToList(), SafetensorsDType.F32, seed: 43);
+            RandomCheckpoint.Write(component, json, ParameterShapes.ForAutoencoderDC(config).Select(p => (p.Key, p.Shape)).ToList(), SafetensorsDType.F32, seed: 43);
         long bytes = new FileInfo(Path.Combine(component, "diffusion_pytorch_model.safetensors")).Length;
         output.WriteLine(Line("DC-AE checkpoint", $"{sw.Elapsed.TotalSeconds:F1} s, {Mb(bytes)} (F32)"));
         var cache = new GraphCache(Path.Combine(root, "cache"));

@@ -7,13 +7,15 @@ using Microsoft.Extensions.Options;
 using SanaSprint.Inference;
 using SanaSprint.Inference.Demo;
 using SanaSprint.Inference.Pipeline;
+using SanaSprint.Inference.Verification;
 
 namespace SanaSprint.Cli.Commands;
 
 /// <summary>
 /// <c>bench [--checkpoint DIR] [--runs N] [--size WxH] [--batch 1,2,4,8]</c>: per-stage latency (median and p95 over N runs
 /// after warm-up), throughput per batch size, the batched-vs-serial ratio measured in the same process, the share
-/// of each frame spent outside ONNX Runtime and what it is made of (<see cref="HostTimings"/>, garbage collections).
+/// of each frame spent outside ONNX Runtime and in which recipe stage (<see cref="HostTimeObserver"/>, an
+/// <see cref="IPipelineObserver"/>), and the garbage collections.
 /// Prints the machine and the execution provider. Without
 /// <c>--checkpoint</c> it runs the embedded demo checkpoint.
 /// </summary>
@@ -85,7 +87,7 @@ internal static class BenchCommand
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         var loadWatch = Stopwatch.StartNew();
-        using var pipeline = new SanaSprintPipeline(Options.Create(options), loggerFactory);
+        using var pipeline = new SanaSprintPipeline(Options.Create(options), loggerFactory, EmbeddedDemoCheckpoint.Instance);
         await pipeline.LoadAsync(ct);
         loadWatch.Stop();
         var info = pipeline.Info;
@@ -98,7 +100,7 @@ internal static class BenchCommand
         var components = pipeline.Components!;
         output.WriteLine("# SanaSprint bench");
         output.WriteLine($"machine   : {CpuModel()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
-        output.WriteLine($"runtime   : ONNX Runtime {typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version}, provider {info.Provider}, precision {options.Precision}");
+        output.WriteLine($"runtime   : ONNX Runtime {typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version}, provider {info.Provider}, precision {info.Precision} (requested {options.Precision})");
         output.WriteLine($"model     : {info.ModelName}{(info.IsDemo ? " (embedded demo checkpoint)" : "")}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"settings  : {s.Width}x{s.Height}, {s.Steps} step(s), {s.Mode}, {s.Warmup} warm-up + {s.Runs} measured runs per batch size"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"load      : {loadWatch.Elapsed.TotalSeconds:F2} s (graphs from cache when present)"));
@@ -133,12 +135,13 @@ internal static class BenchCommand
             var wall = new List<double>();
             int[] gcBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
             var pauseBefore = GC.GetTotalPauseDuration();
+            var host = new HostTimeObserver(components);
             for (int run = 0; run < s.Runs; run++)
             {
                 var reqs = requests.Select((r, i) => r with { Seed = 1000 * run + i }).ToList();
                 var ortBefore = components.RuntimeTime;
                 var sw = Stopwatch.StartNew();
-                var results = pipeline.Generate(reqs, ct, null);
+                var results = pipeline.Generate(reqs, ct, null, host);
                 sw.Stop();
                 double ort = (components.RuntimeTime - ortBefore).TotalMilliseconds;
                 wall.Add(sw.Elapsed.TotalMilliseconds);
@@ -149,14 +152,11 @@ internal static class BenchCommand
                 for (int i = 0; i < t.Steps.Count; i++) Add(stages, $"step {i + 1} (transformer{(s.Mode == GuidanceMode.ControlNet ? " + ControlNet" : "")})", t.Steps[i]);
                 Add(stages, "decode + postprocess", t.Decode);
                 Add(stages, "total (wall)", TimeSpan.FromMilliseconds(sw.Elapsed.TotalMilliseconds));
-                // What the time outside ONNX Runtime is made of (each: wall minus the runtime time accrued meanwhile).
-                var host = t.Host;
-                Add(stages, "host: prompt-cache lookup + stacking", host.Prompt);
-                Add(stages, "host: noise", host.Noise);
-                Add(stages, "host: scheduler math", host.Scheduler);
-                if (s.Mode != GuidanceMode.Text) Add(stages, "host: sketch preprocess", host.Preprocess);
-                Add(stages, "host: runtime calls (inputs, outputs, copies)", host.RuntimeCalls);
-                Add(stages, "host: postprocess (to RGB bytes)", host.Postprocess);
+                // Where the time outside ONNX Runtime goes, by recipe stage (each: the stage's wall time minus the runtime time accrued meanwhile).
+                Add(stages, "host: encode prompt (cache lookup, stacking)", host.Text);
+                Add(stages, s.Mode == GuidanceMode.Text ? "host: prepare latents (noise)" : "host: prepare latents (noise, sketch preprocess)", host.Prepare);
+                Add(stages, "host: denoising steps (scheduler math, noise, runtime calls)", host.Steps);
+                Add(stages, "host: decode + postprocess (to RGB bytes)", host.Decode);
                 Add(stages, "host: rest (wall − ONNX Runtime − the above)", TimeSpan.FromMilliseconds(Math.Max(0, sw.Elapsed.TotalMilliseconds - ort - host.Sum.TotalMilliseconds)));
             }
 
@@ -189,6 +189,60 @@ internal static class BenchCommand
         output.WriteLine("|---:|---:|---:|---|");
         foreach (var line in summary) output.WriteLine(line);
         return 0;
+    }
+
+    /// <summary>
+    /// The host time of the last batch by recipe stage: each stage's wall time minus the ONNX Runtime time that accrued
+    /// meanwhile (so concurrent callers on the same components would blur it; the bench runs one caller).
+    /// </summary>
+    internal sealed class HostTimeObserver(ISanaSprintComponents components) : IPipelineObserver
+    {
+        private long _mark;
+        private TimeSpan _runtimeMark;
+
+        /// <summary>Prompt encoding (a cache hit included).</summary>
+        public TimeSpan Text { get; private set; }
+
+        /// <summary>Initial latents, sketch preprocessing and the DC-AE encode around its runtime call.</summary>
+        public TimeSpan Prepare { get; private set; }
+
+        /// <summary>All sCM steps together.</summary>
+        public TimeSpan Steps { get; private set; }
+
+        /// <summary>DC-AE decode around its runtime call, and postprocessing.</summary>
+        public TimeSpan Decode { get; private set; }
+
+        /// <summary>The sum of the stages above.</summary>
+        public TimeSpan Sum => Text + Prepare + Steps + Decode;
+
+        /// <inheritdoc />
+        public void BatchStarted(int batchSize)
+        {
+            Text = Prepare = Steps = Decode = TimeSpan.Zero;
+            Mark();
+        }
+
+        /// <inheritdoc />
+        public void StageEnded(GenerationStage stage, int step)
+        {
+            var host = Stopwatch.GetElapsedTime(_mark) - (components.RuntimeTime - _runtimeMark);
+            if (host < TimeSpan.Zero) host = TimeSpan.Zero;
+            switch (stage)
+            {
+                case GenerationStage.Text: Text += host; break;
+                case GenerationStage.Prepare: Prepare += host; break;
+                case GenerationStage.Step: Steps += host; break;
+                default: Decode += host; break;
+            }
+
+            Mark();
+        }
+
+        private void Mark()
+        {
+            _runtimeMark = components.RuntimeTime;
+            _mark = Stopwatch.GetTimestamp();
+        }
     }
 
     private static GenerationRequest Request(Settings s, int i, RgbImage? sketch) => new()

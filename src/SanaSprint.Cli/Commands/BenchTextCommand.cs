@@ -5,12 +5,13 @@ using SanaSprint.Inference.Checkpoints;
 using SanaSprint.Inference.Demo;
 using SanaSprint.Inference.Runtime;
 using SanaSprint.Inference.Text;
+using SanaSprint.Inference.Verification;
 
 namespace SanaSprint.Cli.Commands;
 
 /// <summary>
-/// <c>bench-text [--tokens N] [--layers N] [--device auto|cuda|cpu] [--work DIR]</c>: the prompt-path benchmark of
-/// issue 4 — writes a Gemma-2-2B-architecture text encoder with deterministic random weights, builds its graph, and
+/// <c>bench-text [--tokens N] [--layers N] [--device auto|cuda|cpu] [--work DIR]</c>: the prompt-path benchmark
+/// (<see cref="PromptEncoderBench"/>): writes a Gemma-2-2B-architecture text encoder with deterministic random weights, builds its graph, and
 /// reports build time, one N-token encode (cache miss), a second encode and a cache hit through <see cref="PromptEncoder"/>.
 /// The demo checkpoint's tokenizer supplies the ids (any Gemma SentencePiece model fits the 256k vocabulary).
 /// A benchmark, not a test: the full size needs ≈ 11 GB of disk and memory.

@@ -3,6 +3,8 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SanaSprint.Inference;
+using SanaSprint.Inference.Demo;
+using SanaSprint.Inference.Imaging;
 using SanaSprint.Inference.Pipeline;
 
 namespace SanaSprint.Cli.Commands;
@@ -70,7 +72,7 @@ internal static class GenerateCommand
     public static async Task<int> RunAsync(InferenceOptions options, GenerationRequest request, string outPath, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Information));
-        using var pipeline = new SanaSprintPipeline(Options.Create(options), loggerFactory);
+        using var pipeline = new SanaSprintPipeline(Options.Create(options), loggerFactory, EmbeddedDemoCheckpoint.Instance);
         await pipeline.LoadAsync(ct);
         var info = pipeline.Info;
         if (!info.IsAvailable)

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Reflection;
 using SanaSprint.Inference.Checkpoints;
-using SanaSprint.Inference.Golden;
+using SanaSprint.Inference.Verification;
 
 namespace SanaSprint.Cli.Commands;
 

@@ -42,12 +42,6 @@ public sealed record AutoencoderDCBuildOptions
     public (int Height, int Width)? InputSize { get; init; }
 }
 
-/// <summary>One parameter of an <c>AutoencoderDC</c> checkpoint (see <see cref="AutoencoderDC.Parameters"/>).</summary>
-/// <param name="Key">The safetensors key.</param>
-/// <param name="Shape">Its shape.</param>
-/// <param name="IsNormWeight">True for an RMSNorm weight (initialised around 1, not 0).</param>
-public sealed record AutoencoderDCParameter(string Key, long[] Shape, bool IsNormWeight = false);
-
 /// <summary>
 /// Builds ONNX graphs of diffusers' <c>AutoencoderDC</c> (DC-AE; dc-ae-f32c32-sana and other configs of the same class)
 /// straight from its <c>config.json</c> and safetensors weights. One method per diffusers module, in diffusers' order;
@@ -169,86 +163,6 @@ public sealed class AutoencoderDC
             ["scaling_factor"] = config.ScalingFactor.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
             ["spatial_compression"] = SpatialCompression(config).ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
-
-    /// <summary>
-    /// Every parameter diffusers' <c>AutoencoderDC(**config)</c> has, with its shape, in module order (encoder, then
-    /// decoder): the keys and shapes a checkpoint for this config must hold. Useful to write random checkpoints in
-    /// diffusers layout (tests, benches, the demo checkpoint).
-    /// </summary>
-    /// <exception cref="CheckpointException">The config is inconsistent or unsupported (see <see cref="Validate"/>).</exception>
-    public static IReadOnlyList<AutoencoderDCParameter> Parameters(AutoencoderDCConfig config)
-    {
-        Validate(config);
-        var list = new List<AutoencoderDCParameter>();
-        long d = config.AttentionHeadDim;
-        void Conv(string p, long cIn, long cOut, long k, bool bias = true, long groups = 1)
-        {
-            list.Add(new($"{p}.weight", [cOut, cIn / groups, k, k]));
-            if (bias) list.Add(new($"{p}.bias", [cOut]));
-        }
-        void Norm(string p, long c)
-        {
-            list.Add(new($"{p}.weight", [c], IsNormWeight: true));
-            list.Add(new($"{p}.bias", [c]));
-        }
-        void Block(string p, string type, long c, int[] scales)
-        {
-            if (type == "ResBlock")
-            {
-                Conv($"{p}.conv1", c, c, 3);
-                Conv($"{p}.conv2", c, c, 3, bias: false);
-                Norm($"{p}.norm", c);
-                return;
-            }
-            long inner = c / d * d;
-            foreach (var name in new[] { "to_q", "to_k", "to_v" }) list.Add(new($"{p}.attn.{name}.weight", [inner, c]));
-            for (int i = 0; i < scales.Length; i++)
-            {
-                list.Add(new($"{p}.attn.to_qkv_multiscale.{i}.proj_in.weight", [3 * inner, 1, scales[i], scales[i]]));
-                list.Add(new($"{p}.attn.to_qkv_multiscale.{i}.proj_out.weight", [3 * inner, d, 1, 1]));
-            }
-            list.Add(new($"{p}.attn.to_out.weight", [c, inner * (1 + scales.Length)]));
-            Norm($"{p}.attn.norm_out", c);
-            Conv($"{p}.conv_out.conv_inverted", c, 8 * c, 1);
-            Conv($"{p}.conv_out.conv_depth", 8 * c, 8 * c, 3, groups: 8 * c);
-            Conv($"{p}.conv_out.conv_point", 4 * c, c, 1, bias: false);
-            Norm($"{p}.conv_out.norm", c);
-        }
-
-        bool unshuffle = config.DownsampleBlockType == "pixel_unshuffle", interpolate = config.UpsampleBlockType == "interpolate";
-        var enc = config.EncoderBlockOutChannels;
-        int n = enc.Length;
-        if (config.EncoderLayersPerBlock[0] > 0) Conv("encoder.conv_in", config.InChannels, enc[0], 3);
-        else Conv("encoder.conv_in.conv", config.InChannels, unshuffle ? enc[1] / 4 : enc[1], 3);
-        for (int i = 0; i < n; i++)
-        {
-            int layers = config.EncoderLayersPerBlock[i];
-            for (int j = 0; j < layers; j++)
-                Block($"encoder.down_blocks.{i}.{j}", AutoencoderDCConfig.PerStage(config.EncoderBlockTypes, i), enc[i], config.EncoderQkvMultiscales[i]);
-            if (i < n - 1 && layers > 0)
-                Conv($"encoder.down_blocks.{i}.{layers}.conv", enc[i], unshuffle ? enc[i + 1] / 4 : enc[i + 1], 3);
-        }
-        Conv("encoder.conv_out", enc[^1], config.LatentChannels, 3);
-
-        var dec = config.DecoderBlockOutChannels;
-        Conv("decoder.conv_in", config.LatentChannels, dec[^1], 3);
-        for (int i = n - 1; i >= 0; i--)
-        {
-            int layers = config.DecoderLayersPerBlock[i], j = 0;
-            if (i < n - 1 && layers > 0)
-            {
-                Conv($"decoder.up_blocks.{i}.0.conv", dec[i + 1], interpolate ? dec[i] : 4 * dec[i], 3);
-                j = 1;
-            }
-            for (int k = 0; k < layers; k++, j++)
-                Block($"decoder.up_blocks.{i}.{j}", AutoencoderDCConfig.PerStage(config.DecoderBlockTypes, i), dec[i], config.DecoderQkvMultiscales[i]);
-        }
-        long last = config.DecoderLayersPerBlock[0] > 0 ? dec[0] : dec[1];
-        Norm("decoder.norm_out", last);
-        if (config.DecoderLayersPerBlock[0] > 0) Conv("decoder.conv_out", last, config.InChannels, 3);
-        else Conv("decoder.conv_out.conv", last, interpolate ? config.InChannels : 4 * config.InChannels, 3);
-        return list;
-    }
 
     /// <summary>Checks that per-stage lists agree in length and that every block, norm, activation and
     /// up/downsample type is one this builder implements.</summary>

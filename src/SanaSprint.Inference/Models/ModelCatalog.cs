@@ -42,8 +42,9 @@ public sealed record ModelBuildOptions
 }
 
 /// <summary>
-/// Maps a component's <c>_class_name</c> to the builder of its ONNX graph, like onnxruntime-genai's <c>builder.py</c>
-/// dispatch. To add a model family, add one arm to <see cref="Build"/> and its name to <see cref="SupportedClassNames"/>.
+/// Maps a component's <c>_class_name</c> to the builder of its ONNX graph and to what the pipeline needs to know about
+/// it, like onnxruntime-genai's <c>builder.py</c> dispatch. To add a model family, add one arm to <see cref="Build"/> and
+/// to <see cref="Describe(ComponentConfig)"/>, and its name to <see cref="SupportedClassNames"/>.
 /// </summary>
 public static class ModelCatalog
 {
@@ -55,6 +56,58 @@ public static class ModelCatalog
         "AutoencoderDC",
         Gemma2Model.ClassName,
     ];
+
+    /// <summary>What the pipeline needs to know about a component (its role, channels, scale factors), from its config alone.</summary>
+    /// <param name="config">The component's config.</param>
+    /// <returns>The description.</returns>
+    /// <exception cref="CheckpointException">Unknown class, or a config this family does not support.</exception>
+    public static ModelDescription Describe(ComponentConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        switch (config.ClassName)
+        {
+            case "SanaTransformer2DModel":
+            {
+                var c = config.Deserialize<SanaTransformer2DConfig>();
+                return new ModelDescription
+                {
+                    ClassName = config.ClassName, Role = ModelRole.Denoiser, LatentChannels = c.InChannels,
+                    CaptionChannels = c.CaptionChannels, GuidanceEmbedsScale = (float)c.GuidanceEmbedsScale,
+                };
+            }
+
+            case "SanaControlNetModel":
+                return new ModelDescription { ClassName = config.ClassName, Role = ModelRole.ControlNet, ControlBlocks = config.Deserialize<SanaControlNetConfig>().NumLayers };
+            case AutoencoderDC.ClassName:
+            {
+                var c = config.Deserialize<AutoencoderDCConfig>();
+                return new ModelDescription
+                {
+                    ClassName = config.ClassName, Role = ModelRole.Autoencoder, LatentChannels = c.LatentChannels,
+                    VaeScaleFactor = AutoencoderDC.SpatialCompression(c), ScalingFactor = (float)c.ScalingFactor,
+                };
+            }
+
+            case Gemma2Model.ClassName or "Gemma2ForCausalLM":
+                return new ModelDescription { ClassName = config.ClassName, Role = ModelRole.TextEncoder };
+            default:
+                throw new CheckpointException(config.Path, null,
+                    $"has unknown _class_name '{config.ClassName}'; supported: {string.Join(", ", SupportedClassNames)}.");
+        }
+    }
+
+    /// <summary>Describes a component that must play <paramref name="role"/> in the pipeline.</summary>
+    /// <param name="config">The component's config.</param>
+    /// <param name="role">The role the pipeline needs from it.</param>
+    /// <returns>The description.</returns>
+    /// <exception cref="CheckpointException">Unknown class, or one with another role (the message names the file and the role).</exception>
+    public static ModelDescription Describe(ComponentConfig config, ModelRole role)
+    {
+        var description = Describe(config);
+        if (description.Role != role)
+            throw new CheckpointException(config.Path, null, $"has _class_name '{config.ClassName}', a {description.Role}; expected a {role}.");
+        return description;
+    }
 
     /// <summary>Builds the graph of a component from its config and weights.</summary>
     /// <exception cref="CheckpointException">Unknown class, or weights that do not fit the config.</exception>

@@ -35,19 +35,6 @@ namespace SanaSprint.Inference.Models;
 /// </remarks>
 public static class SanaControlNetModel
 {
-    /// <summary>Every parameter a diffusers <c>SanaControlNetModel</c> with this config stores, with its shape.</summary>
-    public static IReadOnlyList<(string Name, long[] Shape)> ParameterShapes(SanaControlNetConfig config)
-    {
-        var c = config.AsTransformerConfig();
-        long d = c.InnerDim;
-        var list = SanaTransformer2DModel.ParameterShapes(c)
-            .Where(p => !p.Name.StartsWith("proj_out.", StringComparison.Ordinal) && p.Name != "scale_shift_table").ToList();
-        list.AddRange([("input_block.weight", [d, d]), ("input_block.bias", [d])]);
-        for (int i = 0; i < c.NumLayers; i++)
-            list.AddRange([($"controlnet_blocks.{i}.weight", [d, d]), ($"controlnet_blocks.{i}.bias", [d])]);
-        return list;
-    }
-
     /// <summary>Builds the graph.</summary>
     /// <exception cref="CheckpointException">Unsupported config values, or weights that do not fit the config.</exception>
     /// <exception cref="ArgumentException">NVlabs wiring without <see cref="ModelBuildOptions.BaseTransformerDirectory"/>.</exception>

@@ -86,59 +86,6 @@ public static class SanaTransformer2DModel
         return g;
     }
 
-    /// <summary>
-    /// Every parameter a diffusers <c>SanaTransformer2DModel</c> with this config stores, with its shape, in diffusers'
-    /// order: what the graph builder reads. Used to write test and benchmark checkpoints in the real layout.
-    /// </summary>
-    public static IReadOnlyList<(string Name, long[] Shape)> ParameterShapes(SanaTransformer2DConfig c)
-    {
-        long d = c.InnerDim, p = c.PatchSize;
-        var list = new List<(string, long[])> { ("patch_embed.proj.weight", [d, c.InChannels, p, p]), ("patch_embed.proj.bias", [d]) };
-        string[] embedders = c.GuidanceEmbeds ? ["time_embed.timestep_embedder", "time_embed.guidance_embedder"] : ["time_embed.emb.timestep_embedder"];
-        foreach (var e in embedders)
-            list.AddRange([($"{e}.linear_1.weight", [d, 256]), ($"{e}.linear_1.bias", [d]), ($"{e}.linear_2.weight", [d, d]), ($"{e}.linear_2.bias", [d])]);
-        list.AddRange([("time_embed.linear.weight", [6 * d, d]), ("time_embed.linear.bias", [6 * d])]);
-        list.AddRange([
-            ("caption_projection.linear_1.weight", [d, c.CaptionChannels]), ("caption_projection.linear_1.bias", [d]),
-            ("caption_projection.linear_2.weight", [d, d]), ("caption_projection.linear_2.bias", [d]), ("caption_norm.weight", [d])]);
-        for (int i = 0; i < c.NumLayers; i++)
-            list.AddRange(BlockParameterShapes(c, $"transformer_blocks.{i}"));
-        list.AddRange([("scale_shift_table", [2, d]), ("proj_out.weight", [p * p * c.ResolvedOutChannels, d]), ("proj_out.bias", [p * p * c.ResolvedOutChannels])]);
-        return list;
-    }
-
-    /// <summary>The parameters of one <c>SanaTransformerBlock</c> under <paramref name="path"/>.</summary>
-    internal static IEnumerable<(string Name, long[] Shape)> BlockParameterShapes(SanaTransformer2DConfig c, string path)
-    {
-        long d = c.InnerDim, inner = c.NumAttentionHeads * c.AttentionHeadDim;
-        long cross = c.NumCrossAttentionHeads!.Value * (long)c.CrossAttentionHeadDim!.Value, ctx = c.CrossAttentionDim!.Value;
-        long hid = (long)(c.MlpRatio * c.InnerDim);
-        bool qk = c.QkNorm == RmsNormAcrossHeads;
-        yield return ($"{path}.scale_shift_table", [6, d]);
-        foreach (var n in new[] { "to_q", "to_k", "to_v" })
-        {
-            yield return ($"{path}.attn1.{n}.weight", [inner, d]);
-            if (c.AttentionBias) yield return ($"{path}.attn1.{n}.bias", [inner]);
-        }
-        if (qk) { yield return ($"{path}.attn1.norm_q.weight", [inner]); yield return ($"{path}.attn1.norm_k.weight", [inner]); }
-        yield return ($"{path}.attn1.to_out.0.weight", [d, inner]);
-        yield return ($"{path}.attn1.to_out.0.bias", [d]);
-        yield return ($"{path}.attn2.to_q.weight", [cross, d]);
-        yield return ($"{path}.attn2.to_q.bias", [cross]);
-        yield return ($"{path}.attn2.to_k.weight", [cross, ctx]);
-        yield return ($"{path}.attn2.to_k.bias", [cross]);
-        yield return ($"{path}.attn2.to_v.weight", [cross, ctx]);
-        yield return ($"{path}.attn2.to_v.bias", [cross]);
-        if (qk) { yield return ($"{path}.attn2.norm_q.weight", [cross]); yield return ($"{path}.attn2.norm_k.weight", [cross]); }
-        yield return ($"{path}.attn2.to_out.0.weight", [d, cross]);
-        yield return ($"{path}.attn2.to_out.0.bias", [d]);
-        yield return ($"{path}.ff.conv_inverted.weight", [2 * hid, d, 1, 1]);
-        yield return ($"{path}.ff.conv_inverted.bias", [2 * hid]);
-        yield return ($"{path}.ff.conv_depth.weight", [2 * hid, 1, 3, 3]);
-        yield return ($"{path}.ff.conv_depth.bias", [2 * hid]);
-        yield return ($"{path}.ff.conv_point.weight", [d, hid, 1, 1]);
-    }
-
     /// <summary>Fails for config values this builder does not implement.</summary>
     /// <exception cref="CheckpointException">Unsupported value (the message names the config key).</exception>
     internal static void Validate(SanaTransformer2DConfig c, string path)

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using SanaSprint.Inference.Checkpoints;
-using SanaSprint.Inference.Demo;
 using SanaSprint.Inference.Models;
 using SanaSprint.Inference.Onnx;
 using SanaSprint.Inference.Runtime;
@@ -10,29 +9,22 @@ using SanaSprint.Inference.Text;
 
 namespace SanaSprint.Inference.Pipeline;
 
-/// <summary>A loaded model and whether it is the embedded demo.</summary>
-/// <param name="Components">The resident components.</param>
-/// <param name="IsDemo">True for the generated demo checkpoint.</param>
-public sealed record LoadedModel(ISanaSprintComponents Components, bool IsDemo)
-{
-    /// <summary>Why CUDA is not used although <c>Inference:Device = auto</c> asked for it (null otherwise).</summary>
-    public string? ProviderNote { get; init; }
-}
 
 /// <summary>
-/// Resolves the configured checkpoint (or generates the demo checkpoint), chooses the execution provider, builds or
-/// reuses the cached graphs and opens one resident session per component. The demo checkpoint goes through exactly
-/// the same code as a real one.
+/// Resolves the configured checkpoint (or the default one, see <see cref="IDefaultCheckpoint"/>), chooses the execution
+/// provider, builds or reuses the cached graphs and opens one resident session per component. The default checkpoint
+/// goes through exactly the same code as a configured one.
 /// </summary>
 public static partial class SanaSprintLoader
 {
-    /// <summary>Loads the model named by <paramref name="options"/>.</summary>
+    /// <summary>Loads the model named by <paramref name="options"/>, or <paramref name="defaultCheckpoint"/> when no path is set.</summary>
     /// <param name="options">Checkpoint paths and runtime settings.</param>
     /// <param name="loggerFactory">Logger factory.</param>
+    /// <param name="defaultCheckpoint">The checkpoint used when <see cref="InferenceOptions.CheckpointPath"/> is not set (the embedded demo); null for none.</param>
     /// <returns>The loaded model.</returns>
-    /// <exception cref="GeneratorUnavailableException">The checkpoint is missing, incomplete or corrupt (the message names the file).</exception>
+    /// <exception cref="GeneratorUnavailableException">No checkpoint is configured, or it is missing, incomplete or corrupt (the message names the file).</exception>
     /// <exception cref="ExecutionProviderUnavailableException"><c>Inference:Device = cuda</c> and CUDA cannot run (the message says why).</exception>
-    public static LoadedModel Load(InferenceOptions options, ILoggerFactory loggerFactory)
+    public static LoadedModel Load(InferenceOptions options, ILoggerFactory loggerFactory, IDefaultCheckpoint? defaultCheckpoint = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -40,14 +32,19 @@ public static partial class SanaSprintLoader
         string cache = options.ResolveCacheDirectory();
         string pipelineDir;
         string? controlNetDir = options.ControlNetPath;
-        bool demo = string.IsNullOrWhiteSpace(options.CheckpointPath);
-        if (demo)
+        var fallback = string.IsNullOrWhiteSpace(options.CheckpointPath) ? defaultCheckpoint : null;
+        if (fallback is not null)
         {
             var started = Stopwatch.GetTimestamp();
-            var paths = DemoCheckpoint.EnsureCreated(cache);
+            var paths = fallback.EnsureCreated(cache);
             pipelineDir = paths.PipelineDirectory;
             controlNetDir ??= paths.ControlNetDirectory;
-            Log.DemoReady(logger, pipelineDir, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            Log.DefaultCheckpointReady(logger, pipelineDir, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        else if (string.IsNullOrWhiteSpace(options.CheckpointPath))
+        {
+            throw new GeneratorUnavailableException(
+                "No checkpoint is configured: set Inference:CheckpointPath (or --checkpoint) to a SANA-Sprint diffusers folder, or register the demo checkpoint (AddSanaSprintDemo).");
         }
         else
         {
@@ -60,16 +57,16 @@ public static partial class SanaSprintLoader
             OnnxSanaSprintComponents components;
             try
             {
-                components = LoadComponents(pipelineDir, controlNetDir, options, provider, cache, loggerFactory, demo ? DemoCheckpoint.ModelName : null);
+                components = LoadComponents(pipelineDir, controlNetDir, options, provider, cache, loggerFactory, fallback?.ModelName);
             }
             catch (ExecutionProviderUnavailableException ex) when (provider.Requested == "auto")
             {
                 // The probe passed but a model session did not (e.g. out of memory): auto falls back as it would at the probe.
                 provider = ExecutionProviders.FallBackToCpu(provider.Requested, ex.Failure, logger);
-                components = LoadComponents(pipelineDir, controlNetDir, options, provider, cache, loggerFactory, demo ? DemoCheckpoint.ModelName : null);
+                components = LoadComponents(pipelineDir, controlNetDir, options, provider, cache, loggerFactory, fallback?.ModelName);
             }
 
-            return new LoadedModel(components, demo) { ProviderNote = provider.Note };
+            return new LoadedModel(components, fallback) { ProviderNote = provider.Note };
         }
         catch (Exception ex) when (ex is CheckpointException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or IOException)
         {
@@ -93,28 +90,20 @@ public static partial class SanaSprintLoader
         var logger = loggerFactory.CreateLogger(typeof(SanaSprintLoader));
         var folder = DiffusersFolder.Open(pipelineDirectory);
         var precision = ResolvePrecision(options.Precision, provider.Kind);
+        if (precision == GraphPrecision.Fp32 && string.Equals(options.Precision, "fp16", StringComparison.OrdinalIgnoreCase))
+            Log.Fp16RunsAsFp32(logger, provider.DisplayName);
         var graphs = new GraphCache(cacheDirectory);
         var sessions = new OnnxSessionFactory(provider, options, loggerFactory);
         var opened = new List<IDisposable>();
         try
         {
-            // Configs first: a wrong folder fails fast, before any graph is built.
-            var transformerConfig = folder.ComponentConfig("transformer");
-            transformerConfig.ExpectClass("SanaTransformer2DModel");
-            var tc = transformerConfig.Deserialize<SanaTransformer2DConfig>();
-            var vaeConfig = folder.ComponentConfig("vae");
-            vaeConfig.ExpectClass("AutoencoderDC");
-            var vc = vaeConfig.Deserialize<AutoencoderDCConfig>();
+            // Configs first: a wrong folder fails fast, before any graph is built. The catalog says what each class is.
+            var transformerModel = ModelCatalog.Describe(folder.ComponentConfig("transformer"), ModelRole.Denoiser);
+            var vaeModel = ModelCatalog.Describe(folder.ComponentConfig("vae"), ModelRole.Autoencoder);
+            var controlModel = controlNetDirectory is null ? null : ModelCatalog.Describe(ComponentConfig.Load(controlNetDirectory), ModelRole.ControlNet);
             var scheduler = folder.HasComponent("scheduler")
                 ? ScmSchedulerConfig.Load(Path.Combine(folder.ComponentPath("scheduler"), "scheduler_config.json"))
                 : new ScmSchedulerConfig();
-            SanaControlNetConfig? cc = null;
-            if (controlNetDirectory is not null)
-            {
-                var controlConfig = ComponentConfig.Load(controlNetDirectory);
-                controlConfig.ExpectClass("SanaControlNetModel");
-                cc = controlConfig.Deserialize<SanaControlNetConfig>();
-            }
 
             OnnxComponentSession Open(string component, string directory, ModelBuildOptions buildOptions)
             {
@@ -127,7 +116,7 @@ public static partial class SanaSprintLoader
             }
 
             // 1. Transformer (with ControlNet residual inputs when a ControlNet is configured).
-            int controlBlocks = cc?.NumLayers ?? 0;
+            int controlBlocks = controlModel?.ControlBlocks ?? 0;
             var transformer = Open("transformer", folder.ComponentPath("transformer"), new ModelBuildOptions { Precision = precision, ControlBlocks = controlBlocks });
             // 2. ControlNet.
             var controlNet = controlNetDirectory is null ? null : Open("controlnet", controlNetDirectory, new ModelBuildOptions { Precision = precision });
@@ -148,15 +137,16 @@ public static partial class SanaSprintLoader
             var info = new SanaSprintModelInfo
             {
                 ModelName = modelName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(pipelineDirectory)),
-                LatentChannels = tc.InChannels,
-                VaeScaleFactor = AutoencoderDC.SpatialCompression(vc),
-                ScalingFactor = (float)vc.ScalingFactor,
-                GuidanceEmbedsScale = (float)tc.GuidanceEmbedsScale,
-                CaptionChannels = tc.CaptionChannels,
+                LatentChannels = transformerModel.LatentChannels,
+                VaeScaleFactor = vaeModel.VaeScaleFactor,
+                ScalingFactor = vaeModel.ScalingFactor,
+                GuidanceEmbedsScale = transformerModel.GuidanceEmbedsScale,
+                CaptionChannels = transformerModel.CaptionChannels,
                 HasControlNet = controlNet is not null,
                 HasEncoder = true,
                 HasTextEncoder = text is not null,
                 Scheduler = scheduler,
+                Precision = precision == GraphPrecision.Fp16 ? "fp16" : "fp32",
             };
             return new OnnxSanaSprintComponents(info, provider.DisplayName, transformer, controlNet, encoder, decoder, text, controlBlocks);
         }
@@ -167,7 +157,11 @@ public static partial class SanaSprintLoader
         }
     }
 
-    /// <summary>Graph precision for the configured value and provider: <c>auto</c> is fp16 on CUDA and fp32 on CPU.</summary>
+    /// <summary>
+    /// Graph precision for the configured value and provider: <c>auto</c> is fp16 on CUDA and fp32 on CPU; <c>fp16</c> on
+    /// CPU is fp32 too (the CPU execution provider has no fp16 compute), which the load reports in a warning and in
+    /// <see cref="GeneratorInfo.Precision"/>.
+    /// </summary>
     /// <param name="precision"><c>auto</c>, <c>fp32</c> or <c>fp16</c>.</param>
     /// <param name="provider">The provider.</param>
     /// <returns>The precision.</returns>
@@ -180,10 +174,13 @@ public static partial class SanaSprintLoader
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Demo checkpoint ready at '{Path}' ({Milliseconds:F0} ms)", EventName = "DemoCheckpointReady")]
-        public static partial void DemoReady(ILogger logger, string path, double milliseconds);
+        [LoggerMessage(1, LogLevel.Information, "No checkpoint configured; the default checkpoint is ready at '{Path}' ({Milliseconds:F0} ms)", EventName = "DemoCheckpointReady")]
+        public static partial void DefaultCheckpointReady(ILogger logger, string path, double milliseconds);
 
         [LoggerMessage(2, LogLevel.Information, "Component '{Component}' loaded ({Source}) in {Milliseconds:F0} ms", EventName = "ComponentLoaded")]
         public static partial void ComponentLoaded(ILogger logger, string component, string source, double milliseconds);
+
+        [LoggerMessage(3, LogLevel.Warning, "Precision 'fp16' was requested, but the {Provider} execution provider has no fp16 compute: the graphs run in fp32", EventName = "Fp16RunsAsFp32")]
+        public static partial void Fp16RunsAsFp32(ILogger logger, string provider);
     }
 }

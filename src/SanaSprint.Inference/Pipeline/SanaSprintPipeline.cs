@@ -1,25 +1,14 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using SanaSprint.Inference.Checkpoints;
+using SanaSprint.Inference.Imaging;
 using SanaSprint.Inference.Runtime;
 using SanaSprint.Inference.Sampling;
 
 namespace SanaSprint.Inference.Pipeline;
-
-/// <summary>Receives intermediate tensors of a run (golden verification, debugging).</summary>
-public interface IPipelineTrace
-{
-    /// <summary>
-    /// Called with a batch tensor: <c>stepI.hidden_states</c>, <c>stepI.timestep</c>, <c>stepI.guidance</c> (transformer inputs),
-    /// <c>stepI.transformer_out</c>, <c>latents</c>, <c>vae_decode_input</c>, <c>vae_decode_output</c>, <c>image</c> (NHWC in [0, 1]).
-    /// </summary>
-    /// <param name="name">Tensor name.</param>
-    /// <param name="values">The batch's values, row-major (do not keep the array).</param>
-    void Record(string name, float[] values);
-}
 
 /// <summary>
 /// SANA-Sprint text/sketch-to-image pipeline on ONNX Runtime: 1–4 sCM steps with text, ControlNet or img2img guidance.
@@ -31,20 +20,19 @@ public interface IPipelineTrace
 /// DC-AE encoder) and a sketch. <b>ControlNet</b> — additionally a Sana ControlNet checkpoint
 /// (<see cref="InferenceOptions.ControlNetPath"/>) and a sketch.</para>
 /// <para>Thread-safe: the components are loaded once (<see cref="LoadAsync"/>) and shared; prompt embeddings are cached per
-/// prompt text. Noise comes only from the <see cref="INoiseSource"/> seam, so a seed reproduces a frame exactly.</para>
+/// prompt text by the components' prompt encoder (<c>Text/PromptEncoder</c>), the one prompt cache. Noise comes only from
+/// the <see cref="INoiseSource"/> seam, so a seed reproduces a frame exactly. Timings are taken at the stage ends the recipe
+/// reports (<see cref="GenerationRequest.StageEnded"/>, <see cref="IPipelineObserver"/>), not inside its steps.</para>
 /// </remarks>
 public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
 {
-    /// <summary>Most distinct prompts kept in the embedding cache.</summary>
-    public const int PromptCacheCapacity = 256;
-
     private readonly InferenceOptions _options;
     private readonly ILogger _logger;
     private readonly ILoggerFactory _loggerFactory;
     private readonly Func<ISanaSprintComponents>? _componentFactory;
     private readonly INoiseSource _noise;
     private readonly Lock _loadGate = new();
-    private readonly ConcurrentDictionary<string, PromptEmbedding> _promptCache = new(StringComparer.Ordinal);
+    private readonly IDefaultCheckpoint? _defaultCheckpoint;
     private float[]? _sketchBuffer;
     private Task? _loadTask;
     private ISanaSprintComponents? _components;
@@ -55,12 +43,14 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         UnavailableReason = "The model is still loading.",
     };
 
-    /// <summary>Creates a pipeline for the configured checkpoint (or the demo checkpoint); nothing loads until <see cref="LoadAsync"/>.</summary>
+    /// <summary>Creates a pipeline for the configured checkpoint (or the default one); nothing loads until <see cref="LoadAsync"/>.</summary>
     /// <param name="options">Model paths and runtime settings.</param>
     /// <param name="loggerFactory">Logger factory (optional).</param>
-    public SanaSprintPipeline(IOptions<InferenceOptions> options, ILoggerFactory? loggerFactory = null)
+    /// <param name="defaultCheckpoint">The checkpoint used when <see cref="InferenceOptions.CheckpointPath"/> is not set (the embedded demo, see <c>AddSanaSprintDemo</c>); null for none.</param>
+    public SanaSprintPipeline(IOptions<InferenceOptions> options, ILoggerFactory? loggerFactory = null, IDefaultCheckpoint? defaultCheckpoint = null)
         : this(options?.Value ?? throw new ArgumentNullException(nameof(options)), null, null, loggerFactory)
     {
+        _defaultCheckpoint = defaultCheckpoint;
     }
 
     /// <summary>Creates a pipeline over given components (tests, benchmarks, golden verification).</summary>
@@ -105,8 +95,8 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         try
         {
             var loaded = _componentFactory is not null
-                ? new LoadedModel(_componentFactory(), IsDemo: false)
-                : SanaSprintLoader.Load(_options, _loggerFactory);
+                ? new LoadedModel(_componentFactory(), DefaultCheckpoint: null)
+                : SanaSprintLoader.Load(_options, _loggerFactory, _defaultCheckpoint);
             _components = loaded.Components;
             var mi = loaded.Components.Info;
             var modes = new List<GuidanceMode> { GuidanceMode.Text };
@@ -115,13 +105,14 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
             _info = new GeneratorInfo
             {
                 ModelName = mi.ModelName,
-                IsDemo = loaded.IsDemo,
-                DemoNotice = loaded.IsDemo ? Demo.DemoCheckpoint.Notice : null,
+                IsDemo = loaded.DefaultCheckpoint is not null,
+                DemoNotice = loaded.DefaultCheckpoint?.Notice,
                 IsAvailable = true,
                 SupportedModes = modes,
                 Provider = loaded.Components.Provider,
                 ProviderNote = loaded.ProviderNote,
                 VaeScaleFactor = mi.VaeScaleFactor,
+                Precision = mi.Precision,
             };
             Log.Loaded(_logger, mi.ModelName, loaded.Components.Provider, Stopwatch.GetElapsedTime(started).TotalSeconds);
             Warmup();
@@ -153,7 +144,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
             Steps = 2,
             Embedding = c.Info.HasTextEncoder ? null : new PromptEmbedding(new float[c.Info.CaptionChannels], [1], 1, c.Info.CaptionChannels),
         };
-        RunBatch([request], 0, CancellationToken.None, null);
+        RunBatch([request], Stopwatch.GetTimestamp(), CancellationToken.None, null, null);
         Log.WarmedUp(_logger, size, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
@@ -183,12 +174,14 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         return _components?.CountPromptTokens(prompt);
     }
 
-    /// <summary>Synchronous generation with an optional trace (golden verification, benchmarks).</summary>
+    /// <summary>Synchronous generation with an optional trace (golden verification) and observer (benchmarks).</summary>
     /// <param name="requests">The requests.</param>
     /// <param name="cancellationToken">Checked between stages.</param>
     /// <param name="trace">Receives intermediate tensors.</param>
+    /// <param name="observer">Told when each batch starts and each of its stages ends.</param>
     /// <returns>One result per request, in order.</returns>
-    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken, IPipelineTrace? trace)
+    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken, IPipelineTrace? trace,
+        IPipelineObserver? observer = null)
     {
         ArgumentNullException.ThrowIfNull(requests);
         if (requests.Count == 0) throw new ArgumentException("`requests` must contain at least one request.", nameof(requests));
@@ -209,7 +202,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         foreach (var group in groups)
         {
             var items = group.ToList();
-            var batch = RunBatch(items.Select(x => x.r).ToList(), started, cancellationToken, trace);
+            var batch = RunBatch(items.Select(x => x.r).ToList(), started, cancellationToken, trace, observer);
             for (int k = 0; k < items.Count; k++) results[items[k].i] = batch[k];
         }
 
@@ -253,48 +246,174 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         }
     }
 
-    /// <summary>Runs one batch of requests that share resolution and step count.</summary>
-    private GenerationResult[] RunBatch(IReadOnlyList<GenerationRequest> requests, long callStarted, CancellationToken ct, IPipelineTrace? trace)
+    /// <summary>Runs one batch of requests that share resolution and step count (diffusers' <c>__call__</c> from step 3 on).</summary>
+    private GenerationResult[] RunBatch(IReadOnlyList<GenerationRequest> requests, long callStarted, CancellationToken ct, IPipelineTrace? trace, IPipelineObserver? observer)
     {
         var c = _components!;
         var info = c.Info;
         int batch = requests.Count;
         int width = requests[0].Width, height = requests[0].Height, steps = requests[0].Steps;
-        int f = info.VaeScaleFactor, ch = info.LatentChannels, h = height / f, w = width / f;
-        int n = ch * h * w;
+        int f = info.VaeScaleFactor, h = height / f, w = width / f;
+        int n = info.LatentChannels * h * w;
         float sigma = info.Scheduler.SigmaData;
+        var stages = new StageClock(requests, observer, steps);
 
-        // Host work outside ONNX Runtime, by kind (StageTimings.Host): wall time minus the runtime time accrued meanwhile.
-        var host = new HostClock(c);
-
-        // 3. Encode input prompt (cached per prompt text).
+        // 3. Encode input prompt (the prompt encoder caches per prompt text).
         ct.ThrowIfCancellationRequested();
-        long t0 = host.Start();
-        var embeddings = EncodePrompts(requests);
-        // One request with a cached prompt feeds the cache's own arrays (never written to): no per-frame copy, and on CUDA the
-        // static input stays on the device from frame to frame. A caller's embedding is copied (the caller may reuse it).
-        var (promptEmbeds, promptMask, tokens) = batch == 1 && requests[0].Embedding is null
-            ? (embeddings[0].Embeddings, embeddings[0].Mask, embeddings[0].Tokens)
-            : StackEmbeddings(embeddings, info.CaptionChannels);
-        host.Stop(ref host.Prompt);
-        var textTime = Stopwatch.GetElapsedTime(t0);
-        StageEnded(requests, GenerationStage.Text, 0);
+        var (promptEmbeds, promptMask, tokens) = EncodePrompt(requests, info.CaptionChannels);
+        stages.Ended(GenerationStage.Text);
 
         // 4. Prepare timesteps: one schedule per sample (img2img scales it by strength).
-        var scheduler = new ScmScheduler(info.Scheduler);
-        var baseTimesteps = scheduler.SetTimesteps(steps, intermediateTimesteps: steps == 2 ? ScmScheduler.DefaultIntermediateTimesteps : null);
-        var timesteps = requests.Select(r => r.Mode == GuidanceMode.Img2Img ? ScmScheduler.ScaleTimestepsByStrength(baseTimesteps, r.Strength) : baseTimesteps).ToArray();
+        var schedulers = PrepareTimesteps(requests, info.Scheduler, steps);
 
         // 5. Prepare latents: σ_d·z, or for img2img cos(s₀)·(E(sketch)·scaling·σ_d) + sin(s₀)·σ_d·z.
         ct.ThrowIfCancellationRequested();
-        long t1 = Stopwatch.GetTimestamp();
-        host.Start();
+        var latents = PrepareLatents(requests, schedulers, width, height, n);
+
+        // ControlNet: sketch → scribble map → DC-AE encoder × scaling_factor.
+        float[]? controlLatent = null, controlScale = null;
+        if (requests[0].Mode == GuidanceMode.ControlNet)
+        {
+            controlLatent = EncodeImages(requests, width, height, control: true);
+            for (int i = 0; i < controlLatent.Length; i++) controlLatent[i] *= info.ScalingFactor;
+            controlScale = requests.Select(r => r.ControlScale).ToArray();
+        }
+
+        stages.Ended(GenerationStage.Prepare);
+
+        // 6. Guidance: guidance_scale × guidance_embeds_scale.
+        var guidance = requests.Select(r => ScmScheduler.EmbeddedGuidance(r.GuidanceScale, info.GuidanceEmbedsScale)).ToArray();
+
+        // 7. Denoising loop.
+        var modelInput = new float[batch * n];
+        var modelOutput = new float[batch * n];
+        var denoised = new float[batch * n];
+        var next = new float[batch * n];
+        var stepNoise = new float[n];
+        var scmTimestep = new float[batch];
+        for (int i = 0; i < steps; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            for (int b = 0; b < batch; b++)
+            {
+                scmTimestep[b] = ScmScheduler.ScmTimestep(schedulers[b].Timesteps[i]);
+                schedulers[b].ScaleModelInput(latents.AsSpan(b * n, n), i, modelInput.AsSpan(b * n, n));
+            }
+
+            if (trace is not null)
+            {
+                trace.Record($"step{i}.hidden_states", modelInput);
+                trace.Record($"step{i}.timestep", scmTimestep);
+                trace.Record($"step{i}.guidance", guidance);
+            }
+
+            var call = new TransformerCall(modelInput, batch, h, w, scmTimestep, guidance, promptEmbeds, tokens, promptMask, null);
+            if (controlLatent is not null)
+                call = call with { ControlBlocks = c.ControlNet(new ControlNetCall(call, controlLatent, controlScale!)) };
+            var flow = c.Transformer(call);
+            trace?.Record($"step{i}.transformer_out", flow);
+
+            for (int b = 0; b < batch; b++)
+            {
+                var range = new Range(b * n, (b + 1) * n);
+                schedulers[b].ConvertModelOutput(modelInput.AsSpan(range), flow.AsSpan(range), i, modelOutput.AsSpan(range));
+                // At t = 0 (the last step) sin(t)·σ_d·noise is zero and the next sample is never used: no draw.
+                if (schedulers[b].Timesteps[i + 1] == 0f) stepNoise.AsSpan().Clear();
+                else _noise.Fill(new NoiseDraw(requests[b].Seed, b, i + 1), stepNoise);
+                schedulers[b].Step(modelOutput.AsSpan(range), i, latents.AsSpan(range), stepNoise, next.AsSpan(range), denoised.AsSpan(range));
+            }
+
+            (latents, next) = (next, latents);
+            stages.Ended(GenerationStage.Step, i);
+        }
+
+        // 8. Decode the last denoised sample: denoised / σ_d / scaling_factor.
+        ct.ThrowIfCancellationRequested();
+        if (trace is not null)
+        {
+            var latentsOut = new float[denoised.Length];
+            for (int i = 0; i < denoised.Length; i++) latentsOut[i] = denoised[i] / sigma;
+            trace.Record("latents", latentsOut);
+        }
+
+        var decoderInput = new float[batch * n];
+        ScmScheduler.DecoderInput(denoised, sigma, info.ScalingFactor, decoderInput);
+        trace?.Record("vae_decode_input", decoderInput);
+        // The decoded batch (12 MB per 1024² image) is a pooled buffer: no large-object allocation per frame.
+        int plane = 3 * width * height;
+        var pooled = ArrayPool<float>.Shared.Rent(batch * plane);
+        var images = new RgbImage[batch];
+        try
+        {
+            var decoded = pooled.AsMemory(0, batch * plane);
+            c.Decode(decoderInput, batch, h, w, decoded);
+            if (trace is not null)
+            {
+                trace.Record("vae_decode_output", decoded.ToArray());
+                var unit = new float[batch * plane];
+                for (int b = 0; b < batch; b++) ImageProcessor.PostprocessToUnitHwc(decoded.Span.Slice(b * plane, plane), width, height, unit.AsSpan(b * plane, plane));
+                trace.Record("image", unit);
+            }
+
+            // 9. Postprocess.
+            for (int b = 0; b < batch; b++) images[b] = ImageProcessor.Postprocess(decoded.Span.Slice(b * plane, plane), width, height);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(pooled);
+        }
+
+        stages.Ended(GenerationStage.Decode);
+        var timings = stages.ToTimings(callStarted);
+        return images.Select(img => new GenerationResult(img, timings)).ToArray();
+    }
+
+    /// <summary>
+    /// The batch's prompt embeddings as [B, L, C] with L the longest. One request with an encoded prompt feeds the prompt
+    /// encoder's cached arrays (never written to): no per-frame copy, and on CUDA the static input stays on the device from
+    /// frame to frame. A caller's embedding is copied (the caller may reuse it).
+    /// </summary>
+    private (float[] Embeds, long[] Mask, int Tokens) EncodePrompt(IReadOnlyList<GenerationRequest> requests, int channels)
+    {
+        var prompts = requests.Where(r => r.Embedding is null).Select(r => r.Prompt).Distinct(StringComparer.Ordinal).ToList();
+        var encoded = prompts.Count > 0 ? _components!.EncodePrompts(prompts) : [];
+        var embeddings = requests.Select(r => r.Embedding ?? encoded[prompts.IndexOf(r.Prompt)]).ToList();
+        return requests.Count == 1 && requests[0].Embedding is null
+            ? (embeddings[0].Embeddings, embeddings[0].Mask, embeddings[0].Tokens)
+            : StackEmbeddings(embeddings, channels);
+    }
+
+    /// <summary>One scheduler per sample: the text-to-image schedule, or for img2img that schedule scaled by the strength.</summary>
+    private static ScmScheduler[] PrepareTimesteps(IReadOnlyList<GenerationRequest> requests, ScmSchedulerConfig config, int steps)
+    {
+        var shared = new ScmScheduler(config);
+        var baseTimesteps = shared.SetTimesteps(steps);
+        var schedulers = new ScmScheduler[requests.Count];
+        for (int b = 0; b < requests.Count; b++)
+        {
+            if (requests[b].Mode != GuidanceMode.Img2Img)
+            {
+                schedulers[b] = shared;
+                continue;
+            }
+
+            schedulers[b] = new ScmScheduler(config);
+            schedulers[b].SetTimesteps(steps, timesteps: ScmScheduler.ScaleTimestepsByStrength(baseTimesteps, requests[b].Strength));
+        }
+
+        return schedulers;
+    }
+
+    /// <summary>The initial latents of the batch, [B, C, h, w] (step 5).</summary>
+    private float[] PrepareLatents(IReadOnlyList<GenerationRequest> requests, ScmScheduler[] schedulers, int width, int height, int n)
+    {
+        var info = _components!.Info;
+        float sigma = info.Scheduler.SigmaData;
+        int batch = requests.Count;
         var latents = new float[batch * n];
         for (int b = 0; b < batch; b++) _noise.Fill(new NoiseDraw(requests[b].Seed, b, 0), latents.AsSpan(b * n, n));
-        host.Stop(ref host.Noise);
         var img2img = Enumerable.Range(0, batch).Where(b => requests[b].Mode == GuidanceMode.Img2Img && requests[b].Strength < 1f).ToList();
-        float[]? sketchLatents = img2img.Count > 0 ? EncodeSketches(img2img.Select(b => requests[b]).ToList(), width, height, control: false, ref host) : null;
-        host.Start();
+        float[]? sketchLatents = img2img.Count > 0 ? EncodeImages(img2img.Select(b => requests[b]).ToList(), width, height, control: false) : null;
         for (int b = 0; b < batch; b++)
         {
             var x = latents.AsSpan(b * n, n);
@@ -305,150 +424,19 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
                 continue;
             }
 
-            float s0 = timesteps[b][0];
+            float s0 = schedulers[b].Timesteps[0];
             float cos = (float)Math.Cos(s0), sinSigma = (float)Math.Sin(s0) * sigma;
             var image = sketchLatents.AsSpan(k * n, n);
             float scale = info.ScalingFactor * sigma;
             for (int i = 0; i < n; i++) x[i] = cos * (image[i] * scale) + sinSigma * x[i];
         }
 
-        host.Stop(ref host.Scheduler);
-
-        // ControlNet: sketch → scribble map → DC-AE encoder × scaling_factor.
-        float[]? controlLatent = null;
-        float[]? controlScale = null;
-        if (requests[0].Mode == GuidanceMode.ControlNet)
-        {
-            controlLatent = EncodeSketches(requests, width, height, control: true, ref host);
-            host.Start();
-            for (int i = 0; i < controlLatent.Length; i++) controlLatent[i] *= info.ScalingFactor;
-            host.Stop(ref host.Scheduler);
-            controlScale = requests.Select(r => r.ControlScale).ToArray();
-        }
-
-        var encodeTime = Stopwatch.GetElapsedTime(t1);
-        StageEnded(requests, GenerationStage.Prepare, 0);
-
-        // 6. Guidance: guidance_scale × guidance_embeds_scale.
-        var guidance = requests.Select(r => ScmScheduler.EmbeddedGuidance(r.GuidanceScale, info.GuidanceEmbedsScale)).ToArray();
-
-        // 7. Denoising loop.
-        var stepTimes = new TimeSpan[steps];
-        var modelInput = new float[batch * n];
-        var modelOutput = new float[batch * n];
-        var denoised = new float[batch * n];
-        var next = new float[batch * n];
-        var stepNoise = new float[n];
-        var scmTimestep = new float[batch];
-        for (int i = 0; i < steps; i++)
-        {
-            ct.ThrowIfCancellationRequested();
-            long ts = Stopwatch.GetTimestamp();
-            host.Start();
-            for (int b = 0; b < batch; b++)
-            {
-                float s = timesteps[b][i];
-                scmTimestep[b] = ScmScheduler.ScmTimestep(s);
-                ScmScheduler.ScaleModelInput(latents.AsSpan(b * n, n), s, sigma, modelInput.AsSpan(b * n, n));
-            }
-
-            host.Stop(ref host.Scheduler);
-
-            if (trace is not null)
-            {
-                trace.Record($"step{i}.hidden_states", modelInput);
-                trace.Record($"step{i}.timestep", scmTimestep);
-                trace.Record($"step{i}.guidance", guidance);
-            }
-
-            host.Start();
-            var call = new TransformerCall(modelInput, batch, h, w, scmTimestep, guidance, promptEmbeds, tokens, promptMask, null);
-            if (controlLatent is not null)
-                call = call with { ControlBlocks = c.ControlNet(new ControlNetCall(call, controlLatent, controlScale!)) };
-            var flow = c.Transformer(call);
-            host.Stop(ref host.RuntimeCalls);
-            trace?.Record($"step{i}.transformer_out", flow);
-
-            for (int b = 0; b < batch; b++)
-            {
-                float s = timesteps[b][i], t = timesteps[b][i + 1];
-                var range = new Range(b * n, (b + 1) * n);
-                host.Start();
-                ScmScheduler.ConvertModelOutput(modelInput.AsSpan(range), flow.AsSpan(range), s, sigma, modelOutput.AsSpan(range));
-                host.Stop(ref host.Scheduler);
-                // At t = 0 (the last step) sin(t)·σ_d·noise is zero and the next sample is never used: no draw.
-                if (t == 0f) stepNoise.AsSpan().Clear();
-                else _noise.Fill(new NoiseDraw(requests[b].Seed, b, i + 1), stepNoise);
-                host.Stop(ref host.Noise);
-                ScmScheduler.Step(modelOutput.AsSpan(range), latents.AsSpan(range), stepNoise, s, t, sigma, next.AsSpan(range), denoised.AsSpan(range));
-                host.Stop(ref host.Scheduler);
-            }
-
-            (latents, next) = (next, latents);
-            stepTimes[i] = Stopwatch.GetElapsedTime(ts);
-            StageEnded(requests, GenerationStage.Step, i);
-        }
-
-        // 8. Decode the last denoised sample: denoised / σ_d / scaling_factor.
-        ct.ThrowIfCancellationRequested();
-        long td = Stopwatch.GetTimestamp();
-        if (trace is not null)
-        {
-            var latentsOut = new float[denoised.Length];
-            for (int i = 0; i < denoised.Length; i++) latentsOut[i] = denoised[i] / sigma;
-            trace.Record("latents", latentsOut);
-        }
-
-        host.Start();
-        var decoderInput = new float[batch * n];
-        ScmScheduler.DecoderInput(denoised, sigma, info.ScalingFactor, decoderInput);
-        host.Stop(ref host.Scheduler);
-        trace?.Record("vae_decode_input", decoderInput);
-        // The decoded batch (12 MB per 1024² image) is a pooled buffer: no large-object allocation per frame.
-        int plane = 3 * width * height;
-        var pooled = ArrayPool<float>.Shared.Rent(batch * plane);
-        var images = new RgbImage[batch];
-        try
-        {
-            var decoded = pooled.AsMemory(0, batch * plane);
-            host.Start();
-            c.Decode(decoderInput, batch, h, w, decoded);
-            host.Stop(ref host.RuntimeCalls);
-            if (trace is not null)
-            {
-                trace.Record("vae_decode_output", decoded.ToArray());
-                var unit = new float[batch * plane];
-                for (int b = 0; b < batch; b++) SketchPreprocessor.ToUnitHwc(decoded.Span.Slice(b * plane, plane), width, height, unit.AsSpan(b * plane, plane));
-                trace.Record("image", unit);
-            }
-
-            // 9. Postprocess.
-            host.Start();
-            for (int b = 0; b < batch; b++) images[b] = SketchPreprocessor.ToRgb(decoded.Span.Slice(b * plane, plane), width, height);
-            host.Stop(ref host.Postprocess);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(pooled);
-        }
-
-        var decodeTime = Stopwatch.GetElapsedTime(td);
-        StageEnded(requests, GenerationStage.Decode, 0);
-        var total = Stopwatch.GetElapsedTime(callStarted);
-
-        var timings = new StageTimings { Text = textTime, ControlEncode = encodeTime, Steps = stepTimes, Decode = decodeTime, Total = total, Host = host.ToTimings() };
-        return images.Select(img => new GenerationResult(img, timings)).ToArray();
+        return latents;
     }
 
-    /// <summary>Tells each request's <see cref="GenerationRequest.StageEnded"/> (before the next cancellation check).</summary>
-    private static void StageEnded(IReadOnlyList<GenerationRequest> requests, GenerationStage stage, int step)
+    /// <summary>Sketches → DC-AE encoder input (the scribble map for ControlNet, the image itself for img2img) → raw latents.</summary>
+    private float[] EncodeImages(IReadOnlyList<GenerationRequest> requests, int width, int height, bool control)
     {
-        for (int b = 0; b < requests.Count; b++) requests[b].StageEnded?.Invoke(stage, step);
-    }
-
-    private float[] EncodeSketches(IReadOnlyList<GenerationRequest> requests, int width, int height, bool control, ref HostClock host)
-    {
-        host.Start();
         int plane = 3 * width * height;
         // The encoder input (0.8 MB per 256² sketch) is reused from the previous call of the same size: no large-object
         // allocation, and so fewer full garbage collections, per sketch frame. Concurrent callers allocate their own.
@@ -458,27 +446,12 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         Parallel.For(0, requests.Count, k =>
         {
             var dst = images.AsSpan(k * plane, plane);
-            if (control) SketchPreprocessor.ControlImage(requests[k].Sketch!, width, height, dst);
-            else SketchPreprocessor.InitImage(requests[k].Sketch!, width, height, dst);
+            if (control) ScribbleMap.ControlImage(requests[k].Sketch!, width, height, dst);
+            else ImageProcessor.Preprocess(requests[k].Sketch!, width, height, dst);
         });
-        host.Stop(ref host.Preprocess);
         var latents = _components!.EncodeImages(images, requests.Count, height, width);
         _sketchBuffer = images;
-        host.Stop(ref host.RuntimeCalls);
         return latents;
-    }
-
-    private List<PromptEmbedding> EncodePrompts(IReadOnlyList<GenerationRequest> requests)
-    {
-        var missing = requests.Where(r => r.Embedding is null && !_promptCache.ContainsKey(r.Prompt)).Select(r => r.Prompt).Distinct(StringComparer.Ordinal).ToList();
-        if (missing.Count > 0)
-        {
-            var encoded = _components!.EncodePrompts(missing);
-            if (_promptCache.Count + missing.Count > PromptCacheCapacity) _promptCache.Clear();
-            for (int i = 0; i < missing.Count; i++) _promptCache[missing[i]] = encoded[i];
-        }
-
-        return requests.Select(r => r.Embedding ?? _promptCache[r.Prompt]).ToList();
     }
 
     /// <summary>Stacks embeddings into [B, L, C] with L the longest; shorter ones are padded with masked zero tokens.</summary>
@@ -505,41 +478,49 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
     }
 
     /// <summary>
-    /// Accumulates host time by kind: <see cref="Stop"/> adds the wall time since the last mark minus the ONNX Runtime
-    /// time accrued meanwhile, and marks again (so consecutive kinds need one <see cref="Start"/>).
+    /// The stage ends of one batch: tells the observer and each request's <see cref="GenerationRequest.StageEnded"/>, and keeps
+    /// the wall time of each stage for <see cref="StageTimings"/> (time spent in those callbacks is in no stage).
     /// </summary>
-    private struct HostClock(ISanaSprintComponents components)
+    private sealed class StageClock
     {
-        public long Prompt, Noise, Scheduler, Preprocess, RuntimeCalls, Postprocess;
-        private long _mark;
-        private TimeSpan _runtimeMark;
+        private readonly IReadOnlyList<GenerationRequest> _requests;
+        private readonly IPipelineObserver? _observer;
+        private readonly TimeSpan[] _steps;
+        private TimeSpan _text, _prepare, _decode;
+        private long _last;
 
-        /// <summary>Marks now; returns the timestamp.</summary>
-        public long Start()
+        public StageClock(IReadOnlyList<GenerationRequest> requests, IPipelineObserver? observer, int steps)
         {
-            _runtimeMark = components.RuntimeTime;
-            return _mark = Stopwatch.GetTimestamp();
+            _requests = requests;
+            _observer = observer;
+            _steps = new TimeSpan[steps];
+            observer?.BatchStarted(requests.Count);
+            _last = Stopwatch.GetTimestamp();
         }
 
-        /// <summary>Adds the host time since the mark to <paramref name="kind"/> (Stopwatch ticks) and marks again.</summary>
-        public void Stop(ref long kind)
+        public void Ended(GenerationStage stage, int step = 0)
         {
-            long now = Stopwatch.GetTimestamp();
-            var runtime = components.RuntimeTime;
-            long ort = (long)((runtime - _runtimeMark).TotalSeconds * Stopwatch.Frequency);
-            kind += Math.Max(0, now - _mark - ort);
-            _mark = now;
-            _runtimeMark = runtime;
+            var elapsed = Stopwatch.GetElapsedTime(_last);
+            switch (stage)
+            {
+                case GenerationStage.Text: _text = elapsed; break;
+                case GenerationStage.Prepare: _prepare = elapsed; break;
+                case GenerationStage.Step: _steps[step] = elapsed; break;
+                default: _decode = elapsed; break;
+            }
+
+            _observer?.StageEnded(stage, step);
+            for (int b = 0; b < _requests.Count; b++) _requests[b].StageEnded?.Invoke(stage, step);
+            _last = Stopwatch.GetTimestamp();
         }
 
-        public readonly HostTimings ToTimings() => new()
+        public StageTimings ToTimings(long callStarted) => new()
         {
-            Prompt = Stopwatch.GetElapsedTime(0, Prompt),
-            Noise = Stopwatch.GetElapsedTime(0, Noise),
-            Scheduler = Stopwatch.GetElapsedTime(0, Scheduler),
-            Preprocess = Stopwatch.GetElapsedTime(0, Preprocess),
-            RuntimeCalls = Stopwatch.GetElapsedTime(0, RuntimeCalls),
-            Postprocess = Stopwatch.GetElapsedTime(0, Postprocess),
+            Text = _text,
+            ControlEncode = _prepare,
+            Steps = _steps,
+            Decode = _decode,
+            Total = Stopwatch.GetElapsedTime(callStarted),
         };
     }
 

@@ -11,7 +11,8 @@ namespace SanaSprint.Inference.Sampling;
 /// <c>pipelines/sana/pipeline_sana_sprint.py</c> @ 58eb52c. TrigFlow angles s lie in [0, π/2]: x_s = cos(s)·x₀ + sin(s)·σ_d·ε.
 /// The transformer is a flow-matching model, so each call converts s to flow time t' = sin s / (cos s + sin s), scales
 /// its input, and converts its velocity back to a TrigFlow output. A <see cref="ScmScheduler"/> instance holds the
-/// timesteps of one run (<see cref="SetTimesteps"/>); the math itself is static and thread-safe. The span methods run
+/// timesteps of one run (<see cref="SetTimesteps"/>), and <see cref="Step(float[], int, float[], float[])"/> reads its
+/// angles from them; the pipeline and the golden verifier both go through that pair. The formulas are static and thread-safe. The span methods run
 /// on every frame and are compiled optimised from the first call (no tier-0 code in the first frames).
 /// </remarks>
 public sealed class ScmScheduler
@@ -116,7 +117,7 @@ public sealed class ScmScheduler
     }
 
     /// <summary>
-    /// One sCM step at time index <paramref name="timeIndex"/> for a whole batch (diffusers <c>step</c>): s = timesteps[i],
+    /// One sCM step at time index <paramref name="timeIndex"/> (diffusers <c>step</c>): s = timesteps[i],
     /// t = timesteps[i + 1]; denoised = cos(s)·sample − sin(s)·model_output; prev = cos(t)·denoised + sin(t)·σ_d·noise.
     /// </summary>
     /// <param name="modelOutput">TrigFlow model output (σ_d·F), same length as <paramref name="sample"/>.</param>
@@ -128,28 +129,68 @@ public sealed class ScmScheduler
     /// <exception cref="ArgumentException">Lengths differ or the index is out of range.</exception>
     public ScmStepResult Step(float[] modelOutput, int timeIndex, float[] sample, float[] noise)
     {
+        ArgumentNullException.ThrowIfNull(sample);
+        var prev = new float[sample.Length];
+        var denoised = new float[sample.Length];
+        Step(modelOutput, timeIndex, sample, noise, prev, denoised);
+        return new ScmStepResult(prev, denoised);
+    }
+
+    /// <summary>
+    /// <see cref="Step(float[], int, float[], float[])"/> into caller-owned buffers (the pipeline's form: no allocation per
+    /// step). The angles come from <see cref="Timesteps"/>, so every caller runs the same schedule bookkeeping.
+    /// </summary>
+    /// <param name="modelOutput">TrigFlow model output (σ_d·F).</param>
+    /// <param name="timeIndex">Index into <see cref="Timesteps"/>, 0 ≤ i &lt; <see cref="NumInferenceSteps"/>.</param>
+    /// <param name="sample">Current sample x_s.</param>
+    /// <param name="noise">Standard-normal noise.</param>
+    /// <param name="prevSample">Receives cos(t)·denoised + sin(t)·σ_d·noise.</param>
+    /// <param name="denoised">Receives cos(s)·sample − sin(s)·model_output.</param>
+    /// <exception cref="InvalidOperationException"><see cref="SetTimesteps"/> was not called.</exception>
+    /// <exception cref="ArgumentException">Lengths differ or the index is out of range.</exception>
+    public void Step(ReadOnlySpan<float> modelOutput, int timeIndex, ReadOnlySpan<float> sample, ReadOnlySpan<float> noise, Span<float> prevSample, Span<float> denoised)
+    {
+        CheckTimeIndex(timeIndex);
+        StepCore(modelOutput, sample, noise, Timesteps[timeIndex], Timesteps[timeIndex + 1], SigmaData, prevSample, denoised);
+    }
+
+    /// <summary>
+    /// The transformer input of step <paramref name="timeIndex"/>: x_in = (x / σ_d) · sqrt(t'² + (1 − t')²) with t' the flow
+    /// time of the step's angle (<see cref="ScmTimestep"/>).
+    /// </summary>
+    /// <param name="sample">x_s.</param>
+    /// <param name="timeIndex">Index into <see cref="Timesteps"/>.</param>
+    /// <param name="modelInput">Receives x_in.</param>
+    /// <exception cref="InvalidOperationException"><see cref="SetTimesteps"/> was not called.</exception>
+    public void ScaleModelInput(ReadOnlySpan<float> sample, int timeIndex, Span<float> modelInput)
+    {
+        CheckTimeIndex(timeIndex);
+        ScaleModelInput(sample, Timesteps[timeIndex], SigmaData, modelInput);
+    }
+
+    /// <summary>The transformer's flow velocity at step <paramref name="timeIndex"/> → the TrigFlow model output (see the static overload).</summary>
+    /// <param name="modelInput">x_in, as fed to the transformer.</param>
+    /// <param name="flowPrediction">v, the transformer output.</param>
+    /// <param name="timeIndex">Index into <see cref="Timesteps"/>.</param>
+    /// <param name="modelOutput">Receives the TrigFlow output.</param>
+    /// <exception cref="InvalidOperationException"><see cref="SetTimesteps"/> was not called.</exception>
+    public void ConvertModelOutput(ReadOnlySpan<float> modelInput, ReadOnlySpan<float> flowPrediction, int timeIndex, Span<float> modelOutput)
+    {
+        CheckTimeIndex(timeIndex);
+        ConvertModelOutput(modelInput, flowPrediction, Timesteps[timeIndex], SigmaData, modelOutput);
+    }
+
+    private void CheckTimeIndex(int timeIndex)
+    {
         if (NumInferenceSteps == 0)
             throw new InvalidOperationException("Number of inference steps is 0: call SetTimesteps before Step.");
         if (timeIndex < 0 || timeIndex >= NumInferenceSteps)
             throw new ArgumentOutOfRangeException(nameof(timeIndex), timeIndex, $"`timeIndex` must be in [0, {NumInferenceSteps}).");
-        var prev = new float[sample.Length];
-        var denoised = new float[sample.Length];
-        Step(modelOutput, sample, noise, Timesteps[timeIndex], Timesteps[timeIndex + 1], SigmaData, prev, denoised);
-        return new ScmStepResult(prev, denoised);
     }
 
-    /// <summary>The step math on spans for one sample (or a batch sharing its angles).</summary>
-    /// <param name="modelOutput">TrigFlow model output.</param>
-    /// <param name="sample">Current sample x_s.</param>
-    /// <param name="noise">Standard-normal noise.</param>
-    /// <param name="s">Current angle.</param>
-    /// <param name="t">Next angle.</param>
-    /// <param name="sigmaData">σ_d.</param>
-    /// <param name="prevSample">Receives cos(t)·denoised + sin(t)·σ_d·noise.</param>
-    /// <param name="denoised">Receives cos(s)·sample − sin(s)·model_output.</param>
-    /// <exception cref="ArgumentException">Span lengths differ.</exception>
+    /// <summary>The step math for one sample (or a batch sharing its angles).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Step(ReadOnlySpan<float> modelOutput, ReadOnlySpan<float> sample, ReadOnlySpan<float> noise, float s, float t, float sigmaData,
+    private static void StepCore(ReadOnlySpan<float> modelOutput, ReadOnlySpan<float> sample, ReadOnlySpan<float> noise, float s, float t, float sigmaData,
         Span<float> prevSample, Span<float> denoised)
     {
         int n = sample.Length;

@@ -1,6 +1,6 @@
 using SanaSprint.Cli.Commands;
-using SanaSprint.Inference.Golden;
 using SanaSprint.Inference.Tests.TestSupport;
+using SanaSprint.Inference.Verification;
 
 namespace SanaSprint.Inference.Tests.Cli;
 
@@ -48,9 +48,9 @@ public sealed class ExportCommandTests
         {
             var expected = golden.Read("out." + name).AsFloats();
             if (precision == "fp32")
-                Assert.True(TensorComparison.AllClose(name, actual, expected, 1e-4, 1e-4).Passed, name);
+                TensorAssert.AllClose(expected, actual, 1e-4, 1e-4, name);
             else
-                Assert.InRange(TensorComparison.RelativeRms(actual, expected), 0, 1e-2);
+                Assert.InRange(TensorAssert.RelativeRms(expected, actual), 0, 1e-2);
         }
     }
 

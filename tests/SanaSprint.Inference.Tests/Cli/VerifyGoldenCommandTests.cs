@@ -1,6 +1,6 @@
 using SanaSprint.Cli.Commands;
-using SanaSprint.Inference.Golden;
 using SanaSprint.Inference.Tests.TestSupport;
+using SanaSprint.Inference.Verification;
 
 namespace SanaSprint.Inference.Tests.Cli;
 

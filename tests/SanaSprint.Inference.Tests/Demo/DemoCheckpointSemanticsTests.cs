@@ -1,11 +1,12 @@
 using System.Text.Json;
+using SanaSprint.Inference.Imaging;
 using SanaSprint.Inference.Pipeline;
 using Xunit.Abstractions;
 
 namespace SanaSprint.Inference.Tests.Demo;
 
 /// <summary>
-/// The embedded demo checkpoint draws (issue 8): through the production C# pipeline (ControlNet guidance, CPU, 256²),
+/// The embedded demo checkpoint draws: through the production C# pipeline (ControlNet guidance, CPU, 256²),
 /// on held-out procedural sketches that <c>tools/demo-checkpoint/make_fixtures.py</c> wrote from a stream the training
 /// never saw (<c>Fixtures/demo-heldout</c>), frames follow the strokes and colour words.
 /// </summary>
@@ -109,7 +110,7 @@ public sealed class DemoCheckpointSemanticsTests(DemoPipelineFixture fixture, IT
         {
             var meta = new Sample(e.GetProperty("sketch").GetString()!, e.GetProperty("caption").GetString()!, e.GetProperty("noun").GetString()!);
             var sketch = RgbImageFiles.Read(Path.Combine(dir, meta.Sketch));
-            return (sketch, meta, SketchPreprocessor.ScribbleMap(sketch, Size, Size));
+            return (sketch, meta, ScribbleMap.Compute(sketch, Size, Size));
         }).ToArray();
     }
 

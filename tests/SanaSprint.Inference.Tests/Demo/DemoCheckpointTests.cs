@@ -35,7 +35,7 @@ public sealed class DemoCheckpointTests : IDisposable
     public void ExtractedFilesAreByteIdenticalToTheCommittedOnes()
     {
         var paths = DemoCheckpoint.EnsureCreated(_dir.FullName);
-        string committed = Path.Combine(RepositoryRoot(), "src", "SanaSprint.Inference", "Demo", "Checkpoint");
+        string committed = Path.Combine(RepositoryRoot(), "src", "SanaSprint.Inference.Demo", "Checkpoint");
         foreach (string file in DemoCheckpoint.Files)
         {
             string extracted = Path.Combine(Path.GetDirectoryName(paths.PipelineDirectory)!, file);
@@ -59,7 +59,7 @@ public sealed class DemoCheckpointTests : IDisposable
     [Fact]
     public void ConcurrentStartsAllGetACompleteCheckpoint()
     {
-        var results = new DemoCheckpointPaths[4];
+        var results = new CheckpointPaths[4];
         Parallel.For(0, results.Length, i => results[i] = DemoCheckpoint.EnsureCreated(_dir.FullName));
         Assert.All(results, r => Assert.Equal(results[0], r));
         Assert.All(DemoCheckpoint.Files, f => Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(results[0].PipelineDirectory)!, f)), f));

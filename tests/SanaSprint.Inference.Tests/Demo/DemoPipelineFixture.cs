@@ -1,3 +1,4 @@
+using SanaSprint.Inference.Demo;
 using SanaSprint.Inference.Pipeline;
 
 namespace SanaSprint.Inference.Tests.Demo;
@@ -19,7 +20,7 @@ public sealed class DemoPipelineFixture : IAsyncLifetime
             Device = "cpu",
             WarmupSize = 64,
             IntraOpThreads = 2,
-        }));
+        }), defaultCheckpoint: EmbeddedDemoCheckpoint.Instance);
         await Pipeline.LoadAsync();
         Assert.True(Pipeline.Info.IsAvailable, Pipeline.Info.UnavailableReason);
     }

@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SanaSprint.Inference.Demo;
+using SanaSprint.Inference.Imaging;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Inference.Tests.Pipeline;
 using SanaSprint.Inference.Text;
@@ -21,6 +25,26 @@ public sealed class DemoPipelineTests(DemoPipelineFixture fixture) : IClassFixtu
         Assert.Contains("Sana_Sprint", P.Info.DemoNotice);
         Assert.Equal("CPU", P.Info.Provider);
         Assert.Equal([GuidanceMode.Text, GuidanceMode.Img2Img, GuidanceMode.ControlNet], P.Info.SupportedModes);
+    }
+
+    [Fact]
+    public async Task Fp16RequestedOnCpuRunsFp32AndSaysSo()
+    {
+        var log = new Runtime.ExecutionProvidersTests.ListLogger();
+        using var p = new SanaSprintPipeline(Options.Create(new InferenceOptions
+        {
+            CacheDirectory = fixture.CacheDirectory,
+            Device = "cpu",
+            Precision = "fp16",
+            WarmupSize = 0,
+            IntraOpThreads = 2,
+        }), new OneLoggerFactory(log), EmbeddedDemoCheckpoint.Instance);
+        await p.LoadAsync();
+
+        Assert.True(p.Info.IsAvailable, p.Info.UnavailableReason);
+        Assert.Equal("fp32", p.Info.Precision);
+        Assert.Equal("fp32", P.Info.Precision);
+        Assert.Contains(log.Lines, l => l.Level == LogLevel.Warning && l.Text.Contains("'fp16' was requested", StringComparison.Ordinal) && l.Text.Contains("fp32", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -93,10 +117,10 @@ public sealed class DemoPipelineTests(DemoPipelineFixture fixture) : IClassFixtu
         var zero = await P.GenerateAsync([Text(3) with { Mode = GuidanceMode.Img2Img, Sketch = sketch, Strength = 0f }]);
         var c = P.Components!;
         var image = new float[3 * 128 * 128];
-        SketchPreprocessor.InitImage(sketch, 128, 128, image);
+        ImageProcessor.Preprocess(sketch, 128, 128, image);
         var decoded = new float[3 * 128 * 128];
         c.Decode(c.EncodeImages(image, 1, 128, 128), 1, 4, 4, decoded);
-        var expected = SketchPreprocessor.ToRgb(decoded, 128, 128);
+        var expected = ImageProcessor.Postprocess(decoded, 128, 128);
         Assert.All(zero[0].Image.Pixels.Zip(expected.Pixels), p => Assert.InRange(p.First - p.Second, -1, 1));
 
         var one = await P.GenerateAsync([Text(3) with { Mode = GuidanceMode.Img2Img, Sketch = sketch, Strength = 1f }]);
@@ -132,5 +156,18 @@ public sealed class DemoPipelineTests(DemoPipelineFixture fixture) : IClassFixtu
         Assert.All(t.Steps, step => Assert.True(step > TimeSpan.Zero));
         Assert.True(t.Decode > TimeSpan.Zero);
         Assert.True(t.Total >= t.Steps.Aggregate(TimeSpan.Zero, (a, b) => a + b) + t.Decode, "total covers the steps and the decode");
+    }
+
+    private sealed class OneLoggerFactory(ILogger logger) : ILoggerFactory
+    {
+        public void AddProvider(ILoggerProvider provider)
+        {
+        }
+
+        public ILogger CreateLogger(string categoryName) => logger;
+
+        public void Dispose()
+        {
+        }
     }
 }

@@ -1,6 +1,7 @@
 using SanaSprint.Inference.Checkpoints;
 using SanaSprint.Inference.Models;
 using SanaSprint.Inference.Tests.TestSupport;
+using SanaSprint.Inference.Verification;
 
 namespace SanaSprint.Inference.Tests.Models;
 
@@ -36,7 +37,7 @@ public sealed class BadCheckpointTests
     {
         using var tmp = TestPaths.NewTempDir();
         string dir = tmp.File("t");
-        var shapes = SanaTransformer2DModel.ParameterShapes(Tiny)
+        var shapes = ParameterShapes.ForTransformer(Tiny)
             .Select(p => p.Name == "transformer_blocks.0.attn1.to_k.weight" ? (p.Name, new long[] { 8, 4 }) : p).ToList();
         RandomCheckpoint.Write(dir, ComponentConfig.ToJson("SanaTransformer2DModel", Tiny), shapes);
         var ex = ExportFails(dir, tmp);
@@ -49,7 +50,7 @@ public sealed class BadCheckpointTests
     {
         using var tmp = TestPaths.NewTempDir();
         string dir = tmp.File("t");
-        var shapes = SanaTransformer2DModel.ParameterShapes(Tiny).Where(p => p.Name != "caption_norm.weight").ToList();
+        var shapes = ParameterShapes.ForTransformer(Tiny).Where(p => p.Name != "caption_norm.weight").ToList();
         RandomCheckpoint.Write(dir, ComponentConfig.ToJson("SanaTransformer2DModel", Tiny), shapes);
         var ex = ExportFails(dir, tmp);
         Assert.Contains("'caption_norm.weight' is missing", ex.Message);
@@ -61,7 +62,7 @@ public sealed class BadCheckpointTests
     {
         using var tmp = TestPaths.NewTempDir();
         string dir = tmp.File("t");
-        var shapes = SanaTransformer2DModel.ParameterShapes(Tiny).Append(("pos_embed", new long[] { 1, 4 })).ToList();
+        var shapes = ParameterShapes.ForTransformer(Tiny).Append(("pos_embed", new long[] { 1, 4 })).ToList();
         RandomCheckpoint.Write(dir, ComponentConfig.ToJson("SanaTransformer2DModel", Tiny), shapes);
         var ex = ExportFails(dir, tmp);
         Assert.Contains("'pos_embed' is unexpected", ex.Message);
@@ -84,7 +85,7 @@ public sealed class BadCheckpointTests
         string dir = Directory.CreateDirectory(tmp.File("t")).FullName;
         File.WriteAllText(Path.Combine(dir, "config.json"), ComponentConfig.ToJson("SanaTransformer2DModel", Tiny));
         var writer = new SafetensorsWriter();
-        foreach (var (name, shape) in SanaTransformer2DModel.ParameterShapes(Tiny))
+        foreach (var (name, shape) in ParameterShapes.ForTransformer(Tiny))
         {
             long n = shape.Aggregate(1L, (a, b) => a * b);
             if (name == "caption_projection.linear_1.weight") writer.Add(name, "F64", shape, new byte[n * 8]);

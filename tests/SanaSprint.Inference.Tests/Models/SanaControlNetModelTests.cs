@@ -1,8 +1,8 @@
 using SanaSprint.Inference.Checkpoints;
-using SanaSprint.Inference.Golden;
 using SanaSprint.Inference.Models;
 using SanaSprint.Inference.Onnx;
 using SanaSprint.Inference.Tests.TestSupport;
+using SanaSprint.Inference.Verification;
 
 namespace SanaSprint.Inference.Tests.Models;
 
@@ -31,8 +31,8 @@ public sealed class SanaControlNetModelTests
         var diffOut = TinyModels.Run(diffPath, inputs);
         Assert.Equal(["block_0", "block_1"], nvOut.Keys.Order());
         // The diffusers-wired graph reproduces the reference; the NVlabs one starts elsewhere, so differs.
-        Assert.True(TensorComparison.AllClose("block_0", diffOut["block_0"].Data, golden.Read("out.block_0").AsFloats(), 1e-4, 1e-4).Passed);
-        Assert.False(TensorComparison.AllClose("block_0", nvOut["block_0"].Data, diffOut["block_0"].Data, 1e-3, 1e-3).Passed);
+        TensorAssert.AllClose(golden.Read("out.block_0").AsFloats(), diffOut["block_0"].Data, 1e-4, 1e-4, "block_0");
+        Assert.False(TensorAssert.IsClose(diffOut["block_0"].Data, nvOut["block_0"].Data, 1e-3, 1e-3));
 
         // The graph holds the base model's block 0 under 'transformer.' and the ControlNet's own blocks unprefixed.
         var config = ComponentConfig.Load(controlnet);
@@ -109,7 +109,7 @@ public sealed class SanaControlNetModelTests
         {
             Assert.Equal(new long[] { 2, 15, 8 }, shape);
             var expected = data.Select(v => v * 0.5f).ToArray();
-            Assert.True(TensorComparison.AllClose(name, half[name].Data, expected, 1e-6, 1e-6).Passed);
+            TensorAssert.AllClose(expected, half[name].Data, 1e-6, 1e-6, name);
         }
     }
 }

@@ -1,10 +1,10 @@
 using System.Text.RegularExpressions;
 using Microsoft.ML.OnnxRuntime;
 using SanaSprint.Inference.Checkpoints;
-using SanaSprint.Inference.Golden;
 using SanaSprint.Inference.Models;
 using SanaSprint.Inference.Onnx;
 using SanaSprint.Inference.Tests.TestSupport;
+using SanaSprint.Inference.Verification;
 
 namespace SanaSprint.Inference.Tests.Models;
 
@@ -50,8 +50,7 @@ public sealed partial class SanaSprintLayoutTransformerTests
             using var results = session.Run(new RunOptions(),
                 ["hidden_states", "encoder_hidden_states", "encoder_attention_mask", "timestep", "guidance"], [a, b, c, d, e], ["sample"]);
             var actual = results[0].GetTensorDataAsSpan<float>();
-            var cmp = TensorComparison.AllClose(key, actual, golden.Read(key).AsFloats(), 1e-4, 1e-4);
-            Assert.True(cmp.Passed, $"{key}: max|Δ| {cmp.MaxAbsError:E3}");
+            TensorAssert.AllClose(golden.Read(key).AsFloats(), actual, 1e-4, 1e-4, key);
             calls++;
         }
         Assert.Equal(12, calls); // 2 prompts × 2 sizes × (1 + 2) steps

@@ -1,8 +1,8 @@
 using SanaSprint.Inference.Checkpoints;
-using SanaSprint.Inference.Golden;
 using SanaSprint.Inference.Models;
 using SanaSprint.Inference.Onnx;
 using SanaSprint.Inference.Tests.TestSupport;
+using SanaSprint.Inference.Verification;
 
 namespace SanaSprint.Inference.Tests.Models;
 
@@ -73,7 +73,7 @@ public sealed class SanaTransformerRandomCheckpointTests
         var inputs = Inputs(SprintTiny, 2, 6, 4, text: 7);
         var fp32 = TinyModels.Run(Export(tmp, dir, new ModelBuildOptions(), "fp32"), inputs)["sample"].Data;
         var fp16 = TinyModels.Run(Export(tmp, dir, new ModelBuildOptions { Precision = GraphPrecision.Fp16 }, "fp16"), inputs)["sample"].Data;
-        Assert.InRange(TensorComparison.RelativeRms(fp16, fp32), 1e-6, 1e-2); // close, but really computed in fp16
+        Assert.InRange(TensorAssert.RelativeRms(fp32, fp16), 1e-6, 1e-2); // close, but really computed in fp16
     }
 
     [Fact]
@@ -90,10 +90,10 @@ public sealed class SanaTransformerRandomCheckpointTests
         var text = (float[])inputs["encoder_hidden_states"].Item1;
         for (int i = 4 * SprintTiny.CaptionChannels; i < text.Length; i++) text[i] += 3f;
         var b = TinyModels.Run(model, inputs)["sample"].Data;
-        Assert.True(TensorComparison.AllClose("sample", b, a, 1e-5, 1e-5).Passed);
+        TensorAssert.AllClose(a, b, 1e-5, 1e-5, "sample");
         text[0] += 3f; // a real token does matter
         var c = TinyModels.Run(model, inputs)["sample"].Data;
-        Assert.False(TensorComparison.AllClose("sample", c, a, 1e-5, 1e-5).Passed);
+        Assert.False(TensorAssert.IsClose(a, c, 1e-5, 1e-5));
     }
 
     [Theory]
@@ -111,13 +111,13 @@ public sealed class SanaTransformerRandomCheckpointTests
         inputs["controlnet_block_samples_0"] = (new float[tokens * d], [1, tokens, d]);
         inputs["controlnet_block_samples_1"] = (new float[tokens * d], [1, tokens, d]);
         var zero = TinyModels.Run(controlled, inputs)["sample"].Data;
-        Assert.True(TensorComparison.AllClose("sample", zero, plain, 1e-6, 1e-6).Passed);
+        TensorAssert.AllClose(plain, zero, 1e-6, 1e-6, "sample");
 
         for (int i = 0; i < 2; i++)
         {
             var withOne = new Dictionary<string, (Array, long[])>(inputs) { [$"controlnet_block_samples_{i}"] = (TinyModels.Random(tokens * d, 50 + i), [1, tokens, d]) };
             var y = TinyModels.Run(controlled, withOne)["sample"].Data;
-            Assert.False(TensorComparison.AllClose("sample", y, plain, 1e-4, 1e-4).Passed);
+            Assert.False(TensorAssert.IsClose(plain, y, 1e-4, 1e-4));
         }
     }
 
@@ -132,7 +132,7 @@ public sealed class SanaTransformerRandomCheckpointTests
         inputs["controlnet_block_samples_0"] = (TinyModels.Random(tokens * d, 9), [1, tokens, d]);
         var diffusers = TinyModels.Run(Export(tmp, dir, new ModelBuildOptions { ControlBlocks = 1 }, "d"), inputs)["sample"].Data;
         var nvlabs = TinyModels.Run(Export(tmp, dir, new ModelBuildOptions { ControlBlocks = 1, ControlNetWiring = ControlNetWiring.NvLabs }, "n"), inputs)["sample"].Data;
-        Assert.False(TensorComparison.AllClose("sample", nvlabs, diffusers, 1e-4, 1e-4).Passed);
+        Assert.False(TensorAssert.IsClose(diffusers, nvlabs, 1e-4, 1e-4));
     }
 
     [Fact]

@@ -5,6 +5,8 @@ using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SanaSprint.Inference.Checkpoints;
+using SanaSprint.Inference.Demo;
 using SanaSprint.Inference.Extensions;
 using SanaSprint.Inference.Pipeline;
 
@@ -35,6 +37,31 @@ public sealed class InferenceExtensionsTests
         Assert.Contains("/nonexistent/sana-sprint", generator.Info.UnavailableReason);
         var ex = await Assert.ThrowsAsync<GeneratorUnavailableException>(() => generator.GenerateAsync([new GenerationRequest { Prompt = "a" }]));
         Assert.Contains("/nonexistent/sana-sprint", ex.Message);
+    }
+
+    [Fact]
+    public async Task WithoutACheckpointPathOrADefaultCheckpointTheGeneratorSaysWhichSettingIsMissing()
+    {
+        var builder = new TestHostBuilder(new Dictionary<string, string?> { ["Inference:Device"] = "cpu" });
+        builder.AddSanaSprintInference();
+        await using var services = builder.Services.BuildServiceProvider();
+        var pipeline = services.GetRequiredService<SanaSprintPipeline>();
+        await pipeline.LoadAsync();
+        Assert.False(pipeline.Info.IsAvailable);
+        Assert.Contains("Inference:CheckpointPath", pipeline.Info.UnavailableReason);
+    }
+
+    [Fact]
+    public void AddSanaSprintDemoMakesTheEmbeddedCheckpointTheDefaultOnce()
+    {
+        var builder = new TestHostBuilder(new Dictionary<string, string?>());
+        builder.AddSanaSprintInference();
+        builder.AddSanaSprintDemo();
+        builder.AddSanaSprintDemo();
+        using var services = builder.Services.BuildServiceProvider();
+        Assert.Same(EmbeddedDemoCheckpoint.Instance, services.GetRequiredService<IDefaultCheckpoint>());
+        Assert.Single(builder.Services, d => d.ServiceType == typeof(IDefaultCheckpoint));
+        Assert.Equal(DemoCheckpoint.ModelName, EmbeddedDemoCheckpoint.Instance.ModelName);
     }
 
     [Fact]

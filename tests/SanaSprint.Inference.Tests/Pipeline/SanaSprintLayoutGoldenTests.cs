@@ -1,5 +1,7 @@
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Inference.Tests.Sampling;
+using SanaSprint.Inference.Tests.TestSupport;
+using SanaSprint.Inference.Verification;
 
 namespace SanaSprint.Inference.Tests.Pipeline;
 
@@ -13,6 +15,7 @@ public sealed class SanaSprintLayoutGoldenTests
         Assert.True(verifier.CanVerify(dir));
         var report = verifier.Verify(dir);
         Assert.True(report.Passed, string.Join("\n", report.Comparisons.Where(c => !c.Passed).Select(c => $"{c.Name}: max|Δ| {c.MaxAbsError:E2}")));
+        TensorAssert.Holds(report);
         // Both prompts, both sizes, 1 and 2 steps; the text path of both prompts.
         foreach (var p in new[] { "p0", "p1" })
         {

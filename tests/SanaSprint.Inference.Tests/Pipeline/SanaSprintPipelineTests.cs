@@ -1,3 +1,4 @@
+using SanaSprint.Inference.Imaging;
 using SanaSprint.Inference.Pipeline;
 
 namespace SanaSprint.Inference.Tests.Pipeline;
@@ -108,8 +109,8 @@ public sealed class SanaSprintPipelineTests
         var result = await p.GenerateAsync([new() { Prompt = "a", Width = 64, Height = 64, Steps = 2, Seed = 9, Mode = GuidanceMode.Img2Img, Sketch = sketch, Strength = 0f }]);
 
         var image = new float[3 * 64 * 64];
-        SketchPreprocessor.InitImage(sketch, 64, 64, image);
-        var expected = SketchPreprocessor.ToRgb(c.Decode(c.EncodeImages(image, 1, 64, 64), 1, 8, 8), 64, 64);
+        ImageProcessor.Preprocess(sketch, 64, 64, image);
+        var expected = ImageProcessor.Postprocess(c.Decode(c.EncodeImages(image, 1, 64, 64), 1, 8, 8), 64, 64);
         for (int i = 0; i < expected.Pixels.Length; i++) Assert.InRange(result[0].Image.Pixels[i] - expected.Pixels[i], -1, 1);
     }
 
@@ -126,12 +127,14 @@ public sealed class SanaSprintPipelineTests
     }
 
     [Fact]
-    public async Task PromptEmbeddingsAreCachedPerPromptText()
+    public async Task EachBatchAsksTheComponentsOnceForItsDistinctPromptsAndKeepsNoCacheOfItsOwn()
     {
+        // The one prompt cache is the components' prompt encoder (PromptEncoderTests); the pipeline adds none.
         var (p, c) = Create();
         await p.GenerateAsync([new() { Prompt = "a cat", Width = 32, Height = 32, Steps = 1 }, new() { Prompt = "a cat", Width = 32, Height = 32, Steps = 1, Seed = 2 }]);
         await p.GenerateAsync([new() { Prompt = "a cat", Width = 32, Height = 32, Steps = 1 }]);
-        Assert.Equal(1, c.PromptEncodes);
+        Assert.Equal(2, c.PromptEncodes);
+        Assert.Equal(2, c.Calls.Count(call => call == "text:1"));
     }
 
     [Theory]

@@ -1,5 +1,7 @@
 using SanaSprint.Inference.Checkpoints;
 using SanaSprint.Inference.Sampling;
+using SanaSprint.Inference.Tests.TestSupport;
+using SanaSprint.Inference.Verification;
 
 namespace SanaSprint.Inference.Tests.Sampling;
 
@@ -36,6 +38,7 @@ public sealed class ScmSchedulerTests
         Assert.True(verifier.CanVerify(GoldenDir));
         var report = verifier.Verify(GoldenDir);
         Assert.True(report.Passed, string.Join("\n", report.Comparisons.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.MaxAbsError}")));
+        TensorAssert.Holds(report);
         // timesteps + 2 tensors per step for 1, 2 and 4 steps.
         Assert.Equal(3 + 2 * (1 + 2 + 4), report.Comparisons.Count);
     }
@@ -99,9 +102,9 @@ public sealed class ScmSchedulerTests
             for (int i = 0; i < 3; i++) v[i] = eps[i] - x0[i] / sigma;
             var output = new float[3];
             ScmScheduler.ConvertModelOutput(xin, v, s, sigma, output);
-            var prev = new float[3];
-            var den = new float[3];
-            ScmScheduler.Step(output, xs, new float[3], s, 0f, sigma, prev, den);
+            var scheduler = new ScmScheduler(new ScmSchedulerConfig { SigmaData = sigma });
+            scheduler.SetTimesteps(1, timesteps: [s, 0f]);
+            var den = scheduler.Step(output, 0, xs, new float[3]).Denoised;
             for (int i = 0; i < 3; i++) Assert.Equal(x0[i], den[i], 4);
         }
     }

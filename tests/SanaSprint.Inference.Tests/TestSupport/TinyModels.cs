@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using SanaSprint.Inference.Checkpoints;
 using SanaSprint.Inference.Models;
+using SanaSprint.Inference.Verification;
 
 namespace SanaSprint.Inference.Tests.TestSupport;
 
@@ -10,14 +11,14 @@ public static class TinyModels
     /// <summary>Writes a transformer component folder; returns it.</summary>
     public static string WriteTransformer(string folder, SanaTransformer2DConfig config, ulong seed = 1, SafetensorsDType dtype = SafetensorsDType.F32)
     {
-        RandomCheckpoint.Write(folder, ComponentConfig.ToJson("SanaTransformer2DModel", config), SanaTransformer2DModel.ParameterShapes(config), dtype, seed);
+        RandomCheckpoint.Write(folder, ComponentConfig.ToJson("SanaTransformer2DModel", config), ParameterShapes.ForTransformer(config), dtype, seed);
         return folder;
     }
 
     /// <summary>Writes a ControlNet component folder; returns it.</summary>
     public static string WriteControlNet(string folder, SanaControlNetConfig config, ulong seed = 2)
     {
-        RandomCheckpoint.Write(folder, ComponentConfig.ToJson("SanaControlNetModel", config), SanaControlNetModel.ParameterShapes(config), SafetensorsDType.F32, seed);
+        RandomCheckpoint.Write(folder, ComponentConfig.ToJson("SanaControlNetModel", config), ParameterShapes.ForControlNet(config), SafetensorsDType.F32, seed);
         return folder;
     }
 

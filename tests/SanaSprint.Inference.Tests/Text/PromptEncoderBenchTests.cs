@@ -1,6 +1,7 @@
 using SanaSprint.Inference.Checkpoints;
 using SanaSprint.Inference.Tests.TestSupport;
 using SanaSprint.Inference.Text;
+using SanaSprint.Inference.Verification;
 
 namespace SanaSprint.Inference.Tests.Text;
 

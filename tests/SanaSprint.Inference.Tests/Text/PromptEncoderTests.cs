@@ -1,5 +1,6 @@
-using SanaSprint.Inference.Golden;
+using SanaSprint.Inference.Tests.TestSupport;
 using SanaSprint.Inference.Text;
+using SanaSprint.Inference.Verification;
 
 namespace SanaSprint.Inference.Tests.Text;
 
@@ -213,6 +214,7 @@ public sealed class PromptEncoderTests
 
         Assert.Contains(report.Comparisons, c => c.Name == $"selected_ids.chi (prompts as given)");
         Assert.All(report.Comparisons, c => Assert.True(c.Passed, $"{c.Name}: max |Δ| {c.MaxAbsError:E3}"));
+        TensorAssert.Holds(report);
     }
 
     [Fact]
@@ -220,7 +222,7 @@ public sealed class PromptEncoderTests
     {
         // The official layout: tokenizer.model only, Gemma-2 in bf16 over two shards, default instruction, N = 300, lower().strip().
         string layout = Path.Combine(TextGolden.Directory, "..", "layout");
-        using var golden = SanaSprint.Inference.Golden.GoldenCase.Open(layout);
+        using var golden = SanaSprint.Inference.Verification.GoldenCase.Open(layout);
         string folder = Path.Combine(layout, golden.Meta!.RootElement.GetProperty("pipeline_folder").GetString()!);
         using var temp = SanaSprint.Inference.Tests.TestSupport.TestPaths.NewTempDir();
         using var service = PromptEncoder.FromPipelineFolder(folder, Gemma2ModelTests.CpuSessions, temp.Path);
@@ -235,6 +237,7 @@ public sealed class PromptEncoderTests
             var comparisons = TextGoldenCases.CompareRealTokens($"out.p{i}.prompt_embeds", results[i].Encoding.Embeddings,
                 golden.Read($"out.p{i}.prompt_embeds").AsFloats(), mask, service.HiddenSize).ToList();
             Assert.All(comparisons, c => Assert.True(c.Passed, $"{c.Name}: max |Δ| {c.MaxAbsError:E3}"));
+            TensorAssert.Holds(new GoldenReport(folder, "prompt", comparisons));
         }
     }
 

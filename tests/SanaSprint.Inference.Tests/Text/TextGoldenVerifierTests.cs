@@ -1,4 +1,5 @@
-using SanaSprint.Inference.Golden;
+using SanaSprint.Inference.Tests.TestSupport;
+using SanaSprint.Inference.Verification;
 
 namespace SanaSprint.Inference.Tests.Text;
 
@@ -23,6 +24,7 @@ public sealed class TextGoldenVerifierTests
         var report = new TextTokenizerGoldenVerifier().Verify(TextGolden.Case("tokenizer"));
         Assert.Contains(report.Comparisons, c => c.Name == "batch2.attention_mask");
         Assert.All(report.Comparisons, c => Assert.True(c.Passed, $"{c.Name}: {c.MaxAbsError}"));
+        TensorAssert.Holds(report);
     }
 
     [Fact]
@@ -33,5 +35,6 @@ public sealed class TextGoldenVerifierTests
         Assert.Contains(report.Comparisons, c => c.Name == "out.last_hidden_state.sdpa[real tokens]");
         Assert.Contains(report.Comparisons, c => c.Name == "out.last_hidden_state.eager[padded] finite");
         Assert.All(report.Comparisons, c => Assert.True(c.Passed, $"{c.Name}: max |Δ| {c.MaxAbsError:E3}"));
+        TensorAssert.Holds(report);
     }
 }

@@ -2,7 +2,7 @@
 
 Everything is generated from a seed; nothing is downloaded. A sample is (image RGB uint8, sketch RGB uint8 black
 strokes on white, caption). ``scribble_control`` turns a sketch into the ControlNet control image exactly as the C#
-SketchPreprocessor does (luma < 127.5 -> stroke, Gaussian blur sigma 3 with OpenCV's kernel size and reflected
+Imaging/ScribbleMap does (luma < 127.5 -> stroke, Gaussian blur sigma 3 with OpenCV's kernel size and reflected
 borders, > 4/255 -> white; thickness rule 2 is a no-op), in [-1, 1].
 """
 import math
@@ -233,7 +233,7 @@ def _gauss_kernel(sigma):
 
 
 def scribble_map(sketch_rgb, sigma=3.0):
-    """C# SketchPreprocessor.ScribbleMap at the sketch's own size (no resize), thickness 2: bool HxW."""
+    """C# ScribbleMap.Compute (Imaging/ScribbleMap.cs) at the sketch's own size (no resize), thickness 2: bool HxW."""
     p = sketch_rgb.astype(np.float32)
     gray = 0.299 * p[..., 0] + 0.587 * p[..., 1] + 0.114 * p[..., 2]
     strokes = (gray < 127.5).astype(np.float32)

@@ -1,0 +1,6 @@
+namespace SanaSprint.Inference.Checkpoints;
+
+/// <summary>Where a checkpoint lives on disk.</summary>
+/// <param name="PipelineDirectory">The SANA-Sprint pipeline folder (<c>model_index.json</c>, <c>transformer/</c>, <c>vae/</c>, optionally <c>text_encoder/</c>, <c>tokenizer/</c>, <c>scheduler/</c>).</param>
+/// <param name="ControlNetDirectory">The Sana ControlNet folder (<c>config.json</c> + weights).</param>
+public sealed record CheckpointPaths(string PipelineDirectory, string ControlNetDirectory);
