@@ -109,7 +109,6 @@ public sealed class PreemptionTests
         await client.Connection.InvokeAsync<long>("BeginStroke", "s", "#000000", 4f);
         await app.Gated.WaitUntilHeldAsync();
         var newer = await client.Connection.InvokeAsync<long>("AppendPoints", "s", Points(0));
-        await Task.Delay(20); // the model stays busy with the older revision meanwhile
         app.Gated.HoldIn = null;
         app.Gated.Release();
 
