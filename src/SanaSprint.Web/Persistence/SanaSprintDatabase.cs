@@ -11,8 +11,9 @@ namespace SanaSprint.Web.Persistence;
 /// <see cref="SanaSprintDbContext"/>s over it.
 /// </summary>
 /// <remarks>
-/// A file made before the app used migrations has the tables of the first migration but no migrations history; it is
-/// recorded as being at that migration (baselined) before the later ones run, so it opens with its data.
+/// A file made before the app used migrations has tables but no migrations history; it is recorded as being at the
+/// migrations its tables show (baselined) before the later ones run, so it opens with its data. A schema change is a new
+/// migration: <c>dotnet ef migrations add Name -p src/SanaSprint.Web -o Persistence/Migrations</c>.
 /// </remarks>
 public sealed partial class SanaSprintDatabase
 {
