@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using SanaSprint.Inference.Pipeline;
 
 namespace SanaSprint.Web.Scheduling;
@@ -30,7 +31,7 @@ public sealed partial class FrameScheduler(
     RunCoordinator coordinator,
     FrameDelivery delivery,
     IImageGenerator generator,
-    Microsoft.Extensions.Options.IOptions<SchedulerOptions> options,
+    IOptions<SchedulerOptions> options,
     TimeProvider time,
     ILogger<FrameScheduler> logger) : BackgroundService
 {
