@@ -10,8 +10,6 @@ namespace SanaSprint.Web.Tests.Hubs;
 [Collection(SketchHubCollection.Name)]
 public sealed class SketchHubTests(SketchHubFixture app)
 {
-    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
-
     private static StrokePoint[] Line(int count, float x0 = 10, float y0 = 10) =>
         [.. Enumerable.Range(0, count).Select(i => new StrokePoint(x0 + i, y0 + i / 2f, 0.5f))];
 
@@ -129,7 +127,6 @@ public sealed class SketchHubTests(SketchHubFixture app)
             if (due > TimeSpan.Zero) await Task.Delay(due);
         }
         var last = await room[0].Connection.InvokeAsync<long>("EndStroke", "flood");
-        var elapsed = clock.Elapsed;
 
         var final = await watcher.WaitForAsync<FrameMessage>(f => f.Revision == last);
         var frames = watcher.All<FrameMessage>();
