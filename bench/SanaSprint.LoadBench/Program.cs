@@ -105,7 +105,7 @@ namespace SanaSprint.LoadBench
             Console.WriteLine($"## Load bench: {rooms} room(s) × {clientsPerRoom} client(s), a point batch every {intervalMs} ms per client, {window:F1} s measured after {warmupSeconds} s warm-up");
             var scheduler = app.Services.GetRequiredService<IOptions<SchedulerOptions>>().Value;
             Console.WriteLine($"model {info.ModelName} ({info.Provider}{(info.IsDemo ? ", demo checkpoint" : "")}), frame {scheduler.Width}x{scheduler.Height}, batch ≤ {scheduler.BatchSize}, " +
-                              $"pre-emption {scheduler.Preemption} (≤ {scheduler.MaxConsecutivePreemptions} in a row), run overlap {scheduler.RunOverlap}, {(Debugger.IsAttached ? "debugger, " : "")}{Build}, processors {Environment.ProcessorCount}");
+                              $"pre-emption {(scheduler.Preemption ? "on" : "off")}, {(Debugger.IsAttached ? "debugger, " : "")}{Build}, processors {Environment.ProcessorCount}");
             var cancelled = runs.Count(r => r.Cancelled);
             Console.WriteLine($"- frames/s (all rooms): {frames / window:F2}  ({frames} frames; {runs.Count} model runs, {cancelled} of them pre-empted, mean batch {(runs.Count > 0 ? runs.Average(r => r.Rooms.Count) : 0):F2}, model busy {runs.Sum(r => r.Duration.TotalSeconds) / window:P0})");
             Console.WriteLine($"- stroke-to-frame latency ms: p50 {P(samples.Select(s => s.LatencyMs), 50):F1}, p95 {P(samples.Select(s => s.LatencyMs), 95):F1}  ({samples.Count} samples)");

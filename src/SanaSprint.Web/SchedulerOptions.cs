@@ -46,31 +46,13 @@ public sealed class SchedulerOptions : IValidatableObject
     public TimeSpan AvailabilityPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Pre-emption: how far a model run may have got and still be cancelled when every room in it has a newer revision and
-    /// no other room is waiting, so the newest revision starts at once instead of after the stale run. <c>none</c>;
-    /// <c>prepare</c> (until the prompt and sketch are encoded); <c>first-step</c> (until the first denoising step has
-    /// ended); <c>last-step</c> (until the last denoising step has ended, before the decoder). A run past that point always
-    /// completes and its frame is shown. The pipeline honours a cancellation at the next stage boundary.
+    /// Pre-emption: when every room of the model run in flight has a newer revision and no other room is waiting, the run
+    /// is cancelled if its first denoising step has not ended yet, so the newest revisions start at once instead of after
+    /// the stale run. A run past the end of its first step always completes and its frame is shown, and a room's run right
+    /// after a pre-empted one is never pre-empted, so a room that never stops changing still gets frames.
     /// </summary>
-    /// <remarks>Defaults to <c>first-step</c>.</remarks>
-    [RegularExpression("^(none|prepare|first-step|last-step)$")]
-    public string Preemption { get; set; } = "first-step";
-
-    /// <summary>Most runs of one room pre-empted in a row; the next one always completes, so a room that never stops
-    /// changing still gets frames.</summary>
-    /// <remarks>Defaults to <c>1</c>: at most one cancelled run between two frames of a room.</remarks>
-    [Range(1, 16)]
-    public int MaxConsecutivePreemptions { get; set; } = 1;
-
-    /// <summary>
-    /// Overlap of model runs: <c>none</c> (one run at a time) or <c>decode</c> (the next run, of the newest revisions, may
-    /// start as soon as the run in flight has entered its decode stage, so at most two runs overlap: one decoding, one in its
-    /// text, prepare or denoising stages). Frames of a room still arrive in revision order: a frame that would arrive after a
-    /// newer one of its room is dropped.
-    /// </summary>
-    /// <remarks>Defaults to <c>none</c>.</remarks>
-    [RegularExpression("^(none|decode)$")]
-    public string RunOverlap { get; set; } = "none";
+    /// <remarks>Defaults to <c>true</c>.</remarks>
+    public bool Preemption { get; set; } = true;
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Playwright;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Rooms;
+using SanaSprint.Web.Tests.TestSupport;
 
 namespace SanaSprint.E2E;
 
@@ -61,7 +62,9 @@ public class SketchAppFixture : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     /// <summary>This app's own SQLite folder (a temp folder per fixture).</summary>
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "sanasprint-e2e-" + Guid.NewGuid().ToString("N"));
+    public string DataDirectory => _data.Path;
+
+    private readonly TempFolder _data = new("sanasprint-e2e");
 
     /// <summary>Creates a room through the app's own <see cref="RoomService"/>.</summary>
     public string CreateRoom() => Services.GetRequiredService<RoomService>().CreateRoom();
@@ -99,8 +102,7 @@ public class SketchAppFixture : WebApplicationFactory<Program>, IAsyncLifetime
         if (Browser is not null) await Browser.DisposeAsync();
         _playwright?.Dispose();
         await base.DisposeAsync();
-        try { Directory.Delete(DataDirectory, recursive: true); }
-        catch (IOException) { } // best effort: a temp folder
+        _data.Dispose();
     }
 
     private static int FreePort()

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Components;
@@ -14,7 +15,7 @@ namespace SanaSprint.Web.Extensions;
 public static class Extensions
 {
     /// <summary>
-    /// Rooms, the sketch hub (MessagePack and JSON), the frame scheduler and its feed, with <see cref="RoomOptions"/> and
+    /// Rooms, the sketch hub (MessagePack and JSON), the frame scheduler, with <see cref="RoomOptions"/> and
     /// <see cref="SchedulerOptions"/> bound from same-named sections and validated at start; Blazor Server and MudBlazor.
     /// </summary>
     /// <param name="builder">The host builder.</param>
@@ -31,9 +32,11 @@ public static class Extensions
         services.TryAddSingleton<IRoomStore, InMemoryRoomStore>();
         services.AddSingleton<RoomService>();
         services.AddSingleton<IRenderSource>(sp => sp.GetRequiredService<RoomService>());
-        services.AddSingleton<FrameFeed>();
         services.AddSingleton<SketchRasterizer>();
         services.AddSingleton<FrameEncoder>();
+        services.AddSingleton(sp => new DirtyQueue(sp.GetRequiredService<IOptions<SchedulerOptions>>().Value.RefineDelay, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<FrameDelivery>();
+        services.AddSingleton<RunCoordinator>();
         services.AddSingleton<FrameScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<FrameScheduler>());
         // Only when no inference engine was registered: a generator that says so instead of inventing frames.

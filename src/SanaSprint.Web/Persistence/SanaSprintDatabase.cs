@@ -6,9 +6,15 @@ using SanaSprint.Web.Extensions;
 namespace SanaSprint.Web.Persistence;
 
 /// <summary>
-/// The SQLite database file under <see cref="PersistenceOptions.DataDirectory"/>: created with its schema on first use,
-/// switched to WAL journaling, and a factory of <see cref="SanaSprintDbContext"/>s over it.
+/// The SQLite database file under <see cref="PersistenceOptions.DataDirectory"/>: created or brought up to date by the
+/// EF Core migrations in <c>Persistence/Migrations</c> on first use, switched to WAL journaling, and a factory of
+/// <see cref="SanaSprintDbContext"/>s over it.
 /// </summary>
+/// <remarks>
+/// A file made before the app used migrations has tables but no migrations history; it is recorded as being at the
+/// migrations its tables show (baselined) before the later ones run, so it opens with its data. A schema change is a new
+/// migration: <c>dotnet ef migrations add Name -p src/SanaSprint.Web -o Persistence/Migrations</c>.
+/// </remarks>
 public sealed partial class SanaSprintDatabase
 {
     private readonly DbContextOptions<SanaSprintDbContext> _contextOptions;
@@ -28,8 +34,8 @@ public sealed partial class SanaSprintDatabase
             ConnectionString = new SqliteConnectionStringBuilder { DataSource = Path, Pooling = true, DefaultTimeout = 10 }.ToString();
             _contextOptions = new DbContextOptionsBuilder<SanaSprintDbContext>().UseSqlite(ConnectionString).Options;
             using var context = CreateContext();
-            context.Database.EnsureCreated();
-            AddMissingTables(context);
+            BaselineIfCreatedWithoutMigrations(context);
+            context.Database.Migrate();
             // WAL is a property of the file: set once, it holds for every later connection.
             using var connection = new SqliteConnection(ConnectionString);
             connection.Open();
@@ -58,20 +64,70 @@ public sealed partial class SanaSprintDatabase
     public SanaSprintDbContext CreateContext() => new(_contextOptions);
 
     /// <summary>
-    /// Upgrades a database made by an earlier version: <c>EnsureCreated</c> leaves an existing file alone, so tables and
-    /// indexes added to the model since (e.g. <c>room_frames</c>) are created here from the model's own script, each
-    /// <c>IF NOT EXISTS</c>. Existing tables are never altered.
+    /// The migrations a database created without them may already have, in order, each with the table it creates.
     /// </summary>
-    private static void AddMissingTables(SanaSprintDbContext context)
+    private static readonly (string Migration, string Table)[] Baseline =
+    [
+        ("20261207211424_InitialCreate", "rooms"),
+        ("20261207211425_AddRoomFrames", "room_frames"),
+    ];
+
+    /// <summary>
+    /// A database created without migrations (its tables exist, the history table does not) gets the history table with
+    /// the migrations its tables show it already has recorded: the leading ones of <see cref="Baseline"/> whose table
+    /// exists. <c>Migrate()</c> then applies only the ones after them.
+    /// </summary>
+    /// <returns>The migrations recorded (none when the database has migrations history or no tables).</returns>
+    internal static IReadOnlyList<string> BaselineIfCreatedWithoutMigrations(SanaSprintDbContext context)
     {
-        string[] creates = ["CREATE TABLE ", "CREATE INDEX ", "CREATE UNIQUE INDEX "];
-        foreach (var statement in context.Database.GenerateCreateScript().Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        var connection = context.Database.GetDbConnection();
+        context.Database.OpenConnection();
+        try
         {
-            if (creates.FirstOrDefault(c => statement.StartsWith(c, StringComparison.Ordinal)) is not { } create) continue;
-            // The text is EF Core's own DDL for our model; nothing in it comes from outside.
-            var sql = create + "IF NOT EXISTS " + statement[create.Length..];
-            context.Database.ExecuteSqlRaw(sql);
+            if (TableExists(connection, HistoryTable)) return [];
+            var present = Baseline.TakeWhile(b => TableExists(connection, b.Table)).Select(b => b.Migration).ToList();
+            if (present.Count == 0) return [];
+            using var transaction = connection.BeginTransaction();
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            // The standard EF Core history table, as Migrate() would create it.
+            command.CommandText = $"""CREATE TABLE "{HistoryTable}" ("MigrationId" TEXT NOT NULL CONSTRAINT "PK_{HistoryTable}" PRIMARY KEY, "ProductVersion" TEXT NOT NULL);""";
+            command.ExecuteNonQuery();
+            command.CommandText = $"""INSERT INTO "{HistoryTable}" ("MigrationId", "ProductVersion") VALUES ($id, $version);""";
+            var id = AddParameter(command, "$id", "");
+            AddParameter(command, "$version", context.Model.GetProductVersion() ?? "");
+            foreach (var migration in present)
+            {
+                id.Value = migration;
+                command.ExecuteNonQuery();
+            }
+            transaction.Commit();
+            return present;
         }
+        finally
+        {
+            context.Database.CloseConnection();
+        }
+    }
+
+    /// <summary>EF Core's migrations history table.</summary>
+    private const string HistoryTable = "__EFMigrationsHistory";
+
+    private static bool TableExists(System.Data.Common.DbConnection connection, string table)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $name";
+        AddParameter(command, "$name", table);
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0;
+    }
+
+    private static System.Data.Common.DbParameter AddParameter(System.Data.Common.DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+        return parameter;
     }
 
     private static partial class Log

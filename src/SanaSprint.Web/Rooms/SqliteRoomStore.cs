@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SanaSprint.Web.Hubs;
@@ -25,8 +24,6 @@ namespace SanaSprint.Web.Rooms;
 /// </remarks>
 public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
-
     private readonly ConcurrentDictionary<string, Room> _rooms = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RoomTracking> _tracking = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _dirtyRooms = new(StringComparer.Ordinal);
@@ -253,10 +250,10 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
             {
                 Id = room.Id,
                 Prompt = room.Prompt,
-                SettingsJson = JsonSerializer.Serialize(room.Settings, Json),
+                SettingsJson = StoredJson.Serialize(StoredSettings.From(room.Settings)),
                 Revision = room.Revision,
                 ParticipantCounter = room.ParticipantCounter,
-                ParticipantsJson = JsonSerializer.Serialize(room.Participants.Values.Select(p => new StoredParticipant(p.Id, p.DisplayName, p.Colour)), Json),
+                ParticipantsJson = StoredJson.Serialize(room.Participants.Values.Select(p => new StoredParticipant(p.Id, p.DisplayName, p.Colour)).ToList()),
                 UpdatedAtMs = _time.GetUtcNow().ToUnixTimeMilliseconds(),
             };
             var strokes = new List<StrokeEntity>();
@@ -291,7 +288,7 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
             }
             // The newest frame, or none when it is larger than the store keeps (an older stored frame is then removed).
             var frame = frameDirty && room.LastFrame is { } last && last.Image.Length <= _options.MaxImageBytes
-                ? new RoomFrameEntity { RoomId = room.Id, Revision = last.Revision, Json = JsonSerializer.Serialize(last with { Image = [] }, Json), Image = last.Image }
+                ? new RoomFrameEntity { RoomId = room.Id, Revision = last.Revision, Json = StoredJson.Serialize(StoredFrame.From(last)), Image = last.Image }
                 : null;
             return new RoomWrite(entity, strokes, keep, dirty, all, frameDirty, frame);
         }
@@ -365,8 +362,7 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
             RoomSettings settings;
             try
             {
-                settings = JsonSerializer.Deserialize<RoomSettings>(entity.SettingsJson, Json)
-                    ?? throw new JsonException("the settings are null");
+                settings = StoredJson.Deserialize<StoredSettings>(entity.SettingsJson).ToSettings();
             }
             catch (JsonException ex)
             {
@@ -381,7 +377,7 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
                 ParticipantCounter = entity.ParticipantCounter,
             };
             var leftAt = DateTimeOffset.FromUnixTimeMilliseconds(entity.UpdatedAtMs);
-            foreach (var p in JsonSerializer.Deserialize<List<StoredParticipant>>(entity.ParticipantsJson, Json) ?? [])
+            foreach (var p in StoredJson.Deserialize<List<StoredParticipant>>(entity.ParticipantsJson))
                 room.Participants[p.Id] = new LeftParticipant(p.Id, p.DisplayName, p.Colour, leftAt);
 
             var tracking = new RoomTracking();
@@ -413,8 +409,7 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
         if (stored is null) return null;
         try
         {
-            var frame = JsonSerializer.Deserialize<FrameMessage>(stored.Json, Json) ?? throw new JsonException("the frame is null");
-            return frame with { Image = stored.Image, Revision = stored.Revision == room.Revision ? restoredRevision : stored.Revision };
+            return StoredJson.Deserialize<StoredFrame>(stored.Json).ToFrame(stored.Image, stored.Revision == room.Revision ? restoredRevision : stored.Revision);
         }
         catch (JsonException ex)
         {
@@ -454,8 +449,6 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
 
     private sealed record RoomWrite(RoomEntity Room, List<StrokeEntity> Strokes, HashSet<string>? KeepIds, HashSet<string> DirtyStrokes, bool AllStrokes,
         bool FrameDirty, RoomFrameEntity? Frame);
-
-    private sealed record StoredParticipant(string Id, string DisplayName, string Colour);
 
     private static partial class Log
     {

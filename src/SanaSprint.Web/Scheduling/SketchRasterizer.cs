@@ -83,16 +83,6 @@ public sealed class SketchRasterizer
         return result;
     }
 
-    /// <summary>Forgets a room's cached bitmap (e.g. when the room is gone).</summary>
-    /// <param name="cacheKey">The room id.</param>
-    public void Forget(string cacheKey)
-    {
-        if (_cache.TryRemove(cacheKey, out var settled))
-        {
-            lock (settled) settled.Bitmap?.Dispose();
-        }
-    }
-
     private void TrimCache()
     {
         while (_cache.Count > MaxCachedRooms)

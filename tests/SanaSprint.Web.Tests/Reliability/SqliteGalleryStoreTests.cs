@@ -1,18 +1,21 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using SanaSprint.Web.Persistence;
 using SanaSprint.Web.Presets;
+using SanaSprint.Web.Tests.TestSupport;
 
 namespace SanaSprint.Web.Tests.Reliability;
 
 public sealed class SqliteGalleryStoreTests : IDisposable
 {
     private readonly TempFolder _data = new();
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
 
     private SqliteGalleryStore Open(int maxImageBytes = 4096, int maxKept = 3)
     {
         var options = Options.Create(new PersistenceOptions { DataDirectory = _data.Path, MaxImageBytes = maxImageBytes, MaxKeptResults = maxKept });
-        return new SqliteGalleryStore(new SanaSprintDatabase(options, NullLogger<SanaSprintDatabase>.Instance), PresetCatalog.LoadDefault(), options, TimeProvider.System);
+        return new SqliteGalleryStore(new SanaSprintDatabase(options, NullLogger<SanaSprintDatabase>.Instance), PresetCatalog.LoadDefault(), options, _time);
     }
 
     [Fact]
@@ -44,7 +47,7 @@ public sealed class SqliteGalleryStoreTests : IDisposable
         for (var i = 0; i < 5; i++)
         {
             await store.KeepResultAsync(new KeptResult { Id = "", RoomId = "r", Image = [(byte)i], Seed = i });
-            await Task.Delay(5); // distinct timestamps
+            _time.Advance(TimeSpan.FromSeconds(1)); // distinct timestamps
         }
         Assert.Equal([4L, 3L, 2L], (await Open().GetKeptResultsAsync()).Select(k => k.Seed));
     }

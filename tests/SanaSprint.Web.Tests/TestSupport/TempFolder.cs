@@ -1,14 +1,12 @@
-namespace SanaSprint.Web.Tests.Reliability;
+namespace SanaSprint.Web.Tests.TestSupport;
 
-/// <summary>A fresh folder under the system temp folder, deleted on dispose.</summary>
+/// <summary>A fresh folder under the system temp folder, deleted on dispose: the one temp-folder helper of the web
+/// tests (the end-to-end tests compile this file too).</summary>
 public sealed class TempFolder : IDisposable
 {
     /// <summary>Creates the folder.</summary>
-    public TempFolder(string prefix = "sanasprint-rel")
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(Path);
-    }
+    /// <param name="prefix">The start of its name, to tell the tests' folders apart.</param>
+    public TempFolder(string prefix = "sanasprint-test") => Path = Directory.CreateTempSubdirectory(prefix + "-").FullName;
 
     /// <summary>The folder.</summary>
     public string Path { get; }

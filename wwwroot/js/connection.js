@@ -1,0 +1,117 @@
+// connection.js: the room's SignalR connection to the sketch hub (MessagePack protocol): join and rejoin after a
+// reconnect, hub calls that change the room (with their revisions, for latency), and the events .NET gets as small JSON
+// messages through dotnet.invokeMethodAsync("OnRoomEvent", kind, json). The wire contract is
+// src/SanaSprint.Web/Hubs/Messages.cs.
+
+import { toStroke } from "./surface.js";
+import { withoutImage } from "./frames.js";
+
+/** Methods of the room object for its connection (mixed into SketchRoom; `this` is the room). */
+export const connectionMethods = {
+    /** Builds the hub connection and routes the hub's messages to the room's handlers. */
+    openConnection() {
+        const signalR = window.signalR;
+        if (!signalR || !signalR.protocols || !signalR.protocols.msgpack) {
+            throw new Error("The SignalR client (lib/signalr/signalr.min.js and signalr-protocol-msgpack.min.js) is not loaded.");
+        }
+        const c = new signalR.HubConnectionBuilder()
+            .withUrl(this.options.hubUrl || "/hubs/sketch")
+            .withHubProtocol(new signalR.protocols.msgpack.MessagePackHubProtocol())
+            .withAutomaticReconnect()
+            .configureLogging(signalR.LogLevel.Warning)
+            .build();
+        this.connection = c;
+        c.on("StrokeBegun", m => this.onStrokeBegun(m));
+        c.on("PointsAppended", m => this.onPointsAppended(m));
+        c.on("StrokeEnded", m => this.onStrokeEnded(m));
+        c.on("StrokesRemoved", m => this.onStrokesRemoved(m));
+        c.on("StrokesRestored", m => this.onStrokesRestored(m));
+        c.on("Cleared", m => this.onCleared(m));
+        c.on("PresenceChanged", m => this.onPresence(m));
+        c.on("CursorMoved", m => this.onCursor(m));
+        c.on("SettingsChanged", m => { this.seeRevision(m.revision); this.emit("settings", m); this.emitRenderState(); });
+        c.on("PromptChanged", m => { this.seeRevision(m.revision); this.emit("prompt", m); this.emitRenderState(); });
+        c.on("Frame", m => this.onFrame(m));
+        c.on("FrameFailed", m => this.emit("frameFailed", m));
+        c.on("Error", m => this.emit("error", m));
+        c.onreconnecting(() => this.emit("connection", { state: "reconnecting" }));
+        c.onreconnected(() => this.join().catch(e => this.emit("connection", { state: "failed", message: String(e) })));
+        c.onclose(e => { if (!this.disposed) this.emit("connection", { state: "disconnected", message: e ? String(e) : null }); });
+        return c;
+    },
+
+    async join() {
+        // After a reconnect, RejoinRoom makes this connection the same participant again (same colour, own strokes
+        // still undoable); the first join, or a rejoin the server no longer knows, is a plain JoinRoom.
+        const name = this.options.displayName || "";
+        const snapshot = this.me && this.rejoinToken
+            ? await this.connection.invoke("RejoinRoom", this.roomId, name, this.me, this.rejoinToken)
+            : await this.connection.invoke("JoinRoom", this.roomId, name);
+        this.applySnapshot(snapshot);
+        this.emit("connection", { state: "connected" });
+    },
+
+    applySnapshot(s) {
+        this.me = s.participantId;
+        this.rejoinToken = s.rejoinToken || null;
+        this.canvasW = s.canvasWidth;
+        this.canvasH = s.canvasHeight;
+        this.canvas.style.aspectRatio = `${s.canvasWidth} / ${s.canvasHeight}`;
+        this.strokes.clear();
+        this.order = [];
+        for (const st of s.strokes || []) {
+            this.strokes.set(st.id, toStroke(st));
+            this.order.push(st.id);
+        }
+        this.revision = Math.max(this.revision, s.revision);
+        this.snapshotRevision = s.revision;
+        this.setParticipants(s.participants || []);
+        this.resize();
+        if (s.lastFrame) this.onFrame(s.lastFrame);
+        const forDotnet = Object.assign({}, s, { strokes: [], lastFrame: s.lastFrame ? withoutImage(s.lastFrame) : null });
+        this.emit("snapshot", forDotnet);
+        this.emitRenderState();
+    },
+
+    /** Invokes a hub method that changes the room; a numeric result is the revision it produced. */
+    change(method, ...args) {
+        const sentAt = performance.now();
+        return this.connection.invoke(method, ...args).then(result => {
+            const revision = typeof result === "number" ? result
+                : (result && typeof result.revision === "number" ? result.revision : null);
+            if (revision !== null) {
+                this.seeRevision(revision);
+                this.trackChange(revision, sentAt);
+                this.emitRenderState();
+            }
+            return result;
+        }, e => {
+            this.emit("error", { method, code: "invoke-failed", message: cleanHubError(e) });
+            return null;
+        });
+    },
+
+    seeRevision(r) {
+        if (typeof r === "number" && r > this.revision) this.revision = r;
+    },
+
+    emit(kind, payload) {
+        if (this.disposed || !this.dotnet) return;
+        this.dotnet.invokeMethodAsync("OnRoomEvent", kind, JSON.stringify(payload)).catch(() => { /* circuit gone */ });
+    },
+
+    /** Tells .NET whether the frame on screen shows the newest revision ("upToDate") or one is on its way ("rendering"). */
+    emitRenderState() {
+        const state = this.frameRevision < 0 ? (this.revision > 0 || this.order.length > 0 ? "rendering" : "idle")
+            : this.revision > this.frameRevision ? "rendering" : "upToDate";
+        if (state === this.lastRenderState && this.revision === this.lastEmittedRevision) return;
+        this.lastRenderState = state;
+        this.lastEmittedRevision = this.revision;
+        this.emit("renderState", { state, revision: this.revision, frameRevision: this.frameRevision });
+    },
+};
+
+function cleanHubError(e) {
+    const text = e && e.message ? e.message : String(e);
+    return text.replace(/^.*HubException: /, "");
+}
