@@ -21,8 +21,8 @@ public sealed partial class RealPipelineFrames(SketchAppFixture app) : IClassFix
 
         await alice.DrawStrokeAsync();
         await bob.WaitForInkAsync(await alice.InkPixelsAsync() / 2);
-        var revision = app.Services.GetRequiredService<Web.Rooms.RoomService>()
-            .GetSnapshot(roomId, Web.Hubs.SketchHub.DescribeModel(info)).Revision;
+        var revision = (await app.Services.GetRequiredService<Web.Rooms.IRoomDirectory>()
+            .GetViewAsync(roomId)).Revision;
 
         Assert.True(await alice.WaitForFrameAsync(revision) >= revision);
         Assert.True(await bob.WaitForFrameAsync(revision) >= revision);

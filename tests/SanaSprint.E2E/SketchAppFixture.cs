@@ -63,8 +63,8 @@ public class SketchAppFixture : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>This app's own SQLite folder (a temp folder per fixture).</summary>
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "sanasprint-e2e-" + Guid.NewGuid().ToString("N"));
 
-    /// <summary>Creates a room through the app's own <see cref="RoomService"/>.</summary>
-    public string CreateRoom() => Services.GetRequiredService<RoomService>().CreateRoom();
+    /// <summary>Creates a room through the app's own <see cref="IRoomDirectory"/>.</summary>
+    public string CreateRoom() => Services.GetRequiredService<IRoomDirectory>().CreateRoomAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>A fresh browser context (its own storage, like another person) with a desktop viewport.</summary>
     public Task<IBrowserContext> NewContextAsync() => Browser.NewContextAsync(new BrowserNewContextOptions

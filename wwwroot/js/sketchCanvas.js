@@ -6,8 +6,10 @@
 //   point batches about every FLUSH_MS, never one hub call per pointer event;
 // - others' strokes, undo/redo/clear and cursors, drawn as they arrive;
 // - frames: image bytes -> Blob URL -> <img>, dropping frames older than the newest one shown.
-// Everything slow (prompt, settings, participants list, latency readout) goes to .NET as small JSON events through
-// dotnet.invokeMethodAsync("OnRoomEvent", kind, json). The wire contract is src/SanaSprint.Web/Hubs/Messages.cs.
+// The participants list and latency readout go to .NET as small JSON events through
+// dotnet.invokeMethodAsync("OnRoomEvent", kind, json). Prompt and settings never pass through here: the page sends and
+// receives them on the server; this module only notes their revisions (the picture is stale until a newer frame).
+// The wire contract is src/SanaSprint.Web/Hubs/Contracts/Messages.cs.
 
 const FLUSH_MS = 33;            // ~30 Hz point batches
 const CURSOR_MS = 50;           // cursors are best effort, at most 20 Hz
@@ -17,7 +19,6 @@ const BACKGROUND = "#ffffff";   // canvas background; the eraser paints it
 const DEFAULT_MAX_POINTS_PER_APPEND = 512;
 const DEFAULT_MAX_POINTS_PER_STROKE = 20000;
 const LATENCY_PENDING_LIMIT = 256;
-const GUIDANCE_MODES = ["Text", "ControlNet", "Img2Img"]; // SanaSprint.Inference.Pipeline.GuidanceMode, in order
 
 /**
  * Connects a canvas to a room and returns the room object the page drives.
@@ -96,8 +97,8 @@ class SketchRoom {
         c.on("Cleared", m => this.onCleared(m));
         c.on("PresenceChanged", m => this.onPresence(m));
         c.on("CursorMoved", m => this.onCursor(m));
-        c.on("SettingsChanged", m => { this.seeRevision(m.revision); this.emit("settings", m); this.emitRenderState(); });
-        c.on("PromptChanged", m => { this.seeRevision(m.revision); this.emit("prompt", m); this.emitRenderState(); });
+        c.on("SettingsChanged", m => { this.seeRevision(m.revision); this.emitRenderState(); });
+        c.on("PromptChanged", m => { this.seeRevision(m.revision); this.emitRenderState(); });
         c.on("Frame", m => this.onFrame(m));
         c.on("FrameFailed", m => this.emit("frameFailed", m));
         c.on("Error", m => this.emit("error", m));
@@ -145,7 +146,6 @@ class SketchRoom {
             this.strokes.set(st.id, toStroke(st));
             this.order.push(st.id);
         }
-        this.modeAsNumber = !!s.settings && typeof s.settings.mode === "number";
         this.revision = Math.max(this.revision, s.revision);
         this.snapshotRevision = s.revision;
         this.setParticipants(s.participants || []);
@@ -461,16 +461,6 @@ class SketchRoom {
     redo() { return this.change("Redo"); }
 
     clear() { return this.change("Clear"); }
-
-    setPrompt(prompt) { return this.change("SetPrompt", prompt); }
-
-    /** @param {string} settingsJson RoomSettings as JSON (camelCase, enums as names). */
-    setSettings(settingsJson) {
-        const settings = JSON.parse(settingsJson);
-        // Send the mode the way the server sends it (a name, or the enum's number under MessagePack's default resolver).
-        if (this.modeAsNumber && typeof settings.mode === "string") settings.mode = GUIDANCE_MODES.indexOf(settings.mode);
-        return this.change("SetSettings", settings);
-    }
 
     /** The bytes of the frame on screen, or null (for "keep" and thumbnails). */
     frameBytes() { return this.frame ? this.frame.image : null; }

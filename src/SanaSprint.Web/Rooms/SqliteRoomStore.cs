@@ -5,21 +5,24 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Hubs;
 using SanaSprint.Web.Persistence;
 
 namespace SanaSprint.Web.Rooms;
 
 /// <summary>
-/// A durable <see cref="IRoomStore"/> over SQLite: rooms are restored when the store is created, and every change
-/// <see cref="RoomService"/> reports is queued (write-behind) and written at most <see cref="PersistenceOptions.FlushInterval"/>
-/// later (≤ 1 s), and once more when the host stops or the store is disposed.
+/// A durable <see cref="IRoomStore"/> over SQLite: rooms are restored when the store is created; every change reported
+/// through <see cref="OnChanged"/> is queued and written at most <see cref="PersistenceOptions.FlushInterval"/> later, at once
+/// when a caller awaits <see cref="CommitAsync"/>, and once more when the host stops or the store is disposed.
 /// </summary>
 /// <remarks>
 /// <para>What survives a restart: rooms with their prompt, settings and revision; visible strokes with owner, colour, width,
 /// points and z-order; the participant counter and names; the newest frame (up to <see cref="PersistenceOptions.MaxImageBytes"/>),
 /// so a joiner sees the last picture at once. What does not: presence, and undo/redo history (so strokes hidden by an undo
 /// or a clear are dropped at start, and strokes still being drawn are ended).</para>
+/// <para>Group commit: one write at a time; <see cref="CommitAsync"/> callers that arrive while a write is in progress are all
+/// served by the next one, which writes every room queued by then in one pass.</para>
 /// <para><see cref="OnChanged"/> runs under the room's lock and only records what to write; the writer takes the room's lock
 /// briefly to copy the state, then writes outside it. A failed write keeps the changes queued and is retried.</para>
 /// </remarks>
@@ -39,6 +42,8 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
     private Task? _loop;
     private volatile string? _lastFailure;
     private long _pendingSince;
+    private long _changeSequence;
+    private long _committedSequence;
     private int _disposed;
 
     /// <summary>Opens the store and restores every room kept in the database.</summary>
@@ -109,6 +114,27 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
             }
         }
         if (_dirtyRooms.TryAdd(room.Id, 0)) Interlocked.CompareExchange(ref _pendingSince, Stopwatch.GetTimestamp(), 0);
+        // Numbered after it is queued: a write that starts after reading this number includes the change.
+        Interlocked.Increment(ref _changeSequence);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Commits every change queued so far (of any room), unless a write that started after them has already succeeded.</remarks>
+    public async ValueTask CommitAsync(string roomId, CancellationToken cancellationToken = default)
+    {
+        var target = Interlocked.Read(ref _changeSequence);
+        if (Interlocked.Read(ref _committedSequence) >= target) return;
+        await _flushGate.WaitAsync(cancellationToken);
+        try
+        {
+            // The write that held the gate may have covered this change (group commit).
+            if (Interlocked.Read(ref _committedSequence) >= target) return;
+            FlushCore();
+        }
+        finally
+        {
+            _flushGate.Release();
+        }
     }
 
     /// <summary>Writes every queued change now.</summary>
@@ -209,7 +235,12 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
 
     private int FlushCore()
     {
-        if (_dirtyRooms.IsEmpty) return 0;
+        var upTo = Interlocked.Read(ref _changeSequence);
+        if (_dirtyRooms.IsEmpty)
+        {
+            MarkCommitted(upTo);
+            return 0;
+        }
         var started = Interlocked.Exchange(ref _pendingSince, 0);
         var written = 0;
         foreach (var roomId in _dirtyRooms.Keys)
@@ -231,7 +262,16 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
             }
         }
         if (started != 0) Log.Flushed(_logger, written, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        MarkCommitted(upTo);
         return written;
+    }
+
+    private void MarkCommitted(long upTo)
+    {
+        long seen;
+        while ((seen = Interlocked.Read(ref _committedSequence)) < upTo && Interlocked.CompareExchange(ref _committedSequence, upTo, seen) != seen)
+        {
+        }
     }
 
     private RoomWrite Capture(Room room, RoomTracking tracking)
@@ -253,7 +293,7 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
             {
                 Id = room.Id,
                 Prompt = room.Prompt,
-                SettingsJson = JsonSerializer.Serialize(room.Settings, Json),
+                SettingsJson = JsonSerializer.Serialize(StoredSettings.From(room.Settings), Json),
                 Revision = room.Revision,
                 ParticipantCounter = room.ParticipantCounter,
                 ParticipantsJson = JsonSerializer.Serialize(room.Participants.Values.Select(p => new StoredParticipant(p.Id, p.DisplayName, p.Colour)), Json),
@@ -291,7 +331,7 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
             }
             // The newest frame, or none when it is larger than the store keeps (an older stored frame is then removed).
             var frame = frameDirty && room.LastFrame is { } last && last.Image.Length <= _options.MaxImageBytes
-                ? new RoomFrameEntity { RoomId = room.Id, Revision = last.Revision, Json = JsonSerializer.Serialize(last with { Image = [] }, Json), Image = last.Image }
+                ? new RoomFrameEntity { RoomId = room.Id, Revision = last.Revision, Json = JsonSerializer.Serialize(StoredFrame.From(last), Json), Image = last.Image }
                 : null;
             return new RoomWrite(entity, strokes, keep, dirty, all, frameDirty, frame);
         }
@@ -365,8 +405,8 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
             RoomSettings settings;
             try
             {
-                settings = JsonSerializer.Deserialize<RoomSettings>(entity.SettingsJson, Json)
-                    ?? throw new JsonException("the settings are null");
+                settings = (JsonSerializer.Deserialize<StoredSettings>(entity.SettingsJson, Json)
+                    ?? throw new JsonException("the settings are null")).ToSettings();
             }
             catch (JsonException ex)
             {
@@ -413,8 +453,8 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
         if (stored is null) return null;
         try
         {
-            var frame = JsonSerializer.Deserialize<FrameMessage>(stored.Json, Json) ?? throw new JsonException("the frame is null");
-            return frame with { Image = stored.Image, Revision = stored.Revision == room.Revision ? restoredRevision : stored.Revision };
+            var frame = JsonSerializer.Deserialize<StoredFrame>(stored.Json, Json) ?? throw new JsonException("the frame is null");
+            return frame.ToFrame(stored.Image, stored.Revision == room.Revision ? restoredRevision : stored.Revision);
         }
         catch (JsonException ex)
         {
@@ -456,6 +496,36 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
         bool FrameDirty, RoomFrameEntity? Frame);
 
     private sealed record StoredParticipant(string Id, string DisplayName, string Colour);
+
+    /// <summary>A room's settings as stored (JSON in <c>RoomEntity.SettingsJson</c>); its own record, so the wire can change alone.</summary>
+    private sealed record StoredSettings(int Steps, long Seed, bool SeedLocked, GuidanceMode Mode, float Strength, float ControlScale, string? PresetId)
+    {
+        public static StoredSettings From(RoomSettings s) => new(s.Steps, s.Seed, s.SeedLocked, s.Mode, s.Strength, s.ControlScale, s.PresetId);
+
+        public RoomSettings ToSettings() => new(Steps, Seed, SeedLocked, Mode, Strength, ControlScale, PresetId);
+    }
+
+    /// <summary>A room's newest frame as stored (JSON beside the image bytes), without the bytes.</summary>
+    private sealed record StoredFrame(long Revision, string ContentType, int Width, int Height, int Steps, long Seed, string Prompt,
+        string ModelName, bool IsRefinement, StoredTimings Timings)
+    {
+        public static StoredFrame From(FrameMessage f) => new(f.Revision, f.ContentType, f.Width, f.Height, f.Steps, f.Seed, f.Prompt,
+            f.ModelName, f.IsRefinement, StoredTimings.From(f.Timings));
+
+        public FrameMessage ToFrame(byte[] image, long revision) =>
+            new(revision, image, ContentType, Width, Height, Steps, Seed, Prompt, ModelName, IsRefinement, Timings.ToTimings());
+    }
+
+    /// <summary>A stored frame's timings.</summary>
+    private sealed record StoredTimings(double QueueMs, double RasterMs, double TextMs, double ControlEncodeMs, IReadOnlyList<double> StepsMs,
+        double DecodeMs, double ModelMs, double EncodeMs, double ServerMs, int BatchSize, double WaitMs = 0)
+    {
+        public static StoredTimings From(FrameTimings t) => new(t.QueueMs, t.RasterMs, t.TextMs, t.ControlEncodeMs, t.StepsMs, t.DecodeMs,
+            t.ModelMs, t.EncodeMs, t.ServerMs, t.BatchSize, t.WaitMs);
+
+        public FrameTimings ToTimings() => new(QueueMs, RasterMs, TextMs, ControlEncodeMs, StepsMs ?? [], DecodeMs, ModelMs, EncodeMs, ServerMs,
+            BatchSize, WaitMs);
+    }
 
     private static partial class Log
     {
