@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,7 +25,8 @@ public class SketchAppFixture : WebApplicationFactory<Program>, IAsyncLifetime
     public IBrowser Browser { get; private set; } = default!;
 
     /// <summary>The repository root (for the web root and TestResults/).</summary>
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot { get; } = Web.Extensions.ServiceDefaults.RepoRoot
+        ?? throw new InvalidOperationException($"Could not find the repository root (the folder holding {Web.Extensions.ServiceDefaults.RepoRootMarker}).");
 
     /// <summary>Where screenshots go: <c>TestResults/e2e</c> under the repository root.</summary>
     public static string ArtifactsDirectory => Path.Combine(RepoRoot, "TestResults", "e2e");
@@ -102,19 +102,6 @@ public class SketchAppFixture : WebApplicationFactory<Program>, IAsyncLifetime
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string FindRepoRoot([CallerFilePath] string sourceFile = "")
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(sourceFile) ?? "", Directory.GetCurrentDirectory() })
-        {
-            for (var dir = string.IsNullOrEmpty(start) ? null : new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "SanaSprint.sln"))) return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Could not find the repository root (the folder holding SanaSprint.sln).");
     }
 }
 
