@@ -69,11 +69,11 @@ namespace SanaSprint.LoadBench
             var info = generator.Info;
             Console.WriteLine($"Model '{info.ModelName}' on {info.Provider} (demo: {info.IsDemo}), loaded in {loadClock.Elapsed.TotalSeconds:F1} s");
 
-            var roomService = app.Services.GetRequiredService<RoomService>();
+            var roomDirectory = app.Services.GetRequiredService<IRoomDirectory>();
             var clients = new List<BenchClient>();
             for (var r = 0; r < rooms; r++)
             {
-                var roomId = roomService.CreateRoom();
+                var roomId = await roomDirectory.CreateRoomAsync();
                 for (var c = 0; c < clientsPerRoom; c++)
                 {
                     var client = new BenchClient(app, roomId, r, c, intervalMs);

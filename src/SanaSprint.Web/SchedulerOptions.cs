@@ -3,14 +3,14 @@ using System.ComponentModel.DataAnnotations;
 namespace SanaSprint.Web;
 
 /// <summary>How frames are scheduled, rendered and encoded; bound from the <c>SchedulerOptions</c> section and validated at start.</summary>
-public sealed class SchedulerOptions : IValidatableObject
+public sealed class SchedulerOptions
 {
-    /// <summary>Frame width in pixels (a multiple of 32, the DC-AE's spatial factor).</summary>
+    /// <summary>Frame width in pixels (a multiple of the model's VAE scale factor, see <c>RoomRules.CheckFrameSize</c>).</summary>
     /// <remarks>Defaults to <c>512</c>.</remarks>
     [Range(32, 4096)]
     public int Width { get; set; } = 512;
 
-    /// <summary>Frame height in pixels (a multiple of 32).</summary>
+    /// <summary>Frame height in pixels (a multiple of the model's VAE scale factor).</summary>
     /// <remarks>Defaults to <c>512</c>.</remarks>
     [Range(32, 4096)]
     public int Height { get; set; } = 512;
@@ -53,11 +53,4 @@ public sealed class SchedulerOptions : IValidatableObject
     /// </summary>
     /// <remarks>Defaults to <c>true</c>.</remarks>
     public bool Preemption { get; set; } = true;
-
-    /// <inheritdoc />
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        if (Width % 32 != 0) yield return new ValidationResult($"`Width` must be a multiple of 32 but is {Width}.", [nameof(Width)]);
-        if (Height % 32 != 0) yield return new ValidationResult($"`Height` must be a multiple of 32 but is {Height}.", [nameof(Height)]);
-    }
 }

@@ -18,7 +18,7 @@ public sealed class Downloads(PaintingGeneratorAppFixture app)
         await using var context = await app.NewContextAsync();
         var room = await RoomPage.OpenAsync(context, roomId, "Dana");
         await room.DrawStrokeAsync();
-        var snapshot = app.Services.GetRequiredService<RoomService>().GetSnapshot(roomId, new ModelInfo("", false, null, true, null, [], "CPU"));
+        var snapshot = (await app.Services.GetRequiredService<IRoomDirectory>().GetViewAsync(roomId));
         await room.WaitForFrameAsync(snapshot.Revision);
 
         var sketch = await DownloadAsync(room, "download-sketch");
@@ -36,7 +36,7 @@ public sealed class Downloads(PaintingGeneratorAppFixture app)
         }
 
         var frameText = ReadText(frame);
-        var shown = app.Services.GetRequiredService<RoomService>().GetSnapshot(roomId, new ModelInfo("", false, null, true, null, [], "CPU")).LastFrame!;
+        var shown = (await app.Services.GetRequiredService<IRoomDirectory>().GetViewAsync(roomId)).LastFrame!;
         Assert.Equal(shown.Prompt, frameText["prompt"]);
         Assert.Equal(shown.Seed.ToString(), frameText["seed"]);
         Assert.Equal("painting stand-in", frameText["model"]);

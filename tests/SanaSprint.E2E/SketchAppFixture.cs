@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,7 +26,8 @@ public class SketchAppFixture : WebApplicationFactory<Program>, IAsyncLifetime
     public IBrowser Browser { get; private set; } = default!;
 
     /// <summary>The repository root (for the web root and TestResults/).</summary>
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot { get; } = Web.Extensions.ServiceDefaults.RepoRoot
+        ?? throw new InvalidOperationException($"Could not find the repository root (the folder holding {Web.Extensions.ServiceDefaults.RepoRootMarker}).");
 
     /// <summary>Where screenshots go: <c>TestResults/e2e</c> under the repository root.</summary>
     public static string ArtifactsDirectory => Path.Combine(RepoRoot, "TestResults", "e2e");
@@ -66,8 +66,8 @@ public class SketchAppFixture : WebApplicationFactory<Program>, IAsyncLifetime
 
     private readonly TempFolder _data = new("sanasprint-e2e");
 
-    /// <summary>Creates a room through the app's own <see cref="RoomService"/>.</summary>
-    public string CreateRoom() => Services.GetRequiredService<RoomService>().CreateRoom();
+    /// <summary>Creates a room through the app's own <see cref="IRoomDirectory"/>.</summary>
+    public string CreateRoom() => Services.GetRequiredService<IRoomDirectory>().CreateRoomAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>A fresh browser context (its own storage, like another person) with a desktop viewport.</summary>
     public Task<IBrowserContext> NewContextAsync() => NewContextAsync(new BrowserNewContextOptions
@@ -110,19 +110,6 @@ public class SketchAppFixture : WebApplicationFactory<Program>, IAsyncLifetime
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string FindRepoRoot([CallerFilePath] string sourceFile = "")
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(sourceFile) ?? "", Directory.GetCurrentDirectory() })
-        {
-            for (var dir = string.IsNullOrEmpty(start) ? null : new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "SanaSprint.sln"))) return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Could not find the repository root (the folder holding SanaSprint.sln).");
     }
 }
 

@@ -174,15 +174,15 @@ public sealed partial class TwoUsersShareOneRoom(PaintingGeneratorAppFixture app
         await using var context = await app.NewContextAsync();
         var page = await context.NewPageAsync();
         await page.GotoAsync("");
-        var before = app.Services.GetRequiredService<RoomService>().RoomCount;
+        var before = await app.Services.GetRequiredService<IRoomDirectory>().CountRoomsAsync();
 
         // No waiting for the page to become interactive: the button works either way.
         await page.GetByTestId("create-room").ClickAsync();
         await page.WaitForURLAsync(RoomUrlPattern(), new() { Timeout = RoomPage.TimeoutMs });
 
-        Assert.Equal(before + 1, app.Services.GetRequiredService<RoomService>().RoomCount);
+        Assert.Equal(before + 1, await app.Services.GetRequiredService<IRoomDirectory>().CountRoomsAsync());
         var roomId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
-        Assert.True(app.Services.GetRequiredService<RoomService>().RoomExists(roomId));
+        Assert.True(await app.Services.GetRequiredService<IRoomDirectory>().RoomExistsAsync(roomId));
         // The canvas shows only once the room is joined, so a stroke drawn as soon as it is visible reaches the room.
         await Expect(page.GetByTestId("sketch-canvas")).ToBeVisibleAsync(new() { Timeout = RoomPage.TimeoutMs });
         await new RoomPage(page).DrawStrokeAsync();
@@ -236,8 +236,8 @@ public sealed partial class TwoUsersShareOneRoom(PaintingGeneratorAppFixture app
         throw new TimeoutException($"room {roomId} never held one finished stroke; it has {Snapshot(roomId).Strokes.Count}.");
     }
 
-    private RoomSnapshot Snapshot(string roomId) =>
-        app.Services.GetRequiredService<RoomService>().GetSnapshot(roomId, new ModelInfo("", false, null, true, null, [], "CPU"));
+    private RoomView Snapshot(string roomId) =>
+        app.Services.GetRequiredService<IRoomDirectory>().GetViewAsync(roomId).AsTask().GetAwaiter().GetResult();
 
     private long Revision(string roomId) => Snapshot(roomId).Revision;
 

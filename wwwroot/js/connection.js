@@ -1,7 +1,7 @@
 // connection.js: the room's SignalR connection to the sketch hub (MessagePack protocol): join and rejoin after a
 // reconnect, hub calls that change the room (with their revisions, for latency), and the events .NET gets as small JSON
 // messages through dotnet.invokeMethodAsync("OnRoomEvent", kind, json). The wire contract is
-// src/SanaSprint.Web/Hubs/Messages.cs.
+// src/SanaSprint.Web/Hubs/Contracts/Messages.cs.
 
 import { toStroke } from "./surface.js";
 import { withoutImage } from "./frames.js";
@@ -29,8 +29,8 @@ export const connectionMethods = {
         c.on("Cleared", m => this.onCleared(m));
         c.on("PresenceChanged", m => this.onPresence(m));
         c.on("CursorMoved", m => this.onCursor(m));
-        c.on("SettingsChanged", m => { this.seeRevision(m.revision); this.emit("settings", m); this.emitRenderState(); });
-        c.on("PromptChanged", m => { this.seeRevision(m.revision); this.emit("prompt", m); this.emitRenderState(); });
+        c.on("SettingsChanged", m => { this.seeRevision(m.revision); this.emitRenderState(); });
+        c.on("PromptChanged", m => { this.seeRevision(m.revision); this.emitRenderState(); });
         c.on("Frame", m => this.onFrame(m));
         c.on("FrameFailed", m => this.emit("frameFailed", m));
         c.on("Error", m => this.emit("error", m));

@@ -3,15 +3,15 @@
 // connect() gives the page one room object that owns a SignalR connection to /hubs/sketch and everything that must be
 // fast in the browser: pointer input drawn at once and streamed as point batches (input.js, surface.js), others'
 // strokes and cursors (remote.js), frames (frames.js) and downloads with PNG text chunks (pngText.js). Everything slow
-// (participants list, latency readout, prompt and settings as others change them) goes to .NET as small JSON events
-// (connection.js); prompt and settings changes from the page are relayed to the hub by roomRelay.js.
+// (participants list, latency readout) goes to .NET as small JSON events (connection.js). Prompt and settings never pass
+// through here: the page sends and receives them on the server; this module only notes their revisions (the picture is
+// stale until a newer frame).
 
 import { connectionMethods } from "./connection.js";
 import { surfaceMethods } from "./surface.js";
 import { inputMethods } from "./input.js";
 import { remoteMethods } from "./remote.js";
 import { frameMethods } from "./frames.js";
-import { relayMethods } from "./roomRelay.js";
 import { addPngTextChunks, canvasPng, parseMeta, saveBytes } from "./pngText.js";
 
 const DEFAULT_MAX_POINTS_PER_APPEND = 512;
@@ -114,4 +114,4 @@ class SketchRoom {
     }
 }
 
-Object.assign(SketchRoom.prototype, connectionMethods, surfaceMethods, inputMethods, remoteMethods, frameMethods, relayMethods);
+Object.assign(SketchRoom.prototype, connectionMethods, surfaceMethods, inputMethods, remoteMethods, frameMethods);

@@ -6,6 +6,7 @@ using MudBlazor.Services;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Components;
 using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Presets;
 using SanaSprint.Web.Rooms;
 using SanaSprint.Web.Scheduling;
 
@@ -30,8 +31,13 @@ public static class Extensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IRoomStore, InMemoryRoomStore>();
-        services.AddSingleton<RoomService>();
-        services.AddSingleton<IRenderSource>(sp => sp.GetRequiredService<RoomService>());
+        services.AddSingleton(sp => new RoomEditor(sp.GetRequiredService<IOptions<RoomOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IModelInfo>(), sp.GetService<IGalleryStore>()));
+        services.AddSingleton<IRoomEventSink, SketchHubEvents>();
+        services.AddSingleton<LocalRoomDirectory>();
+        services.AddSingleton<IRoomDirectory>(sp => sp.GetRequiredService<LocalRoomDirectory>());
+        services.AddSingleton<IRenderSource>(sp => sp.GetRequiredService<LocalRoomDirectory>());
+        services.AddSingleton<IValidateOptions<SchedulerOptions>, FrameSizeValidation>();
         services.AddSingleton<SketchRasterizer>();
         services.AddSingleton<FrameEncoder>();
         services.AddSingleton(sp => new DirtyQueue(sp.GetRequiredService<IOptions<SchedulerOptions>>().Value.RefineDelay, sp.GetRequiredService<TimeProvider>()));
@@ -60,6 +66,16 @@ public static class Extensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         return endpoints.MapHub<SketchHub>(SketchHub.Path, o => o.Transports = HttpTransportType.WebSockets | HttpTransportType.ServerSentEvents | HttpTransportType.LongPolling);
+    }
+
+    /// <summary>The frame size must suit the model: a multiple of its VAE scale factor (<see cref="RoomRules.CheckFrameSize"/>).</summary>
+    private sealed class FrameSizeValidation(IModelInfo model) : IValidateOptions<SchedulerOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, SchedulerOptions options)
+        {
+            var problems = RoomRules.CheckFrameSize(options.Width, options.Height, model.Info.VaeScaleFactor);
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems.Select(p => p.Message));
+        }
     }
 
     /// <summary>The generator used when no inference engine is registered: never produces frames and says why.</summary>

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using SanaSprint.Web.Observability;
@@ -7,16 +7,16 @@ using SanaSprint.Web.Rooms;
 namespace SanaSprint.Web.Hubs;
 
 /// <summary>
-/// A hub filter for every hub invocation: a per-connection token bucket (<see cref="HubLimitOptions.InvocationsPerSecond"/>,
-/// <see cref="HubLimitOptions.InvocationBurst"/>) whose refusals become a <c>rate-limited</c> <c>Error</c> to the caller only;
+/// The sketch hub's filter (registered for that hub only, so Blazor's circuit hub is never throttled): a per-connection
+/// token bucket (<see cref="TokenBucketRateLimiter"/> , <see cref="HubLimitOptions.InvocationsPerSecond"/>, <see cref="HubLimitOptions.InvocationBurst"/>) whose refusals become a <c>rate-limited</c> <c>Error</c> to the caller only;
 /// a logging scope with the connection, room and method; hub error metrics; and a last line of defence that turns an
 /// unexpected exception into an <c>internal</c> <c>Error</c> for the caller (logged with its stack) instead of a silent failure.
 /// Also counts open connections.
 /// </summary>
 /// <param name="options">The limits.</param>
-/// <param name="rooms">Room state, for the caller's room in the logging scope.</param>
+/// <param name="rooms">The rooms, for the caller's room in the logging scope.</param>
 /// <param name="logger">Logger.</param>
-public sealed partial class HubLimitFilter(IOptions<HubLimitOptions> options, RoomService rooms, ILogger<HubLimitFilter> logger) : IHubFilter
+public sealed partial class HubLimitFilter(IOptions<HubLimitOptions> options, IRoomDirectory rooms, ILogger<HubLimitFilter> logger) : IHubFilter
 {
     /// <summary>The <see cref="ErrorMessage.Code"/> of a refused, too-fast call.</summary>
     public const string RateLimitedCode = "rate-limited";
@@ -41,13 +41,14 @@ public sealed partial class HubLimitFilter(IOptions<HubLimitOptions> options, Ro
         using var scope = logger.BeginScope(new Dictionary<string, object?>
         {
             ["ConnectionId"] = context.ConnectionId,
-            ["RoomId"] = rooms.FindSession(context.ConnectionId)?.RoomId,
+            ["RoomId"] = (await rooms.FindSessionAsync(context.ConnectionId))?.RoomId,
             ["HubMethod"] = method,
         });
 
-        if (!context.Items.TryGetValue(BucketKey, out var item) || item is not TokenBucket bucket)
-            context.Items[BucketKey] = bucket = new TokenBucket(_options.InvocationsPerSecond, _options.InvocationBurst);
-        if (!bucket.TryTake())
+        if (!context.Items.TryGetValue(BucketKey, out var item) || item is not RateLimiter bucket)
+            context.Items[BucketKey] = bucket = NewBucket(_options);
+        using var lease = bucket.AttemptAcquire();
+        if (!lease.IsAcquired)
         {
             SanaSprintMetrics.HubError(method, RateLimitedCode);
             var message = $"Too many calls: at most {_options.InvocationsPerSecond:0.##} per second with bursts of {_options.InvocationBurst} (`HubLimits`); slow down.";
@@ -95,6 +96,7 @@ public sealed partial class HubLimitFilter(IOptions<HubLimitOptions> options, Ro
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         Interlocked.Decrement(ref _connections);
+        if (context.Context.Items.Remove(BucketKey, out var bucket)) (bucket as IDisposable)?.Dispose();
         using var scope = logger.BeginScope(new Dictionary<string, object?> { ["ConnectionId"] = context.Context.ConnectionId });
         await next(context, exception);
     }
@@ -112,25 +114,21 @@ public sealed partial class HubLimitFilter(IOptions<HubLimitOptions> options, Ro
         }
     }
 
-    /// <summary>A thread-safe token bucket refilled continuously.</summary>
-    private sealed class TokenBucket(double perSecond, int burst)
+    /// <summary>
+    /// A connection's bucket: <see cref="HubLimitOptions.InvocationBurst"/> tokens, refilled at
+    /// <see cref="HubLimitOptions.InvocationsPerSecond"/> in about ten small top-ups a second; no queue (a call is taken or refused).
+    /// </summary>
+    internal static TokenBucketRateLimiter NewBucket(HubLimitOptions options)
     {
-        private readonly Lock _gate = new();
-        private double _tokens = burst;
-        private long _last = Stopwatch.GetTimestamp();
-
-        public bool TryTake()
+        var tokensPerPeriod = Math.Max(1, (int)Math.Round(options.InvocationsPerSecond / 10));
+        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
-            lock (_gate)
-            {
-                var now = Stopwatch.GetTimestamp();
-                _tokens = Math.Min(burst, _tokens + Stopwatch.GetElapsedTime(_last, now).TotalSeconds * perSecond);
-                _last = now;
-                if (_tokens < 1) return false;
-                _tokens -= 1;
-                return true;
-            }
-        }
+            TokenLimit = options.InvocationBurst,
+            TokensPerPeriod = tokensPerPeriod,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(tokensPerPeriod / options.InvocationsPerSecond),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
     }
 
     private static partial class Log

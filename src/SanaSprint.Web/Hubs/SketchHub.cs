@@ -7,8 +7,9 @@ namespace SanaSprint.Web.Hubs;
 
 // The sketch hub at /hubs/sketch (MessagePack and JSON protocols): the canvas data plane.
 //
-// Contract. Each method validates its arguments, changes state through RoomService, broadcasts the change and returns;
-// it never awaits inference (the FrameScheduler renders and pushes frames on its own). A rejected call changes nothing,
+// Contract. Each method changes the caller's room through IRoomDirectory (which validates, publishes the change to the
+// room's connections through SketchHubEvents, and for the commit calls waits until the change is committed to the room
+// store) and returns the new revision; it never awaits inference (the FrameScheduler renders and pushes frames on its own). A rejected call changes nothing,
 // sends an Error to the caller only, and fails the invocation with a HubException carrying the same sentence (clients
 // that `send` without waiting see only the Error event). Nothing a client sends can reach another room: every call acts
 // on the room the connection joined, and connections listen on group "room:{id}" only.
@@ -20,20 +21,22 @@ namespace SanaSprint.Web.Hubs;
 //            participantId, rejoinToken)                   participant again when id and token match, else a new one)
 // BeginStroke(strokeId, colour, width)          revision   StrokeBegun → others
 // AppendPoints(strokeId, points[[x,y,p]…])      revision   PointsAppended → others
-// EndStroke(strokeId)                           revision   StrokeEnded → others (the stroke is committed)
-// Undo() / Redo()  (caller's own actions)       revision   StrokesRemoved / StrokesRestored → everyone (caller too)
-// Clear()  (undoable by the caller)             revision   Cleared → everyone
-// SetPrompt(prompt)                             revision   PromptChanged → everyone
-// SetSettings(settings)                         revision   SettingsChanged → everyone
+// EndStroke(strokeId)                  commit   revision   StrokeEnded → others
+// Undo() / Redo()  (caller's own)      commit   revision   StrokesRemoved / StrokesRestored → everyone (caller too)
+// Clear()  (undoable by the caller)    commit   revision   Cleared → everyone
+// SetPrompt(prompt)                    commit   revision   PromptChanged → everyone
+// SetSettings(settings)                commit   revision   SettingsChanged → everyone
 // Cursor(x, y)  (best effort, throttled)        —          CursorMoved → others
 // (scheduler)                                   —          Frame / FrameFailed → everyone
 // Undo/Redo/Clear return the revision unchanged when there was nothing to do. Disconnecting leaves the room.
+// "commit": the call returns once the change is committed to the room store (SQLite when persistence is on), so an
+// acknowledged change survives a crash; BeginStroke and AppendPoints are written behind (a stroke is acknowledged by its end).
 
 /// <summary>The SignalR hub that carries strokes in and presence, settings and frames out; see the contract above.</summary>
-/// <param name="rooms">The authoritative room state.</param>
-/// <param name="generator">The image generator, for the model description in snapshots.</param>
+/// <param name="rooms">The rooms.</param>
+/// <param name="generator">The model description for snapshots.</param>
 /// <param name="logger">Logger.</param>
-public sealed partial class SketchHub(RoomService rooms, IModelInfo generator, ILogger<SketchHub> logger) : Hub<ISketchClient>
+public sealed partial class SketchHub(IRoomDirectory rooms, IModelInfo generator, ILogger<SketchHub> logger) : Hub<ISketchClient>
 {
     /// <summary>The path the hub is mapped at.</summary>
     public const string Path = "/hubs/sketch";
@@ -43,7 +46,7 @@ public sealed partial class SketchHub(RoomService rooms, IModelInfo generator, I
 
     /// <summary>Creates a room with an unguessable id.</summary>
     /// <returns>The new room's id.</returns>
-    public Task<string> CreateRoom() => Run(() => Task.FromResult(rooms.CreateRoom()));
+    public Task<string> CreateRoom() => Run(() => rooms.CreateRoomAsync(Context.ConnectionAborted).AsTask());
 
     /// <summary>Joins a room (leaving any other); returns everything needed to show what the others see.</summary>
     /// <param name="roomId">The room id.</param>
@@ -67,21 +70,20 @@ public sealed partial class SketchHub(RoomService rooms, IModelInfo generator, I
     private Task<RoomSnapshot> Join(string roomId, string displayName, string? participantId, string? rejoinToken,
         [CallerMemberName] string method = "") => Run(async () =>
     {
-        rooms.CheckJoin(roomId, displayName);
+        await rooms.CheckJoinAsync(roomId, displayName, Context.ConnectionAborted);
         await LeaveCurrentRoom();
-        var joining = rooms.Reserve(roomId, Context.ConnectionId, displayName, participantId, rejoinToken);
+        var joining = await rooms.ReserveAsync(roomId, Context.ConnectionId, displayName, participantId, rejoinToken, Context.ConnectionAborted);
         try
         {
             // Listen first, then snapshot: events in between carry revisions the snapshot already covers.
             await Groups.AddToGroupAsync(Context.ConnectionId, GroupName(joining.RoomId), Context.ConnectionAborted);
-            var (snapshot, presence) = rooms.Admit(joining, DescribeModel(generator.Info));
+            var view = await rooms.AdmitAsync(joining, Context.ConnectionAborted);
             Log.Joined(logger, joining.RoomId, Context.ConnectionId, joining.Id);
-            await Clients.OthersInGroup(GroupName(joining.RoomId)).PresenceChanged(presence);
-            return snapshot;
+            return view.ToWire(generator.Info.ToWire());
         }
         catch
         {
-            rooms.Leave(Context.ConnectionId);
+            await rooms.LeaveAsync(Context.ConnectionId);
             await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupName(joining.RoomId));
             throw;
         }
@@ -93,79 +95,68 @@ public sealed partial class SketchHub(RoomService rooms, IModelInfo generator, I
     /// <param name="width">Width in canvas units.</param>
     /// <returns>The new revision.</returns>
     public Task<long> BeginStroke(string strokeId, string colour, float width) => Run(async () =>
-    {
-        var message = rooms.BeginStroke(Context.ConnectionId, strokeId, colour, width);
-        await Clients.OthersInGroup(CurrentGroup()).StrokeBegun(message);
-        return message.Revision;
-    });
+        (await rooms.BeginStrokeAsync(await Caller(), strokeId, colour, width, Context.ConnectionAborted)).Revision);
 
     /// <summary>Adds points to the caller's stroke in progress.</summary>
     /// <param name="strokeId">The stroke.</param>
     /// <param name="points">New points, each <c>[x, y, pressure]</c>.</param>
     /// <returns>The new revision.</returns>
     public Task<long> AppendPoints(string strokeId, StrokePoint[] points) => Run(async () =>
-    {
-        var message = rooms.AppendPoints(Context.ConnectionId, strokeId, points);
-        await Clients.OthersInGroup(CurrentGroup()).PointsAppended(message);
-        return message.Revision;
-    });
+        (await rooms.AppendPointsAsync(await Caller(), strokeId, points, Context.ConnectionAborted)).Revision);
 
     /// <summary>Finishes the caller's stroke; once this returns, the stroke is committed.</summary>
     /// <param name="strokeId">The stroke.</param>
     /// <returns>The new revision.</returns>
     public Task<long> EndStroke(string strokeId) => Run(async () =>
+        (await rooms.EndStrokeAsync(await Caller(), strokeId, Context.ConnectionAborted)).Revision);
+
+    /// <summary>Undoes the caller's newest action; once this returns, the change is committed.</summary>
+    /// <returns>The new revision (unchanged when nothing changed).</returns>
+    public Task<long> Undo() => Run(async () =>
     {
-        var message = rooms.EndStroke(Context.ConnectionId, strokeId);
-        await Clients.OthersInGroup(CurrentGroup()).StrokeEnded(message);
-        return message.Revision;
+        var caller = await Caller();
+        return (await rooms.UndoAsync(caller, Context.ConnectionAborted))?.Revision ?? await rooms.GetRevisionAsync(caller.RoomId);
     });
 
-    /// <summary>Undoes the caller's newest action.</summary>
+    /// <summary>Redoes the caller's newest undone action; once this returns, the change is committed.</summary>
     /// <returns>The new revision (unchanged when nothing changed).</returns>
-    public Task<long> Undo() => Run(() => BroadcastHistory(rooms.Undo(Context.ConnectionId)));
+    public Task<long> Redo() => Run(async () =>
+    {
+        var caller = await Caller();
+        return (await rooms.RedoAsync(caller, Context.ConnectionAborted))?.Revision ?? await rooms.GetRevisionAsync(caller.RoomId);
+    });
 
-    /// <summary>Redoes the caller's newest undone action.</summary>
-    /// <returns>The new revision (unchanged when nothing changed).</returns>
-    public Task<long> Redo() => Run(() => BroadcastHistory(rooms.Redo(Context.ConnectionId)));
-
-    /// <summary>Clears the canvas (the caller can undo it).</summary>
+    /// <summary>Clears the canvas (the caller can undo it); once this returns, the change is committed.</summary>
     /// <returns>The new revision (unchanged when the canvas was empty).</returns>
     public Task<long> Clear() => Run(async () =>
     {
-        var message = rooms.Clear(Context.ConnectionId);
-        if (message is null) return CurrentRevision();
-        await Clients.Group(CurrentGroup()).Cleared(message);
-        return message.Revision;
+        var caller = await Caller();
+        return (await rooms.ClearAsync(caller, Context.ConnectionAborted))?.Revision ?? await rooms.GetRevisionAsync(caller.RoomId);
     });
 
-    /// <summary>Sets the room's prompt.</summary>
+    /// <summary>Sets the room's prompt; once this returns, the change is committed.</summary>
     /// <param name="prompt">The prompt.</param>
     /// <returns>The new revision.</returns>
     public Task<long> SetPrompt(string prompt) => Run(async () =>
     {
-        var message = rooms.SetPrompt(Context.ConnectionId, prompt);
-        Log.PromptSet(logger, CurrentRoom(), prompt);
-        await Clients.Group(CurrentGroup()).PromptChanged(message);
-        return message.Revision;
+        var caller = await Caller();
+        var changed = await rooms.SetPromptAsync(caller, prompt, Context.ConnectionAborted);
+        Log.PromptSet(logger, caller.RoomId, prompt);
+        return changed.Revision;
     });
 
-    /// <summary>Sets the room's settings.</summary>
+    /// <summary>Sets the room's settings; once this returns, the change is committed.</summary>
     /// <param name="settings">The settings.</param>
     /// <returns>The new revision.</returns>
     public Task<long> SetSettings(RoomSettings settings) => Run(async () =>
-    {
-        var message = rooms.SetSettings(Context.ConnectionId, settings);
-        await Clients.Group(CurrentGroup()).SettingsChanged(message);
-        return message.Revision;
-    });
+        (await rooms.SetSettingsAsync(await Caller(), settings, Context.ConnectionAborted)).Revision);
 
     /// <summary>Relays the caller's pointer to the others (best effort; throttled).</summary>
     /// <param name="x">Canvas x.</param>
     /// <param name="y">Canvas y.</param>
     public Task Cursor(float x, float y) => Run(async () =>
     {
-        var message = rooms.Cursor(Context.ConnectionId, x, y);
-        if (message is not null) await Clients.OthersInGroup(CurrentGroup()).CursorMoved(message);
+        await rooms.CursorAsync(await Caller(), x, y, Context.ConnectionAborted);
         return true;
     });
 
@@ -177,32 +168,17 @@ public sealed partial class SketchHub(RoomService rooms, IModelInfo generator, I
     }
 
     /// <summary>Describes the generator's model for the wire.</summary>
-    public static ModelInfo DescribeModel(GeneratorInfo info) =>
-        new(info.ModelName, info.IsDemo, info.DemoNotice, info.IsAvailable, info.UnavailableReason, [.. info.SupportedModes], info.Provider, info.ProviderNote);
+    public static ModelInfo DescribeModel(GeneratorInfo info) => info.ToWire();
 
     private async Task LeaveCurrentRoom()
     {
-        if (rooms.Leave(Context.ConnectionId) is not { } left) return;
-        Log.Left(logger, left.RoomId, Context.ConnectionId);
-        await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupName(left.RoomId));
-        await Clients.Group(GroupName(left.RoomId)).PresenceChanged(left.Presence);
+        if (await rooms.FindSessionAsync(Context.ConnectionId) is not { } session) return;
+        await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupName(session.RoomId));
+        if (await rooms.LeaveAsync(Context.ConnectionId) is { } left) Log.Left(logger, left, Context.ConnectionId);
     }
 
-    private async Task<long> BroadcastHistory(HistoryResult result)
-    {
-        if (result.Revision == 0) return CurrentRevision();
-        var group = Clients.Group(CurrentGroup());
-        if (result.Removed is not null) await group.StrokesRemoved(result.Removed);
-        if (result.Restored is not null) await group.StrokesRestored(result.Restored);
-        return result.Revision;
-    }
-
-    private string CurrentRoom() => rooms.FindSession(Context.ConnectionId)?.RoomId
+    private async ValueTask<RoomCaller> Caller() => await rooms.FindSessionAsync(Context.ConnectionId)
         ?? throw new RoomException(RoomErrorCodes.NotJoined, "Join a room first (`JoinRoom`).");
-
-    private string CurrentGroup() => GroupName(CurrentRoom());
-
-    private long CurrentRevision() => rooms.GetRevision(Context.ConnectionId);
 
     /// <summary>Runs a hub method body; a refused call becomes an Error to the caller only plus a failed invocation.</summary>
     private async Task<T> Run<T>(Func<Task<T>> body, [CallerMemberName] string method = "")

@@ -14,8 +14,8 @@ public static class ObservabilityExtensions
     public const string MetricsPath = "/metrics";
 
     /// <summary>
-    /// Binds <see cref="HubLimitOptions"/> from <c>HubLimits</c> (validated at start) and applies them to every hub (message size,
-    /// <see cref="HubLimitFilter"/>); registers <see cref="SanaSprintMetrics"/> and OpenTelemetry metrics (this app's meter,
+    /// Binds <see cref="HubLimitOptions"/> from <c>HubLimits</c> (validated at start) and applies them to the sketch hub only (message size,
+    /// <see cref="HubLimitFilter"/>; Blazor's circuit hub keeps its own limits); registers <see cref="SanaSprintMetrics"/> and OpenTelemetry metrics (this app's meter,
     /// ASP.NET Core and Kestrel) with the Prometheus exporter.
     /// </summary>
     /// <param name="builder">The host builder.</param>
@@ -26,7 +26,9 @@ public static class ObservabilityExtensions
         var services = builder.Services;
         services.AddOptions<HubLimitOptions>().BindConfiguration(HubLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<HubLimitFilter>();
-        services.AddOptions<HubOptions>().PostConfigure<IOptions<HubLimitOptions>>((hub, limits) =>
+        // AddHubOptions marks the sketch hub's options as its own, so SignalR uses them instead of the global ones.
+        services.AddSignalR().AddHubOptions<SketchHub>(_ => { });
+        services.AddOptions<HubOptions<SketchHub>>().PostConfigure<IOptions<HubLimitOptions>>((hub, limits) =>
         {
             hub.MaximumReceiveMessageSize = limits.Value.MaximumReceiveMessageSize;
             hub.AddFilter<HubLimitFilter>();

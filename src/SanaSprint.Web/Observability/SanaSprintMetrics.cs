@@ -20,7 +20,7 @@ namespace SanaSprint.Web.Observability;
 /// </list>
 /// </summary>
 /// <remarks>Frame and hub-error instruments are static (recorded from the scheduler and the hub filter); the observable ones are
-/// registered per app by <see cref="SanaSprintMetrics(IMeterFactory, RoomService, FrameScheduler, HubLimitFilter)"/>.</remarks>
+/// registered per app by <see cref="SanaSprintMetrics(IMeterFactory, IRoomStore, FrameScheduler, HubLimitFilter)"/>.</remarks>
 public sealed class SanaSprintMetrics
 {
     /// <summary>The meter name.</summary>
@@ -41,14 +41,14 @@ public sealed class SanaSprintMetrics
 
     /// <summary>Registers the observable instruments of one app.</summary>
     /// <param name="meterFactory">The app's meter factory.</param>
-    /// <param name="rooms">Room count.</param>
+    /// <param name="rooms">The rooms this server holds (their count).</param>
     /// <param name="scheduler">Frame counters.</param>
     /// <param name="hubFilter">Connection count.</param>
-    public SanaSprintMetrics(IMeterFactory meterFactory, RoomService rooms, FrameScheduler scheduler, HubLimitFilter hubFilter)
+    public SanaSprintMetrics(IMeterFactory meterFactory, IRoomStore rooms, FrameScheduler scheduler, HubLimitFilter hubFilter)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
-        meter.CreateObservableGauge("sanasprint.rooms", () => rooms.RoomCount, "{room}", "Rooms the server holds.");
+        meter.CreateObservableGauge("sanasprint.rooms", () => rooms.Count, "{room}", "Rooms the server holds.");
         meter.CreateObservableGauge("sanasprint.connections", () => hubFilter.Connections, "{connection}", "Open sketch hub connections.");
         meter.CreateObservableGauge("sanasprint.managed_memory", () => GC.GetTotalMemory(false), "By", "Managed heap bytes in use, garbage not yet collected included.");
         meter.CreateObservableGauge("sanasprint.managed_memory.live", LiveBytesAfterLastFullGc, "By",

@@ -2,9 +2,9 @@ namespace SanaSprint.Web.Rooms;
 
 /// <summary>Where rooms live: the registry of rooms plus the persistence hook for their changes.</summary>
 /// <remarks>
-/// <see cref="InMemoryRoomStore"/> keeps rooms for the process lifetime; a durable store (SQLite, issue 7) loads rooms at
-/// start and writes what <see cref="OnChanged"/> reports. <see cref="OnChanged"/> is called under the room's lock, so it must
-/// only record the change (queue a write) and return quickly.
+/// <see cref="InMemoryRoomStore"/> keeps rooms for the process lifetime; <see cref="SqliteRoomStore"/> loads rooms at start
+/// and writes what <see cref="OnChanged"/> reports. <see cref="OnChanged"/> is called under the room's lock, so it only
+/// records the change (queues a write) and returns quickly; <see cref="CommitAsync"/> waits until what was recorded is durable.
 /// </remarks>
 public interface IRoomStore
 {
@@ -24,6 +24,12 @@ public interface IRoomStore
     /// <param name="room">The room.</param>
     /// <param name="change">What changed.</param>
     void OnChanged(Room room, RoomChange change);
+
+    /// <summary>Completes once every change reported for the room so far is durable (at once for a store that keeps nothing).</summary>
+    /// <param name="roomId">The room.</param>
+    /// <param name="cancellationToken">Stops waiting (the write itself goes on).</param>
+    /// <exception cref="InvalidOperationException">The write failed; the changes stay queued and are retried.</exception>
+    ValueTask CommitAsync(string roomId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>What a <see cref="IRoomStore.OnChanged"/> call reports.</summary>
@@ -40,7 +46,7 @@ public enum RoomChangeKind
     StrokeBegun,
     /// <summary>Points were appended to a stroke.</summary>
     PointsAppended,
-    /// <summary>A stroke ended (durable from here on).</summary>
+    /// <summary>A stroke ended; its points never change again.</summary>
     StrokeEnded,
     /// <summary>Visibility of strokes changed (undo, redo, clear).</summary>
     Visibility,

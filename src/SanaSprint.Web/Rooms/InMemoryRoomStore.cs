@@ -24,4 +24,7 @@ public sealed class InMemoryRoomStore : IRoomStore
     {
         // Nothing to persist.
     }
+
+    /// <inheritdoc />
+    public ValueTask CommitAsync(string roomId, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 }

@@ -4,7 +4,8 @@ namespace SanaSprint.Web.Rooms;
 
 /// <summary>
 /// One shared canvas: strokes in z-order, participants, prompt, settings and the revision clock. Plain state with no
-/// SignalR; <see cref="RoomService"/> changes it under <see cref="Gate"/>.
+/// SignalR and no locking of its own: <see cref="RoomEditor"/> applies the rules to it, and whoever holds the room
+/// (<see cref="LocalRoomDirectory"/>) serialises those calls under <see cref="Gate"/>.
 /// </summary>
 /// <param name="id">The room id (22 URL-safe characters, 128 random bits).</param>
 /// <param name="prompt">Initial prompt.</param>
@@ -20,7 +21,7 @@ public sealed class Room(string id, string prompt, RoomSettings settings)
     /// <summary>The document clock: bumped by every accepted change that can alter the frame.</summary>
     public long Revision { get; internal set; }
 
-    /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the last revision bump (stroke-to-frame latency starts here).</summary>
+    /// <summary><see cref="TimeProvider.GetTimestamp"/> of the last revision bump (stroke-to-frame latency starts here).</summary>
     public long RevisionTimestamp { get; internal set; }
 
     /// <summary>Current prompt.</summary>
@@ -39,9 +40,9 @@ public sealed class Room(string id, string prompt, RoomSettings settings)
     internal Dictionary<string, Participant> Participants { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Per participant undo and redo stacks.</summary>
-    internal Dictionary<string, ParticipantHistory> Histories { get; } = new(StringComparer.Ordinal);
+    internal Dictionary<string, UndoHistory> Histories { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Last cursor relay per participant (<see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    /// <summary>Last cursor relay per participant (<see cref="TimeProvider.GetTimestamp"/> of the editor's clock).</summary>
     internal Dictionary<string, long> LastCursor { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Each participant's rejoin secret (see <see cref="RoomSnapshot.RejoinToken"/>).</summary>
@@ -55,20 +56,19 @@ public sealed class Room(string id, string prompt, RoomSettings settings)
 
     /// <summary>The newest frame, for joiners.</summary>
     public FrameMessage? LastFrame { get; internal set; }
-}
 
-/// <summary>An undoable action of one participant.</summary>
-internal abstract record RoomAction;
+    /// <summary>Persistent changes made since the holder last handed them to the store (see <see cref="TakeChanges"/>).</summary>
+    private List<RoomChange> PendingChanges { get; } = [];
 
-/// <summary>Drew a stroke.</summary>
-internal sealed record DrawAction(string StrokeId) : RoomAction;
+    /// <summary>Records a persistent change for the store.</summary>
+    internal void RecordChange(RoomChange change) => PendingChanges.Add(change);
 
-/// <summary>Cleared the canvas, hiding these strokes.</summary>
-internal sealed record ClearAction(long ClearId, IReadOnlyList<string> StrokeIds) : RoomAction;
-
-/// <summary>One participant's undo and redo stacks (newest last).</summary>
-internal sealed class ParticipantHistory
-{
-    public LinkedList<RoomAction> Undo { get; } = new();
-    public List<RoomAction> Redo { get; } = [];
+    /// <summary>The persistent changes recorded since the last call, oldest first; empties the record.</summary>
+    internal RoomChange[] TakeChanges()
+    {
+        if (PendingChanges.Count == 0) return [];
+        var changes = PendingChanges.ToArray();
+        PendingChanges.Clear();
+        return changes;
+    }
 }

@@ -54,8 +54,8 @@ public sealed class RoomOptions
     /// </summary>
     /// <remarks>
     /// Defaults to <c>298</c>: SANA-Sprint's <c>max_sequence_length</c> of 300 less the two positions the prompt encoder
-    /// keeps for BOS and the instruction's last token, so a prompt within the limit reaches the model whole (spec §6.1 item 5;
-    /// a longer one would be cut from the end).
+    /// keeps for BOS and the instruction's last token, so a prompt within the limit reaches the model whole (a longer one
+    /// would be cut from the end).
     /// </remarks>
     [Range(1, 100_000)]
     public int MaxPromptTokens { get; set; } = 298;

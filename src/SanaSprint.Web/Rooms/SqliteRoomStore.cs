@@ -4,21 +4,24 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Hubs;
 using SanaSprint.Web.Persistence;
 
 namespace SanaSprint.Web.Rooms;
 
 /// <summary>
-/// A durable <see cref="IRoomStore"/> over SQLite: rooms are restored when the store is created, and every change
-/// <see cref="RoomService"/> reports is queued (write-behind) and written at most <see cref="PersistenceOptions.FlushInterval"/>
-/// later (≤ 1 s), and once more when the host stops or the store is disposed.
+/// A durable <see cref="IRoomStore"/> over SQLite: rooms are restored when the store is created; every change reported
+/// through <see cref="OnChanged"/> is queued and written at most <see cref="PersistenceOptions.FlushInterval"/> later, at once
+/// when a caller awaits <see cref="CommitAsync"/>, and once more when the host stops or the store is disposed.
 /// </summary>
 /// <remarks>
 /// <para>What survives a restart: rooms with their prompt, settings and revision; visible strokes with owner, colour, width,
 /// points and z-order; the participant counter and names; the newest frame (up to <see cref="PersistenceOptions.MaxImageBytes"/>),
 /// so a joiner sees the last picture at once. What does not: presence, and undo/redo history (so strokes hidden by an undo
 /// or a clear are dropped at start, and strokes still being drawn are ended).</para>
+/// <para>Group commit: one write at a time; <see cref="CommitAsync"/> callers that arrive while a write is in progress are all
+/// served by the next one, which writes every room queued by then in one pass.</para>
 /// <para><see cref="OnChanged"/> runs under the room's lock and only records what to write; the writer takes the room's lock
 /// briefly to copy the state, then writes outside it. A failed write keeps the changes queued and is retried.</para>
 /// </remarks>
@@ -36,6 +39,8 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
     private Task? _loop;
     private volatile string? _lastFailure;
     private long _pendingSince;
+    private long _changeSequence;
+    private long _committedSequence;
     private int _disposed;
 
     /// <summary>Opens the store and restores every room kept in the database.</summary>
@@ -106,6 +111,27 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
             }
         }
         if (_dirtyRooms.TryAdd(room.Id, 0)) Interlocked.CompareExchange(ref _pendingSince, Stopwatch.GetTimestamp(), 0);
+        // Numbered after it is queued: a write that starts after reading this number includes the change.
+        Interlocked.Increment(ref _changeSequence);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Commits every change queued so far (of any room), unless a write that started after them has already succeeded.</remarks>
+    public async ValueTask CommitAsync(string roomId, CancellationToken cancellationToken = default)
+    {
+        var target = Interlocked.Read(ref _changeSequence);
+        if (Interlocked.Read(ref _committedSequence) >= target) return;
+        await _flushGate.WaitAsync(cancellationToken);
+        try
+        {
+            // The write that held the gate may have covered this change (group commit).
+            if (Interlocked.Read(ref _committedSequence) >= target) return;
+            FlushCore();
+        }
+        finally
+        {
+            _flushGate.Release();
+        }
     }
 
     /// <summary>Writes every queued change now.</summary>
@@ -206,7 +232,12 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
 
     private int FlushCore()
     {
-        if (_dirtyRooms.IsEmpty) return 0;
+        var upTo = Interlocked.Read(ref _changeSequence);
+        if (_dirtyRooms.IsEmpty)
+        {
+            MarkCommitted(upTo);
+            return 0;
+        }
         var started = Interlocked.Exchange(ref _pendingSince, 0);
         var written = 0;
         foreach (var roomId in _dirtyRooms.Keys)
@@ -228,7 +259,16 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
             }
         }
         if (started != 0) Log.Flushed(_logger, written, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        MarkCommitted(upTo);
         return written;
+    }
+
+    private void MarkCommitted(long upTo)
+    {
+        long seen;
+        while ((seen = Interlocked.Read(ref _committedSequence)) < upTo && Interlocked.CompareExchange(ref _committedSequence, upTo, seen) != seen)
+        {
+        }
     }
 
     private RoomWrite Capture(Room room, RoomTracking tracking)

@@ -70,6 +70,19 @@ public sealed class RoomPageTests : UiTestContext
     }
 
     [Fact]
+    public void APromptSetByAnotherParticipantComesFromTheRoomNotTheBrowser()
+    {
+        var roomId = Rooms.CreateRoom();
+        var cut = RenderRoom(roomId);
+        Rooms.Join(roomId, "someone-else", "bob");
+
+        cut.InvokeAsync(() => Rooms.SetPrompt("someone-else", "a lighthouse at dusk"));
+
+        cut.WaitForAssertion(() => Assert.Equal("a lighthouse at dusk", cut.Find("input[data-testid=prompt-input]").GetAttribute("value")));
+        Assert.Empty(Connections.Last!.Calls); // nothing went through the browser connection
+    }
+
+    [Fact]
     public void LockingTheSeedSendsSeedLocked()
     {
         var cut = RenderRoom(Rooms.CreateRoom());

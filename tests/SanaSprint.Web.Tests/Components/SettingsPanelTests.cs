@@ -56,7 +56,7 @@ public sealed class SettingsPanelTests : UiTestContext
         cut.Find("[data-testid=new-seed]").Click();
 
         Assert.Equal(2, raised.Count);
-        Assert.All(raised, s => Assert.InRange(s, 0, SettingsPanel.MaxSeed));
+        Assert.All(raised, s => Assert.InRange(s, 0, SanaSprint.Web.Rooms.RoomRules.MaxSeed));
         Assert.NotEqual(raised[0], raised[1]);
         Assert.DoesNotContain(42L, raised);
     }

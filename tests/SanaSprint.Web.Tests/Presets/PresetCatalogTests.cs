@@ -25,7 +25,7 @@ public sealed class PresetCatalogTests
     [Fact]
     public void EveryBuiltInThumbnailExistsInTheWebRoot()
     {
-        var root = FindRepoRoot();
+        var root = Extensions.ServiceDefaults.RepoRoot!;
 
         foreach (var preset in PresetCatalog.LoadDefault().Presets)
         {
@@ -73,22 +73,4 @@ public sealed class PresetCatalogTests
         Assert.Equal(Inference.Pipeline.GuidanceMode.Img2Img, catalog.Find("a")!.Mode);
         Assert.Equal(0.5f, catalog.Find("a")!.Strength);
     }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "SanaSprint.sln"))) return dir.FullName;
-        }
-
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "SanaSprint.sln"))) return dir.FullName;
-        }
-
-        return ThisSourceRoot();
-    }
-
-    private static string ThisSourceRoot([System.Runtime.CompilerServices.CallerFilePath] string path = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", "..", ".."));
 }

@@ -19,9 +19,10 @@ public sealed class ProcessRestartTests : IDisposable
     };
 
     [Fact]
-    public async Task EveryAcknowledgedStrokeSurvivesASigkillAndARestart()
+    public async Task EveryAcknowledgedChangeSurvivesASigkillRightAfterItsAcknowledgement()
     {
         string roomId;
+        RoomSettings settings;
         var acknowledged = new List<StrokeData>();
         await using (var app = await AppProcess.StartAsync(Environment))
         {
@@ -36,8 +37,9 @@ public sealed class ProcessRestartTests : IDisposable
                 await client.DrawAsync(id, points);
                 acknowledged.Add(new StrokeData(id, snapshot.ParticipantId, "#000000", 4f, points, true));
             }
-            // Acknowledged strokes are on disk within 1 s; then the process dies without any shutdown hook.
-            await Task.Delay(TimeSpan.FromSeconds(1.1));
+            settings = snapshot.Settings with { Steps = 3, Seed = 4242, SeedLocked = true };
+            await client.Connection.InvokeAsync<long>("SetSettings", settings);
+            // Acknowledged means committed: the process dies right away, without any shutdown hook.
             Assert.Equal(137, await app.KillAsync());
         }
 
@@ -47,6 +49,7 @@ public sealed class ProcessRestartTests : IDisposable
         Assert.Equal(acknowledged.Select(s => (s.Id, s.OwnerId, s.Colour, s.Width, s.Ended)), after.Strokes.Select(s => (s.Id, s.OwnerId, s.Colour, s.Width, s.Ended)));
         for (var i = 0; i < acknowledged.Count; i++) Assert.Equal(acknowledged[i].Points, after.Strokes[i].Points);
         Assert.Equal("a kite over dunes", after.Prompt);
+        Assert.Equal(settings, after.Settings);
         Assert.NotEqual(acknowledged[0].OwnerId, after.ParticipantId);
         Assert.Contains("Restored 1 rooms with 25 strokes", restarted.Output);
     }

@@ -87,11 +87,31 @@ public sealed class SqliteRoomStoreTests : IDisposable
         {
             room = first.Rooms.CreateRoom();
             first.Join(room, "c1");
-            first.Draw("c1", "late");
+            // A stroke in progress is written behind (only its end waits for the commit).
+            first.Rooms.BeginStroke("c1", "late", "#112233", 3f);
+            first.Rooms.AppendPoints("c1", "late", [new(10, 20, 0.5f), new(11, 22, 0.5f)]);
             Assert.Equal(0, first.StoredStrokes(room)); // still queued: the flush interval is 1 s
         } // StopAsync flushes
         await using var second = new StoreHarness(_data.Path);
         Assert.Equal(["late"], second.Rooms.GetSnapshot(room, StoreHarness.Model).Strokes.Select(s => s.Id));
+    }
+
+    [Fact]
+    public async Task AnAcknowledgedEndIsOnDiskBeforeItReturns()
+    {
+        await using var harness = new StoreHarness(_data.Path, TimeSpan.FromHours(1)); // the periodic flush never comes
+        var room = harness.Rooms.CreateRoom();
+        harness.Join(room, "c1");
+        harness.Rooms.BeginStroke("c1", "s1", "#112233", 3f);
+        harness.Rooms.AppendPoints("c1", "s1", [new(10, 20, 0.5f)]);
+        Assert.Equal(0, harness.StoredStrokes(room, "s1"));
+
+        harness.Rooms.EndStroke("c1", "s1");
+        Assert.Equal(1, harness.StoredStrokes(room, "s1"));
+
+        harness.Rooms.SetPrompt("c1", "durable now");
+        using var context = harness.Database.CreateContext();
+        Assert.Equal("durable now", context.Rooms.Single(r => r.Id == room).Prompt);
     }
 
     [Fact]

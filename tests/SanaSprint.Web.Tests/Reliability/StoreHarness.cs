@@ -4,10 +4,11 @@ using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Hubs;
 using SanaSprint.Web.Persistence;
 using SanaSprint.Web.Rooms;
+using SanaSprint.Web.Tests.TestSupport;
 
 namespace SanaSprint.Web.Tests.Reliability;
 
-/// <summary>A <see cref="RoomService"/> over a <see cref="SqliteRoomStore"/> in a data folder, without a web host.</summary>
+/// <summary>A <see cref="LocalRoomDirectory"/> over a <see cref="SqliteRoomStore"/> in a data folder, without a web host.</summary>
 public sealed class StoreHarness : IAsyncDisposable
 {
     /// <summary>The model description joiners get.</summary>
@@ -20,29 +21,25 @@ public sealed class StoreHarness : IAsyncDisposable
         if (maxImageBytes is { } max) Options.MaxImageBytes = max;
         Database = new SanaSprintDatabase(Microsoft.Extensions.Options.Options.Create(Options), NullLogger<SanaSprintDatabase>.Instance);
         Store = new SqliteRoomStore(Database, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<SqliteRoomStore>.Instance);
-        Rooms = new RoomService(Store, Microsoft.Extensions.Options.Options.Create(new RoomOptions()));
+        Rooms = new SessionRooms(new LocalRoomDirectory(Store, new RoomEditor(new RoomOptions())));
         if (start) Store.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
     }
 
     public PersistenceOptions Options { get; }
     public SanaSprintDatabase Database { get; }
     public SqliteRoomStore Store { get; }
-    public RoomService Rooms { get; }
+    public SessionRooms Rooms { get; }
 
     /// <summary>Joins <paramref name="session"/> to a room as a present participant.</summary>
     public string Join(string roomId, string session, string name = "tester")
     {
-        var joining = Rooms.Reserve(roomId, session, name);
-        Rooms.Admit(joining, Model);
-        return joining.Id;
+        return Rooms.Join(roomId, session, name);
     }
 
     /// <summary>Draws a whole stroke of <paramref name="points"/> points along a diagonal.</summary>
     public void Draw(string session, string strokeId, int points = 5, string colour = "#112233", float width = 3f)
     {
-        Rooms.BeginStroke(session, strokeId, colour, width);
-        Rooms.AppendPoints(session, strokeId, [.. Enumerable.Range(0, points).Select(i => new StrokePoint(10 + i, 20 + 2 * i, 0.5f))]);
-        Rooms.EndStroke(session, strokeId);
+        Rooms.Draw(session, strokeId, points, colour, width);
     }
 
     /// <summary>The number of stored stroke rows of a room with this id, read through a fresh context.</summary>

@@ -1,17 +1,21 @@
 using SanaSprint.Web.Components.Room;
 using SanaSprint.Web.Hubs;
 using SanaSprint.Web.Rooms;
+using SanaSprint.Web.Tests.TestSupport;
 
 namespace SanaSprint.Web.Tests.TestComponents;
 
 /// <summary>
-/// Stands in for the browser's room connection: "joins" by applying a snapshot from a real <see cref="RoomService"/> to the
-/// page's <see cref="RoomState"/>, and records every command the page sends.
+/// Stands in for the browser's room connection: joins the real rooms as a session of its own and applies the snapshot to
+/// the page's <see cref="RoomState"/>, records every command the page sends through it, and records the prompt and
+/// settings changes the room makes (the page sends those to the room directory itself).
 /// </summary>
 public sealed class RecordingConnectionFactory : IRoomConnectionFactory
 {
-    /// <summary>The room service whose snapshot the join returns; set by the test.</summary>
-    public RoomService? Rooms { get; set; }
+    private int _sessions;
+
+    /// <summary>The rooms the join joins; set by the test.</summary>
+    public SessionRooms? Rooms { get; set; }
 
     /// <summary>The connection opened last.</summary>
     public RecordingConnection? Last { get; private set; }
@@ -28,30 +32,30 @@ public sealed class RecordingConnectionFactory : IRoomConnectionFactory
         DisplayName = displayName;
         State = state;
         var model = new ModelInfo("stub", false, null, true, null, [Inference.Pipeline.GuidanceMode.Text, Inference.Pipeline.GuidanceMode.ControlNet, Inference.Pipeline.GuidanceMode.Img2Img], "CPU");
+        Last = new RecordingConnection();
         if (Rooms is not null)
         {
-            var snapshot = Rooms.GetSnapshot(roomId, model) with { ParticipantId = "p1" };
-            state.ApplySnapshot(snapshot);
+            Last.Listen(Rooms.Directory.Subscribe(roomId, e => Last.Record(e)));
+            var (view, _) = Rooms.Admit(Rooms.Reserve(roomId, $"page-{++_sessions}", displayName));
+            state.ApplySnapshot(view.ToWire(model));
         }
 
-        Last = new RecordingConnection(state);
         return Task.FromResult<IRoomConnection>(Last);
     }
 }
 
-/// <summary>Records commands; echoes prompt and settings back into the state as the hub would.</summary>
-/// <param name="state">The page's state.</param>
-public sealed class RecordingConnection(RoomState state) : IRoomConnection
+/// <summary>Records commands, and the room's prompt and settings changes.</summary>
+public sealed class RecordingConnection : IRoomConnection
 {
-    private long _revision = 100;
+    private IDisposable? _listening;
 
-    /// <summary>Every command, in order, e.g. "SetPrompt", "Undo".</summary>
+    /// <summary>Every command through the connection, in order, e.g. "Undo".</summary>
     public List<string> Calls { get; } = [];
 
-    /// <summary>Prompts sent.</summary>
+    /// <summary>Prompts the room took (from the page or anyone else).</summary>
     public List<string> Prompts { get; } = [];
 
-    /// <summary>Settings sent.</summary>
+    /// <summary>Settings the room took.</summary>
     public List<RoomSettings> Settings { get; } = [];
 
     /// <summary>Tools set.</summary>
@@ -60,21 +64,15 @@ public sealed class RecordingConnection(RoomState state) : IRoomConnection
     /// <summary>True once disposed.</summary>
     public bool Disposed { get; private set; }
 
-    /// <inheritdoc />
-    public Task SetPromptAsync(string prompt)
-    {
-        Calls.Add("SetPrompt");
-        Prompts.Add(prompt);
-        state.ApplyPrompt(new PromptChangedMessage(prompt, state.Settings!, "p1", ++_revision));
-        return Task.CompletedTask;
-    }
+    internal void Listen(IDisposable subscription) => _listening = subscription;
 
-    /// <inheritdoc />
-    public Task SetSettingsAsync(RoomSettings settings)
+    internal Task Record(RoomEvent e)
     {
-        Calls.Add("SetSettings");
-        Settings.Add(settings);
-        state.ApplySettings(new SettingsChangedMessage(settings, "p1", ++_revision));
+        switch (e)
+        {
+            case PromptChanged p: Prompts.Add(p.Prompt); break;
+            case SettingsChanged s: Settings.Add(s.Settings); break;
+        }
         return Task.CompletedTask;
     }
 
@@ -108,6 +106,7 @@ public sealed class RecordingConnection(RoomState state) : IRoomConnection
     public ValueTask DisposeAsync()
     {
         Disposed = true;
+        _listening?.Dispose();
         return ValueTask.CompletedTask;
     }
 

@@ -1,12 +1,12 @@
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using MudBlazor;
 using MudBlazor.Services;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Components.Room;
 using SanaSprint.Web.Presets;
 using SanaSprint.Web.Rooms;
+using SanaSprint.Web.Tests.TestSupport;
 
 namespace SanaSprint.Web.Tests.TestComponents;
 
@@ -19,10 +19,10 @@ public abstract class UiTestContext : BunitContext, IAsyncLifetime
         Services.AddMudServices(o => o.PopoverOptions.CheckForPopoverProvider = false);
         Catalog = PresetCatalog.LoadDefault();
         Gallery = new InMemoryGalleryStore(Catalog, TimeProvider.System);
-        Rooms = new RoomService(new InMemoryRoomStore(), Options.Create(new RoomOptions()));
+        Rooms = SessionRooms.InMemory(gallery: Gallery);
         Services.AddSingleton(Catalog);
         Services.AddSingleton<IGalleryStore>(Gallery);
-        Services.AddSingleton(Rooms);
+        Services.AddSingleton<IRoomDirectory>(Rooms.Directory);
         Services.AddSingleton<IImageGenerator>(Generator);
         Services.AddSingleton<IModelInfo>(Generator);
         Services.AddSingleton<IRoomConnectionFactory>(Connections);
@@ -36,8 +36,8 @@ public abstract class UiTestContext : BunitContext, IAsyncLifetime
     /// <summary>The gallery store the pages use.</summary>
     protected InMemoryGalleryStore Gallery { get; }
 
-    /// <summary>Real room state (no SignalR).</summary>
-    protected RoomService Rooms { get; }
+    /// <summary>Real rooms (no SignalR).</summary>
+    protected SessionRooms Rooms { get; }
 
     /// <summary>The generator the pages describe (its <see cref="StubGenerator.Info"/> is settable).</summary>
     protected StubGenerator Generator { get; } = new();

@@ -35,8 +35,8 @@ public class SketchHubFixture : WebApplicationFactory<Program>, IAsyncLifetime
         new("Persistence:Enabled", "false"),
     ];
 
-    /// <summary>The app's room service.</summary>
-    public RoomService Rooms => Services.GetRequiredService<RoomService>();
+    /// <summary>The app's rooms, driven as the hub drives them.</summary>
+    public SessionRooms Rooms => new(Services.GetRequiredService<LocalRoomDirectory>());
 
     /// <inheritdoc />
     protected override void ConfigureWebHost(IWebHostBuilder builder)

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Components;
-using SanaSprint.Web.Hubs;
 
 namespace SanaSprint.Web.Components.Room;
 
@@ -30,17 +29,12 @@ public sealed record RoomElements(ElementReference Canvas, ElementReference Curs
 public sealed record PngText(string Prompt, long Seed, int Steps, string Model);
 
 /// <summary>
-/// The page's handle on the browser's room connection (<c>sketchCanvas.js</c>): commands go through the hub as this
-/// participant; events come back through <see cref="RoomState"/>.
+/// The page's handle on the browser's room connection (<c>sketchCanvas.js</c>), which carries what must be fast in the
+/// browser: strokes and the canvas commands (undo, redo, clear, tool), cursors and frames. Its events come back through
+/// <see cref="RoomState"/>. Prompt and settings do not pass through it: the page sends them to the room directory.
 /// </summary>
 public interface IRoomConnection : IAsyncDisposable
 {
-    /// <summary>Sets the room's prompt (<c>SetPrompt</c>).</summary>
-    Task SetPromptAsync(string prompt);
-
-    /// <summary>Sets the room's settings (<c>SetSettings</c>).</summary>
-    Task SetSettingsAsync(RoomSettings settings);
-
     /// <summary>Undoes this participant's newest action.</summary>
     Task UndoAsync();
 

@@ -49,11 +49,6 @@ public sealed class RoomEventBridge(RoomState state)
 /// <summary>A joined room in this browser, driven through its JS object.</summary>
 internal sealed class JsRoomConnection(IJSObjectReference module, IJSObjectReference room, DotNetObjectReference<RoomEventBridge> bridge) : IRoomConnection
 {
-    public Task SetPromptAsync(string prompt) => room.InvokeVoidAsync("setPrompt", prompt).AsTask();
-
-    public Task SetSettingsAsync(RoomSettings settings) =>
-        room.InvokeVoidAsync("setSettings", JsonSerializer.Serialize(settings, RoomState.Json)).AsTask();
-
     public Task UndoAsync() => room.InvokeVoidAsync("undo").AsTask();
 
     public Task RedoAsync() => room.InvokeVoidAsync("redo").AsTask();

@@ -50,8 +50,9 @@ public sealed record FrameReport(
 }
 
 /// <summary>
-/// The room as one browser sees it, fed by the events <c>sketchCanvas.js</c> forwards (snapshot, presence, prompt, settings,
-/// frames, failures, errors, render state). Plain state: no JS, no SignalR, so components and tests share it.
+/// The room as one browser sees it, fed by the events <c>sketchCanvas.js</c> forwards (snapshot, presence, frames,
+/// failures, errors, render state) and by the room directory's prompt and settings events. Plain state: no JS, no
+/// SignalR, so components and tests share it.
 /// </summary>
 public sealed class RoomState
 {
@@ -65,6 +66,10 @@ public sealed class RoomState
     };
 
     private readonly List<double> _latencies = [];
+
+    // The revision the prompt and settings on show come from: the snapshot (through the browser) and prompt and settings
+    // events (from the server) arrive by different paths, so an older one never replaces a newer one.
+    private long _settingsRevision = -1;
 
     /// <summary>Raised after every applied event.</summary>
     public event Action? Changed;
@@ -154,8 +159,12 @@ public sealed class RoomState
         ArgumentNullException.ThrowIfNull(s);
         ParticipantId = s.ParticipantId;
         Participants = s.Participants;
-        Prompt = s.Prompt;
-        Settings = s.Settings;
+        if (s.Revision >= _settingsRevision)
+        {
+            Prompt = s.Prompt;
+            Settings = s.Settings;
+            _settingsRevision = s.Revision;
+        }
         Model = s.Model;
         CanvasWidth = s.CanvasWidth;
         CanvasHeight = s.CanvasHeight;
@@ -184,8 +193,12 @@ public sealed class RoomState
     public void ApplyPrompt(PromptChangedMessage m)
     {
         ArgumentNullException.ThrowIfNull(m);
-        Prompt = m.Prompt;
-        Settings = m.Settings;
+        if (m.Revision >= _settingsRevision)
+        {
+            Prompt = m.Prompt;
+            Settings = m.Settings;
+            _settingsRevision = m.Revision;
+        }
         Revision = Math.Max(Revision, m.Revision);
         Raise();
     }
@@ -194,7 +207,11 @@ public sealed class RoomState
     public void ApplySettings(SettingsChangedMessage m)
     {
         ArgumentNullException.ThrowIfNull(m);
-        Settings = m.Settings;
+        if (m.Revision >= _settingsRevision)
+        {
+            Settings = m.Settings;
+            _settingsRevision = m.Revision;
+        }
         Revision = Math.Max(Revision, m.Revision);
         Raise();
     }

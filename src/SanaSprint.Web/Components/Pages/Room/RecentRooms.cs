@@ -29,7 +29,7 @@ public static class RecentRooms
         try
         {
             return JsonSerializer.Deserialize<List<RecentRoom>>(json, JsonSerializerOptions.Web)?
-                .Where(r => r is not null && Rooms.RoomService.IsRoomId(r.Id ?? ""))
+                .Where(r => r is not null && Rooms.RoomEditor.IsRoomId(r.Id ?? ""))
                 .Take(MaxCount).ToList() ?? [];
         }
         catch (JsonException)

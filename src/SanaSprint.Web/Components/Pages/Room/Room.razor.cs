@@ -11,8 +11,9 @@ namespace SanaSprint.Web.Components.Pages.Room;
 
 /// <summary>
 /// A sketch room: the shared canvas beside the live frame, with prompt, style preset, settings, participants and latency.
-/// The canvas and frames run in the browser over the hub (<c>sketchCanvas.js</c>); this page shows the room's state from
-/// the events it forwards and sends prompt and settings changes through the same connection, as this participant.
+/// What must be fast runs in the browser over the hub (<c>sketchCanvas.js</c>: strokes, cursors, frames). Prompt, settings
+/// and presets go from this component straight to <see cref="IRoomDirectory"/> on the server, as the participant the
+/// browser joined as, and the page renders them from the directory's events.
 /// </summary>
 public partial class Room : IAsyncDisposable
 {
@@ -25,6 +26,7 @@ public partial class Room : IAsyncDisposable
     private IReadOnlyList<StylePreset> _presets = [];
     private bool _exists;
     private bool _presetApplied;
+    private IDisposable? _subscription;
 
     /// <summary>The room id from the URL.</summary>
     [Parameter]
@@ -38,7 +40,7 @@ public partial class Room : IAsyncDisposable
     [SupplyParameterFromQuery(Name = "name")]
     public string? NameQuery { get; set; }
 
-    [Inject] private RoomService Rooms { get; set; } = default!;
+    [Inject] private IRoomDirectory Rooms { get; set; } = default!;
     [Inject] private IModelInfo Generator { get; set; } = default!;
     [Inject] private IGalleryStore Gallery { get; set; } = default!;
     [Inject] private IRoomConnectionFactory Connections { get; set; } = default!;
@@ -72,9 +74,10 @@ public partial class Room : IAsyncDisposable
     /// <inheritdoc />
     protected override async Task OnInitializedAsync()
     {
-        _exists = Rooms.RoomExists(RoomId);
+        _exists = await Rooms.RoomExistsAsync(RoomId, _disposed.Token);
         _state = new RoomState { RoomId = RoomId };
         _state.Changed += OnStateChanged;
+        if (_exists) _subscription = Rooms.Subscribe(RoomId, e => InvokeAsync(() => OnRoomEvent(e)));
         _presets = await Gallery.GetPresetsAsync(_disposed.Token);
     }
 
@@ -98,6 +101,16 @@ public partial class Room : IAsyncDisposable
         {
             _state.Fail(ex.Message);
             Snackbar.Add($"Could not join the room: {ex.Message}", Severity.Error);
+        }
+    }
+
+    /// <summary>Prompt and settings come from the room itself, not through the browser.</summary>
+    private void OnRoomEvent(RoomEvent e)
+    {
+        switch (e)
+        {
+            case PromptChanged p: _state.ApplyPrompt(p.ToWire()); break;
+            case SettingsChanged s: _state.ApplySettings(s.ToWire()); break;
         }
     }
 
@@ -164,21 +177,18 @@ public partial class Room : IAsyncDisposable
         await ApplyPresetByIdAsync(PresetQuery);
     }
 
-    private async Task SetPromptAsync(string prompt)
-    {
-        if (_connection is null) return;
-        await _connection.SetPromptAsync(prompt);
-    }
+    /// <summary>This browser's participant, once joined.</summary>
+    private RoomCaller? Caller => _state.ParticipantId is { } id ? new RoomCaller(RoomId, id) : null;
 
-    private async Task PushSettingsAsync(RoomSettings settings)
-    {
-        if (_connection is null) return;
-        await _connection.SetSettingsAsync(settings);
-    }
+    private Task SetPromptAsync(string prompt) =>
+        Caller is { } caller ? SendAsync(() => Rooms.SetPromptAsync(caller, prompt, _disposed.Token).AsTask()) : Task.CompletedTask;
+
+    private Task PushSettingsAsync(RoomSettings settings) =>
+        Caller is { } caller ? SendAsync(() => Rooms.SetSettingsAsync(caller, settings, _disposed.Token).AsTask()) : Task.CompletedTask;
 
     private async Task ApplyPresetByIdAsync(string? presetId)
     {
-        if (_connection is null || _state.Settings is not { } current) return;
+        if (Caller is not { } caller || _state.Settings is not { } current) return;
         var preset = presetId is null ? null : await Gallery.FindPresetAsync(presetId, _disposed.Token);
         if (preset is null)
         {
@@ -186,10 +196,24 @@ public partial class Room : IAsyncDisposable
             return;
         }
 
-        await _connection.SetSettingsAsync(preset.ApplyTo(current, Model.SupportedModes.ToArray()));
-        if (preset.Subject is { } subject && subject != _state.Prompt)
+        // One change: the preset's settings and its subject together.
+        await SendAsync(() => Rooms.ApplyPresetAsync(caller, preset.ApplyTo(current, Model.SupportedModes.ToArray()), preset.Subject, _disposed.Token).AsTask());
+    }
+
+    /// <summary>Sends a change; a refusal is shown as the hub's errors are.</summary>
+    private async Task SendAsync(Func<Task> change)
+    {
+        try
         {
-            await _connection.SetPromptAsync(subject);
+            await change();
+        }
+        catch (RoomException ex)
+        {
+            Snackbar.Add(ex.Message, Severity.Warning);
+        }
+        catch (OperationCanceledException) when (_disposed.IsCancellationRequested)
+        {
+            // The page closed.
         }
     }
 
@@ -234,7 +258,7 @@ public partial class Room : IAsyncDisposable
 
     private async Task KeepFrameAsync()
     {
-        var frame = Rooms.GetSnapshot(RoomId, Model).LastFrame;
+        var frame = (await Rooms.GetViewAsync(RoomId, _disposed.Token)).LastFrame;
         if (frame is null)
         {
             Snackbar.Add("No frame to keep yet.", Severity.Info);
@@ -261,6 +285,7 @@ public partial class Room : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _state.Changed -= OnStateChanged;
+        _subscription?.Dispose();
         await _disposed.CancelAsync();
         _disposed.Dispose();
         if (_connection is not null)

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Hubs;
 using SanaSprint.Web.Presets;
@@ -7,31 +6,21 @@ using SanaSprint.Web.Tests.TestSupport;
 
 namespace SanaSprint.Web.Tests.Rooms;
 
-public sealed class RoomServiceTests
+public sealed class LocalRoomDirectoryTests
 {
-    private static readonly ModelInfo Model = new("m", false, null, true, null, [GuidanceMode.Text], "CPU");
 
-    private static RoomService Service(Action<RoomOptions>? configure = null)
+    private static SessionRooms Service(Action<RoomOptions>? configure = null)
     {
         var options = new RoomOptions();
         configure?.Invoke(options);
-        return new RoomService(new InMemoryRoomStore(), Options.Create(options));
+        return SessionRooms.InMemory(options);
     }
 
-    private static string Join(RoomService rooms, string roomId, string session, string name = "ann")
-    {
-        var (snapshot, _) = rooms.Admit(rooms.Reserve(roomId, session, name), Model);
-        return snapshot.ParticipantId;
-    }
+    private static string Join(SessionRooms rooms, string roomId, string session, string name = "ann") => rooms.Join(roomId, session, name);
 
-    private static void Draw(RoomService rooms, string session, string strokeId, int points = 3)
-    {
-        rooms.BeginStroke(session, strokeId, "#000000", 2);
-        rooms.AppendPoints(session, strokeId, [.. Enumerable.Range(0, points).Select(i => new StrokePoint(i, i, 0.5f))]);
-        rooms.EndStroke(session, strokeId);
-    }
+    private static void Draw(SessionRooms rooms, string session, string strokeId, int points = 3) => rooms.Draw(session, strokeId, points);
 
-    private static string[] Visible(RoomService rooms, string roomId) => [.. rooms.GetSnapshot(roomId, Model).Strokes.Select(s => s.Id)];
+    private static string[] Visible(SessionRooms rooms, string roomId) => [.. rooms.View(roomId).Strokes.Select(s => s.Id)];
 
     [Fact]
     public void RoomIdsAre128RandomBitsInUrlSafeCharacters()
@@ -78,13 +67,13 @@ public sealed class RoomServiceTests
         Draw(rooms, "a", "a2");
 
         var undo = rooms.Undo("b");
-        Assert.Equal(["b1"], undo.Removed!.StrokeIds);
-        Assert.Equal(bob, undo.Removed.ByParticipantId);
+        Assert.Equal(["b1"], undo!.Hidden);
+        Assert.Equal(bob, undo.ParticipantId);
         Assert.Equal(["a1", "a2"], Visible(rooms, roomId));
-        Assert.Same(HistoryResult.None, rooms.Undo("b"));
+        Assert.Null(rooms.Undo("b"));
 
         var redo = rooms.Redo("b");
-        Assert.Equal(["a1", "b1", "a2"], redo.Restored!.Order);
+        Assert.Equal(["a1", "b1", "a2"], redo!.VisibleOrder);
         Assert.Equal(["a1", "b1", "a2"], Visible(rooms, roomId));
     }
 
@@ -100,7 +89,7 @@ public sealed class RoomServiceTests
 
         Draw(rooms, "a", "a3"); // a2 can never come back: its place is free again
 
-        Assert.Same(HistoryResult.None, rooms.Redo("a"));
+        Assert.Null(rooms.Redo("a"));
         Assert.Equal(["a1", "a3"], Visible(rooms, roomId));
         var full = Assert.Throws<RoomException>(() => rooms.BeginStroke("a", "a4", "#000000", 2));
         Assert.Equal(RoomErrorCodes.Limit, full.Code);
@@ -121,9 +110,9 @@ public sealed class RoomServiceTests
         Assert.Null(rooms.Clear("b")); // already empty
 
         // a's undo acts on a's own stroke, which the clear already hides: nothing visible changes.
-        Assert.Same(HistoryResult.None, rooms.Undo("a"));
+        Assert.Null(rooms.Undo("a"));
         var undoClear = rooms.Undo("b");
-        Assert.Equal(["b1"], undoClear.Restored!.Strokes.Select(s => s.Id)); // a1 stays undone by its owner
+        Assert.Equal(["b1"], undoClear!.Shown.Select(s => s.Id)); // a1 stays undone by its owner
         Assert.Equal(["b1"], Visible(rooms, roomId));
     }
 
@@ -161,7 +150,7 @@ public sealed class RoomServiceTests
         Assert.Equal(RoomErrorCodes.InvalidArgument, ex.Code);
         Assert.StartsWith(expected, ex.Message);
         Assert.Equal(revision, rooms.GetRevision("a"));
-        Assert.Empty(rooms.GetSnapshot(roomId, Model).Strokes.Single().Points);
+        Assert.Empty(rooms.View(roomId).Strokes.Single().Points);
     }
 
     [Fact]
@@ -178,7 +167,7 @@ public sealed class RoomServiceTests
         Assert.Equal(RoomErrorCodes.Limit, Assert.Throws<RoomException>(() => rooms.AppendPoints("a", "s", four)).Code);
         Assert.Equal(RoomErrorCodes.RoomFull, Assert.Throws<RoomException>(() => rooms.Reserve(roomId, "b", "bob")).Code);
         var second = rooms.CreateRoom();
-        Assert.Equal(RoomErrorCodes.Limit, Assert.Throws<RoomException>(rooms.CreateRoom).Code);
+        Assert.Equal(RoomErrorCodes.Limit, Assert.Throws<RoomException>(() => rooms.CreateRoom()).Code);
         Assert.Contains("`displayName`", Assert.Throws<RoomException>(() => rooms.Reserve(second, "b", "toolongname")).Message);
         Assert.Contains("`displayName`", Assert.Throws<RoomException>(() => rooms.Reserve(second, "b", "<b>")).Message);
         Assert.Contains("`prompt`", Assert.Throws<RoomException>(() => rooms.SetPrompt("a", "bell\a")).Message);
@@ -189,8 +178,8 @@ public sealed class RoomServiceTests
         Join(rooms, roomId, "b", "bob");
     }
 
-    private static RoomService TokenCountingService(int maxPromptTokens, FakeImageGenerator? generator = null) =>
-        new(new InMemoryRoomStore(), Options.Create(new RoomOptions { MaxPromptLength = 200, MaxPromptTokens = maxPromptTokens }), null,
+    private static SessionRooms TokenCountingService(int maxPromptTokens, FakeImageGenerator? generator = null) =>
+        SessionRooms.InMemory(new RoomOptions { MaxPromptLength = 200, MaxPromptTokens = maxPromptTokens },
             generator ?? new FakeImageGenerator(), new InMemoryGalleryStore(PresetCatalog.LoadDefault(), TimeProvider.System));
 
     [Fact]
@@ -228,12 +217,12 @@ public sealed class RoomServiceTests
         var roomId = rooms.CreateRoom();
         Join(rooms, roomId, "a");
         rooms.SetPrompt("a", "one two three four five");
-        var plain = rooms.GetSnapshot(roomId, Model).Settings;
+        var plain = rooms.View(roomId).Settings;
 
         // A preset that would take the room's prompt past the limit is refused, naming the preset.
         var refused = Assert.Throws<RoomException>(() => rooms.SetSettings("a", plain with { PresetId = "cinematic" }));
         Assert.Equal("`settings.presetId` 'cinematic' makes the room's prompt take 21 tokens; at most 20 (`RoomOptions.MaxPromptTokens`).", refused.Message);
-        Assert.Null(rooms.GetSnapshot(roomId, Model).Settings.PresetId);
+        Assert.Null(rooms.View(roomId).Settings.PresetId);
 
         rooms.SetPrompt("a", "one two three four");
         rooms.SetSettings("a", plain with { PresetId = "cinematic" });
@@ -241,10 +230,10 @@ public sealed class RoomServiceTests
         // With the preset in place, a prompt within the limit alone but not within the template is refused.
         var composed = Assert.Throws<RoomException>(() => rooms.SetPrompt("a", "one two three four five"));
         Assert.Equal("`prompt` takes 21 tokens within preset 'cinematic'; at most 20 (`RoomOptions.MaxPromptTokens`).", composed.Message);
-        Assert.Equal("one two three four", rooms.GetSnapshot(roomId, Model).Prompt);
+        Assert.Equal("one two three four", rooms.View(roomId).Prompt);
 
         // Other settings changes never fail on the prompt, and dropping the preset frees the room's budget again.
-        rooms.SetSettings("a", rooms.GetSnapshot(roomId, Model).Settings with { Steps = 3 });
+        rooms.SetSettings("a", rooms.View(roomId).Settings with { Steps = 3 });
         rooms.SetSettings("a", plain with { PresetId = null });
         Assert.Equal("one two three four five", rooms.SetPrompt("a", "one two three four five").Prompt);
     }
@@ -255,14 +244,14 @@ public sealed class RoomServiceTests
         var rooms = Service();
         var roomId = rooms.CreateRoom();
         Join(rooms, roomId, "a");
-        var settings = rooms.GetSnapshot(roomId, Model).Settings;
+        var settings = rooms.View(roomId).Settings;
 
         var seeds = Enumerable.Range(0, 5).Select(i => rooms.SetPrompt("a", $"p{i}").Settings.Seed).ToHashSet();
         Assert.True(seeds.Count > 1);
 
         rooms.SetSettings("a", settings with { Seed = 42, SeedLocked = true });
         Assert.Equal(42, rooms.SetPrompt("a", "locked").Settings.Seed);
-        Assert.Equal(42, rooms.GetSnapshot(roomId, Model).Settings.Seed);
+        Assert.Equal(42, rooms.View(roomId).Settings.Seed);
     }
 
     [Fact]
@@ -270,25 +259,25 @@ public sealed class RoomServiceTests
     {
         var rooms = Service();
         var roomId = rooms.CreateRoom();
-        var (first, _) = rooms.Admit(rooms.Reserve(roomId, "old", "ann"), Model);
+        var (first, _) = rooms.Admit(rooms.Reserve(roomId, "old", "ann"));
         Draw(rooms, "old", "mine");
         Assert.Matches("^[A-Za-z0-9_-]{22}$", first.RejoinToken);
 
         // The old connection has not even closed yet: the new one takes over.
-        var (again, presence) = rooms.Admit(rooms.Reserve(roomId, "new", "ann", first.ParticipantId, first.RejoinToken), Model);
+        var (again, presence) = rooms.Admit(rooms.Reserve(roomId, "new", "ann", first.ParticipantId, first.RejoinToken));
 
         Assert.Equal(first.ParticipantId, again.ParticipantId);
         Assert.Equal(first.RejoinToken, again.RejoinToken);
-        Assert.Equal(first.Participants.Single().Colour, presence.Participant.Colour);
+        Assert.Equal(first.Participants.Single().Colour, presence.Changed.Colour);
         Assert.Single(again.Participants);
         Assert.Equal(RoomErrorCodes.NotJoined, Assert.Throws<RoomException>(() => rooms.Undo("old")).Code);
         Assert.Null(rooms.Leave("old")); // its late close changes nothing
-        Assert.Equal(["mine"], rooms.Undo("new").Removed!.StrokeIds);
+        Assert.Equal(["mine"], rooms.Undo("new")!.Hidden);
 
-        var (stranger, _) = rooms.Admit(rooms.Reserve(roomId, "other", "eve", first.ParticipantId, "not-the-token"), Model);
+        var (stranger, _) = rooms.Admit(rooms.Reserve(roomId, "other", "eve", first.ParticipantId, "not-the-token"));
         Assert.NotEqual(first.ParticipantId, stranger.ParticipantId);
         Assert.NotEqual(first.RejoinToken, stranger.RejoinToken);
-        Assert.Equal("", rooms.GetSnapshot(roomId, Model).RejoinToken);
+        Assert.Equal("", rooms.View(roomId).RejoinToken);
     }
 
     [Fact]
@@ -309,6 +298,6 @@ public sealed class RoomServiceTests
 
         Assert.Equal(revisions.Count, revisions.Distinct().Count());
         Assert.Equal(revisions.Max(), rooms.GetRevision("c0"));
-        Assert.All(rooms.GetSnapshot(roomId, Model).Strokes, s => Assert.Equal(100, s.Points.Count));
+        Assert.All(rooms.View(roomId).Strokes, s => Assert.Equal(100, s.Points.Count));
     }
 }

@@ -1,0 +1,80 @@
+using SanaSprint.Inference.Pipeline;
+using SanaSprint.Web.Rooms;
+
+namespace SanaSprint.Web.Hubs;
+
+/// <summary>Room events and views as the sketch hub's wire records: the only place where the two meet.</summary>
+public static class WireMapping
+{
+    /// <summary>Describes the generator's model for the wire.</summary>
+    public static ModelInfo ToWire(this GeneratorInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        return new(info.ModelName, info.IsDemo, info.DemoNotice, info.IsAvailable, info.UnavailableReason, [.. info.SupportedModes], info.Provider, info.ProviderNote);
+    }
+
+    /// <summary>A participant as everyone sees it.</summary>
+    public static ParticipantInfo ToWire(this Participant participant)
+    {
+        ArgumentNullException.ThrowIfNull(participant);
+        return new(participant.Id, participant.DisplayName, participant.Colour, participant.State);
+    }
+
+    /// <summary>A joiner's snapshot.</summary>
+    /// <param name="view">The room as the joiner sees it.</param>
+    /// <param name="model">The model behind the frames.</param>
+    public static RoomSnapshot ToWire(this RoomView view, ModelInfo model)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        return new(view.RoomId, view.ParticipantId, view.Revision, view.CanvasWidth, view.CanvasHeight, view.Strokes,
+            [.. view.Participants.Select(ToWire)], view.Prompt, view.Settings, view.LastFrame, model, view.RejoinToken);
+    }
+
+    /// <summary>Presence as sent to the room.</summary>
+    public static PresenceMessage ToWire(this PresenceChanged e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return new(e.Changed.ToWire(), [.. e.Present.Select(ToWire)]);
+    }
+
+    /// <summary>A prompt change as sent to the room.</summary>
+    public static PromptChangedMessage ToWire(this PromptChanged e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return new(e.Prompt, e.Settings, e.ParticipantId, e.Revision);
+    }
+
+    /// <summary>A settings change as sent to the room.</summary>
+    public static SettingsChangedMessage ToWire(this SettingsChanged e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return new(e.Settings, e.ParticipantId, e.Revision);
+    }
+
+    /// <summary>Sends a room event to SignalR clients as its wire message.</summary>
+    /// <param name="clients">The clients to tell (a group, or a group but one connection).</param>
+    /// <param name="roomEvent">The event.</param>
+    public static Task SendAsync(this ISketchClient clients, RoomEvent roomEvent)
+    {
+        ArgumentNullException.ThrowIfNull(clients);
+        return roomEvent switch
+        {
+            StrokeBegun e => clients.StrokeBegun(new StrokeBegunMessage(e.StrokeId, e.OwnerId, e.Colour, e.Width, e.Revision)),
+            PointsAppended e => clients.PointsAppended(new PointsAppendedMessage(e.StrokeId, e.Points, e.Revision)),
+            StrokeEnded e => clients.StrokeEnded(new StrokeEndedMessage(e.StrokeId, e.Revision)),
+            StrokesVisibilityChanged e => SendVisibilityAsync(clients, e),
+            CanvasCleared e => clients.Cleared(new ClearedMessage(e.ParticipantId, e.Revision)),
+            PromptChanged e => clients.PromptChanged(e.ToWire()),
+            SettingsChanged e => clients.SettingsChanged(e.ToWire()),
+            PresenceChanged e => clients.PresenceChanged(e.ToWire()),
+            CursorMoved e => clients.CursorMoved(new CursorMessage(e.ParticipantId, e.X, e.Y)),
+            _ => throw new ArgumentOutOfRangeException(nameof(roomEvent), roomEvent?.GetType().Name, "No wire message for this room event."),
+        };
+    }
+
+    private static async Task SendVisibilityAsync(ISketchClient clients, StrokesVisibilityChanged e)
+    {
+        if (e.Hidden.Count > 0) await clients.StrokesRemoved(new StrokesRemovedMessage(e.Hidden, e.ParticipantId, e.Revision));
+        if (e.Shown.Count > 0) await clients.StrokesRestored(new StrokesRestoredMessage(e.Shown, e.VisibleOrder, e.ParticipantId, e.Revision));
+    }
+}

@@ -1,0 +1,317 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Scheduling;
+
+namespace SanaSprint.Web.Rooms;
+
+/// <summary>
+/// The rooms of this process: each room lives in the <see cref="IRoomStore"/>, and every change runs the
+/// <see cref="RoomEditor"/> under that room's lock, hands the room's recorded changes to the store, publishes the event, and
+/// for the calls that acknowledge a commit waits for the store's commit. Also the frame scheduler's
+/// <see cref="IRenderSource"/>. Thread-safe.
+/// </summary>
+public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
+{
+    private readonly IRoomStore _store;
+    private readonly RoomEditor _editor;
+    private readonly IRoomEventSink? _sink;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, RoomCaller> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ImmutableList<Func<RoomEvent, Task>>> _listeners = new(StringComparer.Ordinal);
+    private readonly Lock _createGate = new();
+
+    /// <summary>Creates the directory over a store.</summary>
+    /// <param name="store">Where rooms live.</param>
+    /// <param name="editor">The rules.</param>
+    /// <param name="sink">Where events go besides page subscribers (the sketch hub), or null.</param>
+    /// <param name="logger">Logger (optional).</param>
+    public LocalRoomDirectory(IRoomStore store, RoomEditor editor, IRoomEventSink? sink = null, ILogger<LocalRoomDirectory>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(editor);
+        _store = store;
+        _editor = editor;
+        _sink = sink;
+        _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+    }
+
+    /// <summary>Raised (outside any lock) with the room id after every revision bump; the frame scheduler listens.</summary>
+    public event Action<string>? RevisionChanged;
+
+    /// <inheritdoc />
+    public RoomOptions Options => _editor.Options;
+
+    /// <summary>How many rooms exist (for metrics, which read it synchronously).</summary>
+    public int RoomCount => _store.Count;
+
+    /// <inheritdoc />
+    public ValueTask<string> CreateRoomAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_createGate)
+        {
+            if (_store.Count >= Options.MaxRooms)
+                throw new RoomException(RoomErrorCodes.Limit, $"The server already holds {Options.MaxRooms} rooms (`RoomOptions.MaxRooms`).");
+            while (true)
+            {
+                var room = _editor.CreateRoom(RoomEditor.NewRoomId());
+                if (!_store.TryAdd(room)) continue; // a 128-bit collision; draw again
+                lock (room.Gate) HandOver(room);
+                return ValueTask.FromResult(room.Id);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> RoomExistsAsync(string? roomId, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(RoomEditor.IsRoomId(roomId) && _store.Find(roomId) is not null);
+
+    /// <inheritdoc />
+    public ValueTask<int> CountRoomsAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(_store.Count);
+
+    /// <inheritdoc />
+    public ValueTask<RoomView> GetViewAsync(string? roomId, CancellationToken cancellationToken = default)
+    {
+        var room = RequireRoom(roomId);
+        lock (room.Gate) return ValueTask.FromResult(_editor.View(room, ""));
+    }
+
+    /// <inheritdoc />
+    public ValueTask<RoomCaller?> FindSessionAsync(string sessionId) =>
+        ValueTask.FromResult(_sessions.TryGetValue(sessionId, out var caller) ? caller : (RoomCaller?)null);
+
+    /// <inheritdoc />
+    public ValueTask CheckJoinAsync(string? roomId, string? displayName, CancellationToken cancellationToken = default)
+    {
+        RequireRoom(roomId);
+        _editor.CheckDisplayName(displayName);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<JoiningParticipant> ReserveAsync(string? roomId, string sessionId, string? displayName, string? rejoinParticipantId = null,
+        string? rejoinToken = null, CancellationToken cancellationToken = default)
+    {
+        var room = RequireRoom(roomId);
+        lock (room.Gate)
+        {
+            if (_sessions.ContainsKey(sessionId))
+                throw new RoomException(RoomErrorCodes.Conflict, "This connection is already in a room; leave it first.");
+            var (joining, replaced) = _editor.Reserve(room, sessionId, displayName, rejoinParticipantId, rejoinToken);
+            if (replaced is not null) _sessions.TryRemove(new KeyValuePair<string, RoomCaller>(replaced, new RoomCaller(room.Id, joining.Id, replaced)));
+            _sessions[sessionId] = new RoomCaller(room.Id, joining.Id, sessionId);
+            return ValueTask.FromResult(joining);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<RoomView> AdmitAsync(JoiningParticipant joining, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(joining);
+        var room = RequireRoom(joining.RoomId);
+        RoomView view;
+        PresenceChanged presence;
+        lock (room.Gate) (view, presence) = _editor.Admit(room, joining);
+        await PublishAsync(presence, joining.SessionId);
+        return view;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<string?> LeaveAsync(string sessionId)
+    {
+        if (!_sessions.TryRemove(sessionId, out var session)) return null;
+        var room = _store.Find(session.RoomId);
+        if (room is null) return null;
+        PresenceChanged? presence;
+        lock (room.Gate)
+        {
+            presence = _editor.Leave(room, session.ParticipantId, sessionId);
+            HandOver(room);
+        }
+        if (presence is not null) await PublishAsync(presence, sessionId);
+        return room.Id;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<StrokeBegun> BeginStrokeAsync(RoomCaller caller, string? strokeId, string? colour, float width, CancellationToken cancellationToken = default) =>
+        ChangeAsync(caller, room => _editor.BeginStroke(room, caller, strokeId, colour, width), Ack.WriteBehind, cancellationToken)!;
+
+    /// <inheritdoc />
+    public ValueTask<PointsAppended> AppendPointsAsync(RoomCaller caller, string? strokeId, IReadOnlyList<StrokePoint>? points, CancellationToken cancellationToken = default) =>
+        ChangeAsync(caller, room => _editor.AppendPoints(room, caller, strokeId, points), Ack.WriteBehind, cancellationToken)!;
+
+    /// <inheritdoc />
+    public ValueTask<StrokeEnded> EndStrokeAsync(RoomCaller caller, string? strokeId, CancellationToken cancellationToken = default) =>
+        ChangeAsync(caller, room => _editor.EndStroke(room, caller, strokeId), Ack.Committed, cancellationToken)!;
+
+    /// <inheritdoc />
+    public ValueTask<StrokesVisibilityChanged?> UndoAsync(RoomCaller caller, CancellationToken cancellationToken = default) =>
+        ChangeAsync(caller, room => _editor.Undo(room, caller), Ack.Committed, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<StrokesVisibilityChanged?> RedoAsync(RoomCaller caller, CancellationToken cancellationToken = default) =>
+        ChangeAsync(caller, room => _editor.Redo(room, caller), Ack.Committed, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<CanvasCleared?> ClearAsync(RoomCaller caller, CancellationToken cancellationToken = default) =>
+        ChangeAsync(caller, room => _editor.Clear(room, caller), Ack.Committed, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<PromptChanged> SetPromptAsync(RoomCaller caller, string? prompt, CancellationToken cancellationToken = default) =>
+        ChangeAsync(caller, room => _editor.SetPrompt(room, caller, prompt), Ack.Committed, cancellationToken)!;
+
+    /// <inheritdoc />
+    public ValueTask<SettingsChanged> SetSettingsAsync(RoomCaller caller, RoomSettings? settings, CancellationToken cancellationToken = default) =>
+        ChangeAsync(caller, room => _editor.SetSettings(room, caller, settings), Ack.Committed, cancellationToken)!;
+
+    /// <inheritdoc />
+    public async ValueTask<SettingsChanged> ApplyPresetAsync(RoomCaller caller, RoomSettings? settings, string? prompt, CancellationToken cancellationToken = default)
+    {
+        var room = RequireRoom(caller.RoomId);
+        (SettingsChanged Settings, PromptChanged? Prompt) result;
+        lock (room.Gate)
+        {
+            try
+            {
+                result = _editor.ApplyPreset(room, caller, settings, prompt);
+            }
+            finally
+            {
+                HandOver(room);
+            }
+        }
+        RevisionChanged?.Invoke(room.Id);
+        await PublishAsync(result.Settings, null);
+        if (result.Prompt is not null) await PublishAsync(result.Prompt, null);
+        await _store.CommitAsync(room.Id, cancellationToken);
+        return result.Settings;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<CursorMoved?> CursorAsync(RoomCaller caller, float x, float y, CancellationToken cancellationToken = default) =>
+        ChangeAsync(caller, room => _editor.Cursor(room, caller, x, y), Ack.None, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<long> GetRevisionAsync(string roomId, CancellationToken cancellationToken = default)
+    {
+        var room = RequireRoom(roomId);
+        lock (room.Gate) return ValueTask.FromResult(room.Revision);
+    }
+
+    /// <inheritdoc />
+    public IDisposable Subscribe(string roomId, Func<RoomEvent, Task> listener)
+    {
+        ArgumentNullException.ThrowIfNull(roomId);
+        ArgumentNullException.ThrowIfNull(listener);
+        _listeners.AddOrUpdate(roomId, _ => [listener], (_, list) => list.Add(listener));
+        return new Subscription(this, roomId, listener);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<RoomRenderState?> GetRenderStateAsync(string roomId, CancellationToken cancellationToken = default)
+    {
+        var room = _store.Find(roomId);
+        if (room is null) return ValueTask.FromResult<RoomRenderState?>(null);
+        lock (room.Gate) return ValueTask.FromResult<RoomRenderState?>(_editor.RenderState(room));
+    }
+
+    /// <inheritdoc />
+    public ValueTask FrameReadyAsync(string roomId, FrameMessage frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        var room = _store.Find(roomId);
+        if (room is null) return ValueTask.CompletedTask;
+        lock (room.Gate)
+        {
+            RoomEditor.SetLastFrame(room, frame);
+            HandOver(room);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>A room keeps no failures: its members were told, and its next revision is rendered as any other.</remarks>
+    public ValueTask FrameFailedAsync(string roomId, FrameFailedMessage failure) => ValueTask.CompletedTask;
+
+    private async ValueTask<T?> ChangeAsync<T>(RoomCaller caller, Func<Room, T?> edit, Ack ack, CancellationToken cancellationToken) where T : RoomEvent
+    {
+        var room = RequireRoom(caller.RoomId);
+        T? result;
+        lock (room.Gate)
+        {
+            try
+            {
+                result = edit(room);
+            }
+            finally
+            {
+                HandOver(room);
+            }
+        }
+        if (result is null) return null;
+        if (result.Revision > 0) RevisionChanged?.Invoke(room.Id);
+        // The sender drew its own strokes and moved its own pointer already; everything else goes to everyone.
+        var echo = result is StrokeBegun or PointsAppended or StrokeEnded or CursorMoved ? caller.SessionId : null;
+        await PublishAsync(result, echo);
+        if (ack == Ack.Committed) await _store.CommitAsync(room.Id, cancellationToken);
+        return result;
+    }
+
+    /// <summary>Gives the store what the editor recorded; under the room's lock, so the store sees changes in order.</summary>
+    private void HandOver(Room room)
+    {
+        foreach (var change in room.TakeChanges()) _store.OnChanged(room, change);
+    }
+
+    private async ValueTask PublishAsync(RoomEvent roomEvent, string? exceptSessionId)
+    {
+        if (_sink is not null) await _sink.PublishAsync(roomEvent, exceptSessionId);
+        if (!_listeners.TryGetValue(roomEvent.RoomId, out var listeners)) return;
+        foreach (var listener in listeners)
+        {
+            try
+            {
+                await listener(roomEvent);
+            }
+            catch (Exception ex)
+            {
+                Log.ListenerFailed(_logger, roomEvent.RoomId, roomEvent.GetType().Name, ex);
+            }
+        }
+    }
+
+    private Room RequireRoom(string? roomId)
+    {
+        RoomEditor.CheckRoomId(roomId);
+        return _store.Find(roomId) ?? throw new RoomException(RoomErrorCodes.NotFound, $"Room '{roomId}' does not exist.");
+    }
+
+    /// <summary>When a change is acknowledged.</summary>
+    private enum Ack
+    {
+        /// <summary>Not persistent (cursors).</summary>
+        None,
+        /// <summary>Once applied; the store writes it behind.</summary>
+        WriteBehind,
+        /// <summary>Once the store committed it.</summary>
+        Committed,
+    }
+
+    private sealed class Subscription(LocalRoomDirectory directory, string roomId, Func<RoomEvent, Task> listener) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            directory._listeners.AddOrUpdate(roomId, _ => [], (_, list) => list.Remove(listener));
+            directory._listeners.TryRemove(new KeyValuePair<string, ImmutableList<Func<RoomEvent, Task>>>(roomId, []));
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "A listener of room '{RoomId}' failed on '{EventName}'", EventName = "RoomListenerFailed")]
+        public static partial void ListenerFailed(ILogger logger, string roomId, string eventName, Exception exception);
+    }
+}

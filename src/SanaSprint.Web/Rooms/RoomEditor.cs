@@ -1,0 +1,558 @@
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using SanaSprint.Inference.Pipeline;
+using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Presets;
+using SanaSprint.Web.Scheduling;
+
+namespace SanaSprint.Web.Rooms;
+
+/// <summary>
+/// The rules of one room: strokes with their owners, undo and redo of the caller's own actions, clear, prompt and settings,
+/// joining and rejoining, and what joiners and the renderer see. Each method takes the room and the caller, changes the
+/// room or throws, and returns what happened as a <see cref="RoomEvent"/>.
+/// </summary>
+/// <remarks>
+/// <para>No SignalR, no store, no locks: the holder of a room (<see cref="LocalRoomDirectory"/> in one process) calls one
+/// method at a time per room, hands <see cref="Room.TakeChanges"/> to its store, and publishes the events.</para>
+/// <para>Every method validates its arguments against <see cref="RoomOptions"/> and <see cref="RoomRules"/> and throws
+/// <see cref="RoomException"/> with a sentence naming the argument; the room is unchanged then.</para>
+/// </remarks>
+public sealed partial class RoomEditor
+{
+    /// <summary>Colours handed to participants in turn (distinct on white and dark backgrounds).</summary>
+    private static readonly string[] Palette =
+        ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324", "#469990", "#800000", "#808000", "#000075"];
+
+    private static readonly char[] ForbiddenPromptCharacters =
+        [.. Enumerable.Range(0, 32).Where(c => c != '\n' && c != '\t').Select(c => (char)c), '\u007f'];
+
+    private readonly RoomOptions _options;
+    private readonly TimeProvider _time;
+    private readonly IModelInfo? _model;
+    private readonly IGalleryStore? _gallery;
+
+    /// <summary>Creates the rules.</summary>
+    /// <param name="options">Limits and defaults.</param>
+    /// <param name="time">Clock for participant timestamps, revision ages and cursor throttling (optional).</param>
+    /// <param name="model">Counts prompt tokens for <see cref="RoomOptions.MaxPromptTokens"/> (optional: without it, or while it
+    /// cannot count, only <see cref="RoomOptions.MaxPromptLength"/> applies).</param>
+    /// <param name="gallery">Composes a room's prompt with its preset, so the prompt the model sees is checked too (optional).</param>
+    public RoomEditor(RoomOptions options, TimeProvider? time = null, IModelInfo? model = null, IGalleryStore? gallery = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _time = time ?? TimeProvider.System;
+        _model = model;
+        _gallery = gallery;
+    }
+
+    /// <summary>The limits in force.</summary>
+    public RoomOptions Options => _options;
+
+    /// <summary>A new room with the default prompt and settings and a fresh seed.</summary>
+    /// <param name="roomId">Its id.</param>
+    public Room CreateRoom(string roomId)
+    {
+        var settings = new RoomSettings(_options.DefaultSteps, RoomRules.NewSeed(), false, _options.DefaultMode, _options.DefaultStrength,
+            _options.DefaultControlScale, null);
+        var room = new Room(roomId, _options.DefaultPrompt, settings) { RevisionTimestamp = _time.GetTimestamp() };
+        room.RecordChange(new RoomChange(RoomChangeKind.Created));
+        return room;
+    }
+
+    /// <summary>A new unguessable room id (128 random bits, 22 URL-safe characters).</summary>
+    public static string NewRoomId() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>True when <paramref name="roomId"/> has the shape of a room id (22 URL-safe base64 characters).</summary>
+    public static bool IsRoomId([NotNullWhen(true)] string? roomId) => roomId is not null && RoomIdPattern().IsMatch(roomId);
+
+    /// <summary>Throws unless <paramref name="roomId"/> has the shape of a room id.</summary>
+    /// <exception cref="RoomException">A malformed id.</exception>
+    public static void CheckRoomId([NotNull] string? roomId)
+    {
+        if (!IsRoomId(roomId))
+            throw Invalid($"`roomId` must be 22 URL-safe characters (A–Z a–z 0–9 _ -) but is {Quote(roomId)}.");
+    }
+
+    /// <summary>The display name, trimmed, or an exception naming the rule it breaks.</summary>
+    /// <exception cref="RoomException">Empty, too long, or with characters other than letters, digits, spaces and <c>_ . ' -</c>.</exception>
+    public string CheckDisplayName(string? displayName)
+    {
+        var name = displayName?.Trim();
+        if (string.IsNullOrEmpty(name))
+            throw Invalid("`displayName` must not be empty.");
+        if (name.Length > _options.MaxDisplayNameLength)
+            throw Invalid($"`displayName` has {name.Length} characters; at most {_options.MaxDisplayNameLength} (`RoomOptions.MaxDisplayNameLength`).");
+        if (!DisplayNamePattern().IsMatch(name))
+            throw Invalid($"`displayName` may hold letters, digits, spaces and _ . ' - only, but is {Quote(name)}.");
+        return name;
+    }
+
+    /// <summary>First half of joining: checks the name and the room's capacity, and holds a place.</summary>
+    /// <param name="room">The room.</param>
+    /// <param name="sessionId">The caller's connection (or circuit).</param>
+    /// <param name="displayName">The caller's name.</param>
+    /// <param name="rejoinParticipantId">With <paramref name="rejoinToken"/>: become this earlier participant of the room again
+    /// (after a reconnect); when the pair does not match, the caller joins as a new participant.</param>
+    /// <param name="rejoinToken">The <see cref="RoomView.RejoinToken"/> that participant was given.</param>
+    /// <returns>The participant, holding a place but not yet announced, and the session it replaces after a rejoin (or null).</returns>
+    /// <exception cref="RoomException">Bad name, or the room is full.</exception>
+    public (JoiningParticipant Joining, string? ReplacedSessionId) Reserve(Room room, string sessionId, string? displayName,
+        string? rejoinParticipantId = null, string? rejoinToken = null)
+    {
+        ArgumentNullException.ThrowIfNull(room);
+        var name = CheckDisplayName(displayName);
+        if (rejoinParticipantId is not null && rejoinToken is not null
+            && room.RejoinTokens.TryGetValue(rejoinParticipantId, out var secret)
+            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(rejoinToken))
+            && room.Participants.TryGetValue(rejoinParticipantId, out var earlier))
+        {
+            if (!earlier.HoldsPlace) RequireFreePlace(room);
+            // The old connection (if it has not closed yet) stops speaking for this participant.
+            var oldSession = earlier switch { PresentParticipant p => p.SessionId, JoiningParticipant j => j.SessionId, _ => null };
+            var again = new JoiningParticipant(earlier.Id, name, earlier.Colour, room.Id, sessionId);
+            room.Participants[earlier.Id] = again;
+            return (again, oldSession);
+        }
+        RequireFreePlace(room);
+        var id = $"p{++room.ParticipantCounter}";
+        var used = room.Participants.Values.Where(p => p.HoldsPlace).Select(p => p.Colour).ToHashSet();
+        var colour = Palette.FirstOrDefault(c => !used.Contains(c)) ?? Palette[(room.ParticipantCounter - 1) % Palette.Length];
+        var joining = new JoiningParticipant(id, name, colour, room.Id, sessionId);
+        room.Participants[id] = joining;
+        room.Histories[id] = new UndoHistory(_options.MaxUndoDepth);
+        return (joining, null);
+    }
+
+    /// <summary>Second half of joining: makes the participant present.</summary>
+    /// <param name="room">The room.</param>
+    /// <param name="joining">From <see cref="Reserve"/>.</param>
+    /// <returns>The joiner's view and the presence event for the others.</returns>
+    /// <exception cref="RoomException">The participant is no longer joining (it left meanwhile).</exception>
+    public (RoomView View, PresenceChanged Presence) Admit(Room room, JoiningParticipant joining)
+    {
+        ArgumentNullException.ThrowIfNull(room);
+        ArgumentNullException.ThrowIfNull(joining);
+        if (!room.Participants.TryGetValue(joining.Id, out var current) || current != joining)
+            throw new RoomException(RoomErrorCodes.NotJoined, "The join was abandoned before it completed.");
+        var present = new PresentParticipant(joining.Id, joining.DisplayName, joining.Colour, joining.SessionId, _time.GetUtcNow());
+        room.Participants[present.Id] = present;
+        if (!room.RejoinTokens.ContainsKey(present.Id)) room.RejoinTokens[present.Id] = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
+        return (View(room, present.Id), Presence(room, present));
+    }
+
+    /// <summary>A participant leaves (connection closed, another room joined, or an abandoned join).</summary>
+    /// <param name="room">The room.</param>
+    /// <param name="participantId">The participant.</param>
+    /// <param name="sessionId">The session leaving: when the participant has rejoined from another session since, nothing changes.</param>
+    /// <returns>The presence event for those still there, or null when nothing changed.</returns>
+    public PresenceChanged? Leave(Room room, string participantId, string sessionId)
+    {
+        ArgumentNullException.ThrowIfNull(room);
+        if (!room.Participants.TryGetValue(participantId, out var p)) return null;
+        if (p is PresentParticipant { SessionId: var s } && s != sessionId || p is JoiningParticipant { SessionId: var j } && j != sessionId) return null;
+        var left = new LeftParticipant(p.Id, p.DisplayName, p.Colour, _time.GetUtcNow());
+        room.Participants[p.Id] = left;
+        room.LastCursor.Remove(p.Id);
+        // Strokes waiting in the leaver's redo stack can never come back.
+        if (room.Histories.TryGetValue(p.Id, out var history)) DropUndone(room, history.DropRedo());
+        return Presence(room, left);
+    }
+
+    /// <summary>The caller starts a stroke.</summary>
+    /// <param name="room">The room.</param>
+    /// <param name="caller">A present participant.</param>
+    /// <param name="strokeId">Client-chosen id: 1–64 of <c>A–Z a–z 0–9 _ -</c>, unused in the room.</param>
+    /// <param name="colour">"#rrggbb".</param>
+    /// <param name="width">Width in canvas units, within [<see cref="RoomOptions.MinStrokeWidth"/>, <see cref="RoomOptions.MaxStrokeWidth"/>].</param>
+    /// <exception cref="RoomException">Not joined, bad argument, id taken, or the room holds too many strokes.</exception>
+    public StrokeBegun BeginStroke(Room room, RoomCaller caller, string? strokeId, string? colour, float width)
+    {
+        CheckStrokeId(strokeId);
+        if (colour is null || !ColourPattern().IsMatch(colour))
+            throw Invalid($"`colour` must be \"#rrggbb\" but is {Quote(colour)}.");
+        if (!float.IsFinite(width) || width < _options.MinStrokeWidth || width > _options.MaxStrokeWidth)
+            throw Invalid($"`width` must be within [{_options.MinStrokeWidth}, {_options.MaxStrokeWidth}] canvas units but is {width}.");
+        var participant = RequirePresent(room, caller);
+        if (room.StrokesById.ContainsKey(strokeId))
+            throw new RoomException(RoomErrorCodes.Conflict, $"`strokeId` '{strokeId}' is already used in this room.");
+        // Strokes in the caller's redo stack are dropped by this new action, so they do not count.
+        var droppable = room.Histories[participant].RedoActions.OfType<DrawAction>()
+            .Count(d => room.StrokesById.TryGetValue(d.StrokeId, out var s) && s.Undone);
+        if (room.Strokes.Count - droppable >= _options.MaxStrokesPerRoom)
+            throw new RoomException(RoomErrorCodes.Limit, $"The room holds {_options.MaxStrokesPerRoom} strokes (`RoomOptions.MaxStrokesPerRoom`); clear it to draw more.");
+        var stroke = new Stroke(strokeId, participant, colour.ToLowerInvariant(), width);
+        room.Strokes.Add(stroke);
+        room.StrokesById.Add(strokeId, stroke);
+        Push(room, participant, new DrawAction(strokeId));
+        var revision = Bump(room);
+        room.RecordChange(new RoomChange(RoomChangeKind.StrokeBegun, strokeId));
+        return new StrokeBegun(room.Id, revision, strokeId, participant, stroke.Colour, width);
+    }
+
+    /// <summary>The caller extends its own stroke in progress.</summary>
+    /// <param name="room">The room.</param>
+    /// <param name="caller">A present participant.</param>
+    /// <param name="strokeId">A stroke the caller began and has not ended.</param>
+    /// <param name="points">1 to <see cref="RoomOptions.MaxPointsPerAppend"/> points, finite, inside the canvas, pressure in [0, 1].</param>
+    /// <exception cref="RoomException">Not joined, bad points, unknown, foreign or ended stroke, or the stroke is too long.</exception>
+    public PointsAppended AppendPoints(Room room, RoomCaller caller, string? strokeId, IReadOnlyList<StrokePoint>? points)
+    {
+        CheckStrokeId(strokeId);
+        CheckPoints(points);
+        var participant = RequirePresent(room, caller);
+        var stroke = RequireOwnStroke(room, participant, strokeId);
+        if (stroke.Ended)
+            throw new RoomException(RoomErrorCodes.Conflict, $"Stroke '{strokeId}' has ended; begin a new stroke.");
+        if (stroke.Points.Count + points.Count > _options.MaxPointsPerStroke)
+            throw new RoomException(RoomErrorCodes.Limit, $"Stroke '{strokeId}' would have {stroke.Points.Count + points.Count} points; at most {_options.MaxPointsPerStroke} (`RoomOptions.MaxPointsPerStroke`).");
+        stroke.Points.AddRange(points);
+        var revision = Bump(room);
+        room.RecordChange(new RoomChange(RoomChangeKind.PointsAppended, strokeId));
+        return new PointsAppended(room.Id, revision, strokeId, [.. points]);
+    }
+
+    /// <summary>The caller finishes its own stroke.</summary>
+    /// <param name="room">The room.</param>
+    /// <param name="caller">A present participant.</param>
+    /// <param name="strokeId">A stroke the caller began.</param>
+    /// <exception cref="RoomException">Not joined, unknown or foreign stroke, or already ended.</exception>
+    public StrokeEnded EndStroke(Room room, RoomCaller caller, string? strokeId)
+    {
+        CheckStrokeId(strokeId);
+        var participant = RequirePresent(room, caller);
+        var stroke = RequireOwnStroke(room, participant, strokeId);
+        if (stroke.Ended)
+            throw new RoomException(RoomErrorCodes.Conflict, $"Stroke '{strokeId}' has already ended.");
+        stroke.Ended = true;
+        var revision = Bump(room);
+        room.RecordChange(new RoomChange(RoomChangeKind.StrokeEnded, strokeId));
+        return new StrokeEnded(room.Id, revision, strokeId);
+    }
+
+    /// <summary>Undoes the caller's newest action (its own stroke, or its own clear). Others' actions are never touched.</summary>
+    /// <returns>What became hidden or visible; null when nothing changed on the canvas.</returns>
+    /// <exception cref="RoomException">Not joined.</exception>
+    public StrokesVisibilityChanged? Undo(Room room, RoomCaller caller)
+    {
+        var participant = RequirePresent(room, caller);
+        return room.Histories[participant].Undo() switch
+        {
+            null => null,
+            DrawAction draw => ChangeVisibility(room, participant, [draw.StrokeId], s => { s.Undone = true; s.Ended = true; }),
+            ClearAction clear => ChangeVisibility(room, participant, clear.StrokeIds, s => s.RemoveClear(clear.ClearId)),
+            _ => throw new UnreachableException(),
+        };
+    }
+
+    /// <summary>Redoes the caller's newest undone action.</summary>
+    /// <returns>What became hidden or visible; null when nothing changed on the canvas.</returns>
+    /// <exception cref="RoomException">Not joined.</exception>
+    public StrokesVisibilityChanged? Redo(Room room, RoomCaller caller)
+    {
+        var participant = RequirePresent(room, caller);
+        return room.Histories[participant].Redo() switch
+        {
+            null => null,
+            DrawAction draw => ChangeVisibility(room, participant, [draw.StrokeId], s => s.Undone = false),
+            ClearAction clear => ChangeVisibility(room, participant, clear.StrokeIds, s => s.AddClear(clear.ClearId)),
+            _ => throw new UnreachableException(),
+        };
+    }
+
+    /// <summary>Clears the canvas for everyone; the caller can undo it.</summary>
+    /// <returns>The event, or null when the canvas was already empty.</returns>
+    /// <exception cref="RoomException">Not joined.</exception>
+    public CanvasCleared? Clear(Room room, RoomCaller caller)
+    {
+        var participant = RequirePresent(room, caller);
+        var visible = room.Strokes.Where(s => s.Visible).ToList();
+        if (visible.Count == 0) return null;
+        var clearId = ++room.ClearCounter;
+        foreach (var s in visible) s.AddClear(clearId);
+        Push(room, participant, new ClearAction(clearId, [.. visible.Select(s => s.Id)]));
+        var revision = Bump(room);
+        room.RecordChange(new RoomChange(RoomChangeKind.Visibility));
+        return new CanvasCleared(room.Id, revision, participant);
+    }
+
+    /// <summary>Sets the room's prompt; without a seed lock a new seed comes with it.</summary>
+    /// <param name="room">The room.</param>
+    /// <param name="caller">A present participant.</param>
+    /// <param name="prompt">At most <see cref="RoomOptions.MaxPromptLength"/> characters, no control characters except new lines and
+    /// tabs; then at most <see cref="RoomOptions.MaxPromptTokens"/> tokens, alone and composed with the room's preset.</param>
+    /// <exception cref="RoomException">Not joined or bad prompt.</exception>
+    public PromptChanged SetPrompt(Room room, RoomCaller caller, string? prompt)
+    {
+        CheckPrompt(prompt);
+        var participant = RequirePresent(room, caller);
+        CheckComposedPrompt(prompt, room.Settings.PresetId, "`prompt`");
+        ApplyPrompt(room, prompt);
+        var revision = Bump(room);
+        room.RecordChange(new RoomChange(RoomChangeKind.Prompt));
+        return new PromptChanged(room.Id, revision, prompt, room.Settings, participant);
+    }
+
+    /// <summary>Replaces the room's settings.</summary>
+    /// <param name="room">The room.</param>
+    /// <param name="caller">A present participant.</param>
+    /// <param name="settings">Within <see cref="RoomRules"/>; preset id null or 1–64 of <c>a–z 0–9 -</c>.</param>
+    /// <exception cref="RoomException">Not joined or bad settings, or a new preset that would take the room's prompt past
+    /// <see cref="RoomOptions.MaxPromptTokens"/>.</exception>
+    public SettingsChanged SetSettings(Room room, RoomCaller caller, RoomSettings? settings)
+    {
+        CheckSettings(settings);
+        var participant = RequirePresent(room, caller);
+        // Only a change of preset changes the prompt the model sees; other settings never fail on an older prompt.
+        if (settings.PresetId != room.Settings.PresetId)
+            CheckComposedPrompt(room.Prompt, settings.PresetId, $"`settings.presetId` '{settings.PresetId}' makes the room's prompt");
+        room.Settings = settings;
+        var revision = Bump(room);
+        room.RecordChange(new RoomChange(RoomChangeKind.Settings));
+        return new SettingsChanged(room.Id, revision, settings, participant);
+    }
+
+    /// <summary>
+    /// Applies a style preset in one change: its settings, then its subject as the prompt (a new seed with it, unless the seed
+    /// is locked), at one revision. Both are checked before either is applied.
+    /// </summary>
+    /// <param name="room">The room.</param>
+    /// <param name="caller">A present participant.</param>
+    /// <param name="settings">The settings the preset makes of the room's current ones.</param>
+    /// <param name="prompt">The preset's subject, or null to keep the room's prompt.</param>
+    /// <returns>The settings event and, when the prompt changed, the prompt event (same revision).</returns>
+    /// <exception cref="RoomException">Not joined, bad settings or prompt, or a prompt too long within the preset.</exception>
+    public (SettingsChanged Settings, PromptChanged? Prompt) ApplyPreset(Room room, RoomCaller caller, RoomSettings? settings, string? prompt)
+    {
+        CheckSettings(settings);
+        if (prompt is not null) CheckPrompt(prompt);
+        var participant = RequirePresent(room, caller);
+        var newPrompt = prompt is not null && prompt != room.Prompt ? prompt : null;
+        CheckComposedPrompt(newPrompt ?? room.Prompt, settings.PresetId,
+            newPrompt is null ? $"`settings.presetId` '{settings.PresetId}' makes the room's prompt" : "`prompt`");
+        room.Settings = settings;
+        if (newPrompt is not null) ApplyPrompt(room, newPrompt);
+        var revision = Bump(room);
+        room.RecordChange(new RoomChange(RoomChangeKind.Settings));
+        if (newPrompt is not null) room.RecordChange(new RoomChange(RoomChangeKind.Prompt));
+        return (new SettingsChanged(room.Id, revision, settings, participant),
+            newPrompt is null ? null : new PromptChanged(room.Id, revision, newPrompt, room.Settings, participant));
+    }
+
+    /// <summary>The caller's pointer moved; throttled to <see cref="RoomOptions.CursorInterval"/> per participant.</summary>
+    /// <returns>The event for the others, or null when throttled.</returns>
+    /// <exception cref="RoomException">Not joined or bad coordinates.</exception>
+    public CursorMoved? Cursor(Room room, RoomCaller caller, float x, float y)
+    {
+        CheckCoordinate("x", x, _options.CanvasWidth);
+        CheckCoordinate("y", y, _options.CanvasHeight);
+        var participant = RequirePresent(room, caller);
+        var now = _time.GetTimestamp();
+        if (room.LastCursor.TryGetValue(participant, out var last) && _time.GetElapsedTime(last, now) < _options.CursorInterval)
+            return null;
+        room.LastCursor[participant] = now;
+        return new CursorMoved(room.Id, participant, x, y);
+    }
+
+    /// <summary>What a joiner sees.</summary>
+    /// <param name="room">The room.</param>
+    /// <param name="participantId">The joiner, or empty when looking in without joining.</param>
+    public RoomView View(Room room, string participantId)
+    {
+        ArgumentNullException.ThrowIfNull(room);
+        return new(room.Id, participantId, room.Revision, _options.CanvasWidth, _options.CanvasHeight,
+            [.. room.Strokes.Where(s => s.Visible).Select(s => s.ToData())],
+            [.. Present(room)],
+            room.Prompt, room.Settings, room.LastFrame,
+            participantId.Length > 0 && room.RejoinTokens.TryGetValue(participantId, out var token) ? token : "");
+    }
+
+    /// <summary>What the renderer draws: a copy of the visible strokes, prompt and settings at the room's revision.</summary>
+    /// <param name="room">The room.</param>
+    public RoomRenderState RenderState(Room room)
+    {
+        ArgumentNullException.ThrowIfNull(room);
+        return new RoomRenderState(room.Id, room.Revision, _time.GetElapsedTime(room.RevisionTimestamp),
+            [.. room.Strokes.Where(s => s.Visible && s.Points.Count > 0).Select(s => s.ToData())],
+            room.Prompt, ComposePrompt(room.Prompt, room.Settings.PresetId), room.Settings, _options.CanvasWidth, _options.CanvasHeight);
+    }
+
+    /// <summary>Keeps a room's newest frame for joiners; a frame older than the one held is ignored.</summary>
+    /// <returns>True when the frame was kept.</returns>
+    public static bool SetLastFrame(Room room, FrameMessage frame)
+    {
+        ArgumentNullException.ThrowIfNull(room);
+        ArgumentNullException.ThrowIfNull(frame);
+        if (room.LastFrame is not null && frame.Revision < room.LastFrame.Revision) return false;
+        room.LastFrame = frame;
+        room.RecordChange(new RoomChange(RoomChangeKind.Frame));
+        return true;
+    }
+
+    /// <summary>The prompt the model sees: the room's prompt in its preset's template.</summary>
+    public string ComposePrompt(string prompt, string? presetId) => _gallery?.ComposePrompt(prompt, presetId) ?? prompt;
+
+    private long Bump(Room room)
+    {
+        room.RevisionTimestamp = _time.GetTimestamp();
+        return ++room.Revision;
+    }
+
+    private static void ApplyPrompt(Room room, string prompt)
+    {
+        room.Prompt = prompt;
+        if (!room.Settings.SeedLocked) room.Settings = room.Settings with { Seed = RoomRules.NewSeed() };
+    }
+
+    private void RequireFreePlace(Room room)
+    {
+        if (room.Participants.Values.Count(p => p.HoldsPlace) >= _options.MaxParticipantsPerRoom)
+            throw new RoomException(RoomErrorCodes.RoomFull, $"Room '{room.Id}' is full ({_options.MaxParticipantsPerRoom} participants, `RoomOptions.MaxParticipantsPerRoom`).");
+    }
+
+    private static void Push(Room room, string participant, RoomAction action)
+    {
+        var (droppedRedo, permanent) = room.Histories[participant].Push(action);
+        DropUndone(room, droppedRedo);
+        // A clear that became permanent: the strokes it still hides are gone for good.
+        foreach (var clear in permanent.OfType<ClearAction>())
+            Purge(room, clear.StrokeIds.Where(id => room.StrokesById.TryGetValue(id, out var s) && s.ClearedBy.Contains(clear.ClearId)));
+    }
+
+    /// <summary>Undone strokes that can no longer be redone are dropped, so they stop counting against the room's limit.</summary>
+    private static void DropUndone(Room room, IReadOnlyList<RoomAction> droppedRedo) =>
+        Purge(room, droppedRedo.OfType<DrawAction>().Select(d => d.StrokeId).Where(id => room.StrokesById.TryGetValue(id, out var s) && s.Undone).ToList());
+
+    private static void Purge(Room room, IEnumerable<string> strokeIds)
+    {
+        var ids = strokeIds.ToHashSet(StringComparer.Ordinal);
+        if (ids.Count == 0) return;
+        room.Strokes.RemoveAll(s => ids.Contains(s.Id));
+        foreach (var id in ids) room.StrokesById.Remove(id);
+        room.RecordChange(new RoomChange(RoomChangeKind.StrokesPurged));
+    }
+
+    private StrokesVisibilityChanged? ChangeVisibility(Room room, string participant, IReadOnlyList<string> strokeIds, Action<Stroke> change)
+    {
+        List<Stroke> hidden = [], shown = [];
+        foreach (var id in strokeIds)
+        {
+            if (!room.StrokesById.TryGetValue(id, out var stroke)) continue;
+            var before = stroke.Visible;
+            change(stroke);
+            if (before && !stroke.Visible) hidden.Add(stroke);
+            else if (!before && stroke.Visible) shown.Add(stroke);
+        }
+        if (hidden.Count == 0 && shown.Count == 0) return null;
+        var revision = Bump(room);
+        room.RecordChange(new RoomChange(RoomChangeKind.Visibility));
+        return new StrokesVisibilityChanged(room.Id, revision, participant, [.. hidden.Select(s => s.Id)], [.. shown.Select(s => s.ToData())],
+            shown.Count > 0 ? [.. room.Strokes.Where(s => s.Visible).Select(s => s.Id)] : []);
+    }
+
+    private static PresenceChanged Presence(Room room, Participant changed) => new(room.Id, changed, [.. Present(room)]);
+
+    private static IEnumerable<Participant> Present(Room room) => room.Participants.Values.OfType<PresentParticipant>();
+
+    private static string RequirePresent(Room room, RoomCaller caller)
+    {
+        ArgumentNullException.ThrowIfNull(room);
+        Debug.Assert(caller.RoomId == room.Id, "The caller acts on another room.");
+        if (caller.ParticipantId is null || !room.Participants.TryGetValue(caller.ParticipantId, out var p) || !p.HoldsPlace)
+            throw new RoomException(RoomErrorCodes.NotJoined, "Join a room first (`JoinRoom`).");
+        return p.Id;
+    }
+
+    private static Stroke RequireOwnStroke(Room room, string participant, string strokeId)
+    {
+        if (!room.StrokesById.TryGetValue(strokeId, out var stroke))
+            throw new RoomException(RoomErrorCodes.NotFound, $"Stroke '{strokeId}' does not exist in this room.");
+        if (stroke.OwnerId != participant)
+            throw new RoomException(RoomErrorCodes.Forbidden, $"Stroke '{strokeId}' belongs to another participant.");
+        return stroke;
+    }
+
+    private static void CheckStrokeId([NotNull] string? strokeId)
+    {
+        if (strokeId is null || !StrokeIdPattern().IsMatch(strokeId))
+            throw Invalid($"`strokeId` must be 1–64 characters of A–Z a–z 0–9 _ - but is {Quote(strokeId)}.");
+    }
+
+    private void CheckPoints([NotNull] IReadOnlyList<StrokePoint>? points)
+    {
+        if (points is null || points.Count == 0) throw Invalid("`points` must hold at least one point.");
+        if (points.Count > _options.MaxPointsPerAppend)
+            throw new RoomException(RoomErrorCodes.Limit, $"`points` holds {points.Count} points; at most {_options.MaxPointsPerAppend} per call (`RoomOptions.MaxPointsPerAppend`).");
+        for (var i = 0; i < points.Count; i++)
+        {
+            var p = points[i];
+            CheckCoordinate($"points[{i}].x", p.X, _options.CanvasWidth);
+            CheckCoordinate($"points[{i}].y", p.Y, _options.CanvasHeight);
+            if (!float.IsFinite(p.Pressure) || p.Pressure < 0 || p.Pressure > 1)
+                throw Invalid($"`points[{i}].pressure` must be within [0, 1] but is {p.Pressure}.");
+        }
+    }
+
+    private static void CheckCoordinate(string name, float value, int extent)
+    {
+        if (!float.IsFinite(value)) throw Invalid($"`{name}` must be finite but is {value}.");
+        if (value < 0 || value > extent) throw Invalid($"`{name}` must be within [0, {extent}] canvas units but is {value}.");
+    }
+
+    private static void CheckSettings([NotNull] RoomSettings? settings)
+    {
+        var problem = RoomRules.CheckSettings(settings);
+        if (problem is not null || settings is null) throw Invalid(problem ?? "`settings` must not be null.");
+        if (settings.PresetId is not null && !PresetIdPattern().IsMatch(settings.PresetId))
+            throw Invalid($"`settings.presetId` must be null or 1–64 characters of a–z 0–9 - but is {Quote(settings.PresetId)}.");
+    }
+
+    private void CheckPrompt([NotNull] string? prompt)
+    {
+        if (prompt is null) throw Invalid("`prompt` must be a string but is null.");
+        if (prompt.Length > _options.MaxPromptLength)
+            throw Invalid($"`prompt` has {prompt.Length} characters; at most {_options.MaxPromptLength} (`RoomOptions.MaxPromptLength`).");
+        var bad = prompt.IndexOfAny(ForbiddenPromptCharacters);
+        if (bad >= 0) throw Invalid($"`prompt` contains a control character (U+{(int)prompt[bad]:X4}) at index {bad}.");
+        var tokens = _model?.CountPromptTokens(prompt);
+        if (tokens > _options.MaxPromptTokens)
+            throw Invalid($"`prompt` takes {tokens} tokens; at most {_options.MaxPromptTokens} (`RoomOptions.MaxPromptTokens`).");
+    }
+
+    /// <summary>The model sees the prompt inside the preset's template: that composition must fit the token limit too.</summary>
+    private void CheckComposedPrompt(string prompt, string? presetId, string subject)
+    {
+        if (presetId is null || _gallery is null || _model is null) return;
+        var composed = _gallery.ComposePrompt(prompt, presetId);
+        if (string.Equals(composed, prompt, StringComparison.Ordinal)) return;
+        if (_model.CountPromptTokens(composed) is { } tokens && tokens > _options.MaxPromptTokens)
+        {
+            var within = subject == "`prompt`" ? $"`prompt` takes {tokens} tokens within preset '{presetId}'" : $"{subject} take {tokens} tokens";
+            throw Invalid($"{within}; at most {_options.MaxPromptTokens} (`RoomOptions.MaxPromptTokens`).");
+        }
+    }
+
+    private static RoomException Invalid(string message) => new(RoomErrorCodes.InvalidArgument, message);
+
+    private static string Quote(string? value) => value is null ? "null" : value.Length > 80 ? $"'{value[..80]}…' ({value.Length} characters)" : $"'{value}'";
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{22}$")]
+    private static partial Regex RoomIdPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex StrokeIdPattern();
+
+    [GeneratedRegex("^#[0-9a-fA-F]{6}$")]
+    private static partial Regex ColourPattern();
+
+    [GeneratedRegex("^[a-z0-9-]{1,64}$")]
+    private static partial Regex PresetIdPattern();
+
+    [GeneratedRegex(@"^[\p{L}\p{M}\p{N} _.'-]+$")]
+    private static partial Regex DisplayNamePattern();
+}

@@ -1,0 +1,72 @@
+using SanaSprint.Web.Hubs;
+
+namespace SanaSprint.Web.Rooms;
+
+/// <summary>Who acts on a room: a participant of it. The hub resolves its connection to one; a page uses its own.</summary>
+/// <param name="RoomId">The room.</param>
+/// <param name="ParticipantId">The participant (present in the room for a change to be accepted).</param>
+/// <param name="SessionId">The connection the change came from, whose own drawing need not be echoed back; null when the
+/// change did not come from a hub connection (everyone then gets every event).</param>
+public readonly record struct RoomCaller(string RoomId, string ParticipantId, string? SessionId = null);
+
+/// <summary>
+/// Something that happened in a room, as the room editor reports it. The hub maps each to its wire message; pages render
+/// from them. <see cref="Revision"/> is the room's revision after the change (0 for presence and cursors, which do not
+/// change the picture).
+/// </summary>
+/// <param name="RoomId">The room.</param>
+/// <param name="Revision">The revision after the change.</param>
+public abstract record RoomEvent(string RoomId, long Revision);
+
+/// <summary>A participant started a stroke.</summary>
+public sealed record StrokeBegun(string RoomId, long Revision, string StrokeId, string OwnerId, string Colour, float Width) : RoomEvent(RoomId, Revision);
+
+/// <summary>Points were added to a stroke in progress.</summary>
+public sealed record PointsAppended(string RoomId, long Revision, string StrokeId, IReadOnlyList<StrokePoint> Points) : RoomEvent(RoomId, Revision);
+
+/// <summary>A stroke ended; its points never change again.</summary>
+public sealed record StrokeEnded(string RoomId, long Revision, string StrokeId) : RoomEvent(RoomId, Revision);
+
+/// <summary>An undo or redo changed which strokes are visible.</summary>
+/// <param name="RoomId">The room.</param>
+/// <param name="Revision">The revision after the change.</param>
+/// <param name="ParticipantId">Whose undo or redo.</param>
+/// <param name="Hidden">Strokes now hidden, by id (empty when none).</param>
+/// <param name="Shown">Strokes visible again (empty when none).</param>
+/// <param name="VisibleOrder">When strokes were shown: the ids of every visible stroke, bottom to top.</param>
+public sealed record StrokesVisibilityChanged(string RoomId, long Revision, string ParticipantId, IReadOnlyList<string> Hidden,
+    IReadOnlyList<StrokeData> Shown, IReadOnlyList<string> VisibleOrder) : RoomEvent(RoomId, Revision);
+
+/// <summary>A participant cleared the canvas.</summary>
+public sealed record CanvasCleared(string RoomId, long Revision, string ParticipantId) : RoomEvent(RoomId, Revision);
+
+/// <summary>The prompt changed (and, without a seed lock, the seed with it).</summary>
+public sealed record PromptChanged(string RoomId, long Revision, string Prompt, RoomSettings Settings, string ParticipantId) : RoomEvent(RoomId, Revision);
+
+/// <summary>The settings changed.</summary>
+public sealed record SettingsChanged(string RoomId, long Revision, RoomSettings Settings, string ParticipantId) : RoomEvent(RoomId, Revision);
+
+/// <summary>A participant joined or left.</summary>
+/// <param name="RoomId">The room.</param>
+/// <param name="Changed">The participant whose state changed.</param>
+/// <param name="Present">Everyone present now.</param>
+public sealed record PresenceChanged(string RoomId, Participant Changed, IReadOnlyList<Participant> Present) : RoomEvent(RoomId, 0);
+
+/// <summary>A participant's pointer moved.</summary>
+public sealed record CursorMoved(string RoomId, string ParticipantId, float X, float Y) : RoomEvent(RoomId, 0);
+
+/// <summary>What a joiner (or a page looking in) sees of a room.</summary>
+/// <param name="RoomId">The room.</param>
+/// <param name="ParticipantId">The joiner, or empty when looking in without joining.</param>
+/// <param name="Revision">The revision this view reflects; events up to it are already in it.</param>
+/// <param name="CanvasWidth">Canvas width in canvas units.</param>
+/// <param name="CanvasHeight">Canvas height in canvas units.</param>
+/// <param name="Strokes">Visible strokes, bottom to top.</param>
+/// <param name="Participants">Everyone present.</param>
+/// <param name="Prompt">The prompt.</param>
+/// <param name="Settings">The settings.</param>
+/// <param name="LastFrame">The newest frame, or null.</param>
+/// <param name="RejoinToken">The joiner's secret for rejoining as the same participant, or empty.</param>
+public sealed record RoomView(string RoomId, string ParticipantId, long Revision, int CanvasWidth, int CanvasHeight,
+    IReadOnlyList<StrokeData> Strokes, IReadOnlyList<Participant> Participants, string Prompt, RoomSettings Settings,
+    FrameMessage? LastFrame, string RejoinToken);
