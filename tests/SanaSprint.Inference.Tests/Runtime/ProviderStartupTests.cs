@@ -24,7 +24,7 @@ public sealed class ProviderStartupTests
         using var pipeline = new SanaSprintPipeline(Microsoft.Extensions.Options.Options.Create(new InferenceOptions
         {
             CacheDirectory = tmp.Path, Device = "auto", WarmupSize = 0, IntraOpThreads = 1,
-        }));
+        }), defaultCheckpoint: SanaSprint.Inference.Demo.EmbeddedDemoCheckpoint.Instance);
         await pipeline.LoadAsync();
         Assert.True(pipeline.Info.IsAvailable, pipeline.Info.UnavailableReason);
         Assert.Equal("CPU", pipeline.Info.Provider);
