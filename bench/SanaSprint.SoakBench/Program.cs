@@ -1,4 +1,4 @@
-// Soak bench (issue 7): starts the web app as its own process (SQLite in a temp folder, the configured checkpoint or the
+// Soak bench: starts the web app as its own process (SQLite in a temp folder, the configured checkpoint or the
 // demo one), connects N SignalR clients in rooms of K, lets every client draw through a warm-up and then the measured
 // window, and reports hub errors, frame failures, frames/s and stroke-to-frame latency p50/p95 over the window, and the
 // server's live managed memory at the window's start and end (and every minute): each reading induces a full blocking GC

@@ -5,7 +5,7 @@ namespace SanaSprint.Inference.Checkpoints;
 
 /// <summary>
 /// A Gemma-2 <c>config.json</c> as transformers writes it (no <c>_class_name</c>; <c>model_type</c> = <c>gemma2</c>),
-/// with transformers' argument names and <c>Gemma2Config</c> defaults (the Gemma-2-2B values; spec §6.2).
+/// with transformers' argument names and <c>Gemma2Config</c> defaults (the Gemma-2-2B values of transformers' configuration_gemma2.py).
 /// </summary>
 public sealed record Gemma2Config
 {

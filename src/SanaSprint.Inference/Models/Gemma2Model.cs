@@ -6,7 +6,7 @@ using DT = SanaSprint.Inference.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace SanaSprint.Inference.Models;
 
-/// <summary>Which transformers attention path the graph reproduces (spec §8 pitfall 3).</summary>
+/// <summary>Which transformers attention path the graph reproduces (eager soft-caps the logits; SDPA ignores the cap).</summary>
 public enum Gemma2AttentionImplementation
 {
     /// <summary><c>attn_implementation="eager"</c>: attention logits soft-capped, <c>c·tanh(s/c)</c> (the reference default).</summary>
@@ -37,7 +37,7 @@ public sealed record Gemma2GraphOptions
 /// converted to float32); keys may carry the <c>model.</c> prefix of a raw <c>Gemma2ForCausalLM</c>.
 /// </summary>
 /// <remarks>
-/// The graph is float32 on every device: Gemma-2 overflows in float16 (spec §8 pitfall 2). Node names are module paths
+/// The graph is float32 on every device: Gemma-2 overflows in float16 (its activations exceed fp16's range). Node names are module paths
 /// (<c>layers.3.self_attn.q_proj/Gemm</c>), initializers the safetensors keys. The hidden state is kept as
 /// [batch·sequence, hidden] between layers so every projection is one <c>Gemm</c> with <c>transB</c> on the stored
 /// [out, in] weight (no transposed weight copies).

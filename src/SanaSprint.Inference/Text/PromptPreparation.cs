@@ -4,7 +4,7 @@ using System.Collections.Concurrent;
 
 namespace SanaSprint.Inference.Text;
 
-/// <summary>Which reference's prompt handling to reproduce (spec §6.1, pitfall 9).</summary>
+/// <summary>Which reference's prompt handling to reproduce (diffusers' SanaSprintPipeline or NVlabs' Sana repository).</summary>
 public enum PromptStyle
 {
     /// <summary>diffusers (<c>clean_caption=False</c>): <c>prompt.lower().strip()</c>; the instruction quotes 'Enhanced prompt' with single quotes.</summary>
@@ -40,7 +40,7 @@ public sealed record PromptEncodingOptions
     public int MaxSequenceLength { get; init; } = 300;
 }
 
-/// <summary>The complex human instruction (CHI) lines, in both quote styles (spec §6.1 item 2).</summary>
+/// <summary>The complex human instruction (CHI) lines, in both quote styles (diffusers pipeline_sana_sprint.py, complex_human_instruction).</summary>
 public static class ComplexHumanInstruction
 {
     private static readonly string[] Lines =
@@ -130,7 +130,7 @@ public sealed class GemmaPromptTokenizer(GemmaTokenizer tokenizer)
     /// <param name="prompt">The user's prompt, as typed.</param>
     /// <param name="options">Which preprocessing applies (lower-casing); the instruction and N do not change the count.</param>
     /// <returns><c>len(tokenizer.encode(preprocess(prompt), add_special_tokens=False))</c>.</returns>
-    /// <remarks>With the instruction, spec §6.1 item 5 keeps every prompt token when this count is at most N − 2 (298).</remarks>
+    /// <remarks>With the instruction, diffusers' _get_gemma_prompt_embeds keeps every prompt token when this count is at most N − 2 (298).</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="prompt"/> or <paramref name="options"/> is null.</exception>
     public int CountPromptTokens(string prompt, PromptEncodingOptions options)
     {
