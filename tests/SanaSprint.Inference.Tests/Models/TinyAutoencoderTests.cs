@@ -151,6 +151,7 @@ public sealed class TinyAutoencoderTests(ITestOutputHelper output)
         int per = 3 * height * width;
         var expected = Enumerable.Range(0, 2).SelectMany(b => reference.Encode(image[(b * per)..((b + 1) * per)], height, width).Data).ToArray();
         AssertAllClose(actual, expected, $"encoder {height}×{width}");
+        AssertCloseToScale(actual, expected, $"encoder {height}×{width}");
     }
 
     [Fact]
@@ -167,6 +168,7 @@ public sealed class TinyAutoencoderTests(ITestOutputHelper output)
         var reference = new TaesdReference(TorchCheckpoint.Load(pth).ReadFloat32);
         var expected = Enumerable.Range(0, 2).SelectMany(b => reference.Decode(latent[(b * 8)..((b + 1) * 8)], 4, 1, 2).Data).ToArray();
         AssertAllClose(actual, expected, "decoder 1×2 latent");
+        AssertCloseToScale(actual, expected, "decoder 1×2 latent");
     }
 
     [Theory]
@@ -216,6 +218,24 @@ public sealed class TinyAutoencoderTests(ITestOutputHelper output)
     {
         var rng = new Random(seed);
         return Enumerable.Range(0, count).Select(_ => offset + scale * (float)(rng.NextDouble() * 2 - 1)).ToArray();
+    }
+
+    /// <summary>
+    /// max|Δ| ≤ 1e-5 · max|ref| on outputs far from zero (random weights of about unit gain give outputs of order 0.3–1),
+    /// a bound ten times tighter than the elementwise 1e-4 for the largest values.
+    /// </summary>
+    private void AssertCloseToScale(float[] actual, float[] expected, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double maxAbs = 0, maxRef = 0;
+        for (int i = 0; i < actual.Length; i++)
+        {
+            maxAbs = Math.Max(maxAbs, Math.Abs((double)actual[i] - expected[i]));
+            maxRef = Math.Max(maxRef, Math.Abs(expected[i]));
+        }
+        output.WriteLine($"{what}: max|Δ| {maxAbs:E2}, max|ref| {maxRef:E2}");
+        Assert.True(maxRef > 0.1, $"{what}: the reference is nearly zero ({maxRef:E2})");
+        Assert.True(maxAbs <= 1e-5 * maxRef, $"{what}: max|Δ| {maxAbs:E2} > 1e-5 · {maxRef:E2}");
     }
 
     /// <summary>numpy.allclose(actual, expected, rtol=1e-4, atol=1e-4), reporting the worst element.</summary>

@@ -1,8 +1,7 @@
 namespace SanaSprint.Inference.Tests.TestSupport;
 
 /// <summary>
-/// A naive, independent CPU port of taesd.py's <c>F32Encoder</c> / <c>F32Decoder</c> (direct convolution with float64
-/// accumulation, nearest ×2 upsampling, tanh(x/3)·3), written module by module from taesd.py rather than from
+/// A naive, independent CPU port of taesd.py's <c>F32Encoder</c> / <c>F32Decoder</c> (direct convolution, nearest ×2 upsampling, tanh(x/3)·3), written module by module from taesd.py rather than from
 /// <c>TinyAutoencoder</c>'s layer table: the reference for shapes the golden cases do not cover.
 /// </summary>
 public sealed class TaesdReference(Func<string, float[]> weight)
@@ -64,7 +63,8 @@ public sealed class TaesdReference(Func<string, float[]> weight)
         return new Tensor(y, x.C, 2 * x.H, 2 * x.W);
     }
 
-    /// <summary><c>nn.Conv2d(c_in, c_out, k, stride, padding=k // 2)</c>; c_out and k come from the weight.</summary>
+    /// <summary><c>nn.Conv2d(c_in, c_out, k, stride, padding=k // 2)</c>; c_out comes from the weight. Accumulates one
+    /// kernel tap at a time over whole output rows (float32, as PyTorch's CPU conv does).</summary>
     private Tensor Conv(string path, Tensor x, int stride, bool bias = true)
     {
         var w = weight($"{path}.weight");
@@ -73,28 +73,35 @@ public sealed class TaesdReference(Func<string, float[]> weight)
         int cout = w.Length / (x.C * k * k), pad = k / 2;
         int oh = (x.H + 2 * pad - k) / stride + 1, ow = (x.W + 2 * pad - k) / stride + 1;
         var y = new float[cout * oh * ow];
-        var acc = new double[oh * ow];
         for (int co = 0; co < cout; co++)
         {
-            Array.Fill(acc, b?[co] ?? 0);
+            var acc = y.AsSpan(co * oh * ow, oh * ow);
+            acc.Fill(b?[co] ?? 0);
             for (int ci = 0; ci < x.C; ci++)
                 for (int ky = 0; ky < k; ky++)
                     for (int kx = 0; kx < k; kx++)
                     {
-                        double wv = w[((co * x.C + ci) * k + ky) * k + kx];
+                        float wv = w[((co * x.C + ci) * k + ky) * k + kx];
+                        // output columns whose input column ox·stride + kx − pad lies inside the image
+                        int oxFrom = Math.Max(0, (pad - kx + stride - 1) / stride), oxTo = Math.Min(ow, (x.W - 1 + pad - kx) / stride + 1);
                         for (int oy = 0; oy < oh; oy++)
                         {
                             int iy = oy * stride + ky - pad;
                             if (iy < 0 || iy >= x.H) continue;
-                            int row = (ci * x.H + iy) * x.W;
-                            for (int ox = 0; ox < ow; ox++)
+                            var src = x.Data.AsSpan((ci * x.H + iy) * x.W);
+                            var dst = acc.Slice(oy * ow);
+                            if (stride == 1)
                             {
-                                int ix = ox * stride + kx - pad;
-                                if (ix >= 0 && ix < x.W) acc[oy * ow + ox] += wv * x.Data[row + ix];
+                                var s = src.Slice(oxFrom + kx - pad, oxTo - oxFrom);
+                                var d = dst.Slice(oxFrom, oxTo - oxFrom);
+                                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(s, wv, d, d); // d += wv · s
+                            }
+                            else
+                            {
+                                for (int ox = oxFrom; ox < oxTo; ox++) dst[ox] += wv * src[ox * stride + kx - pad];
                             }
                         }
                     }
-            for (int j = 0; j < acc.Length; j++) y[co * oh * ow + j] = (float)acc[j];
         }
         return new Tensor(y, cout, oh, ow);
     }

@@ -3,8 +3,8 @@ using SanaSprint.Inference.Models;
 namespace SanaSprint.Inference.Tests.TestSupport;
 
 /// <summary>
-/// Random TAESana weights with the keys and shapes of <see cref="TinyAutoencoder.Parameters"/>, initialised like PyTorch's
-/// default <c>nn.Conv2d</c> init (uniform ±1/√fan_in), written as a <c>torch.save</c>-style <c>.pth</c> (float16, as taesd
+/// Random TAESana weights with the keys and shapes of <see cref="TinyAutoencoder.Parameters"/>, initialised uniform ±√(3/fan_in)
+/// (unit variance per output before the ReLUs, so the outputs are far from zero), written as a <c>torch.save</c>-style <c>.pth</c> (float16, as taesd
 /// publishes them) or as <c>.safetensors</c> with the same keys.
 /// </summary>
 public static class TinyAutoencoderWeights
@@ -22,7 +22,7 @@ public static class TinyAutoencoderWeights
         {
             long count = p.Shape.Aggregate(1L, (a, b) => a * b);
             double fanIn = p.Shape.Length == 4 ? p.Shape[1] * p.Shape[2] * p.Shape[3] : 64 * 9;
-            double bound = 1 / Math.Sqrt(fanIn);
+            double bound = Math.Sqrt(3 / fanIn);
             result.Add((p.Key, p.Shape, Enumerable.Range(0, (int)count).Select(_ => (float)((rng.NextDouble() * 2 - 1) * bound)).ToArray()));
         }
         return result;
