@@ -198,6 +198,33 @@ public sealed class TinyAutoencoder
         return OnnxModelWriter.Save(graph, outputPath, WeightStorage.SingleFile, progress, metadata, cancellationToken);
     }
 
+    /// <summary>
+    /// Returns the cached graph of one part, building it on first use (weights copied into the cache, float16 upcast for
+    /// fp32 graphs); the cache key covers the weights file and the precision.
+    /// </summary>
+    /// <param name="checkpoint">A TAESana folder or one part's weights file.</param>
+    /// <param name="part">Encoder or decoder.</param>
+    /// <param name="cache">The graph cache.</param>
+    /// <param name="precision">Compute precision.</param>
+    /// <exception cref="CheckpointException">Missing or malformed weights.</exception>
+    public static CachedGraph BuildCached(string checkpoint, TinyAutoencoderPart part, GraphCache cache, GraphPrecision precision)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        string file = TinyAutoencoderCheckpoint.FindWeights(checkpoint, part);
+        var options = new ModelBuildOptions { Precision = precision, Part = part.ToString().ToLowerInvariant() };
+        return cache.GetOrBuild($"{ClassName}-{options.Part}", [file], options.CacheText, modelPath =>
+        {
+            using var weights = TinyAutoencoderCheckpoint.Open(file, part);
+            var graph = Build(part, weights.Weights, precision);
+            OnnxModelWriter.Save(graph, modelPath, WeightStorage.SingleFile, null, new Dictionary<string, string>
+            {
+                ["sanasprint.class_name"] = ClassName,
+                ["sanasprint.options"] = options.CacheText,
+                ["sanasprint.source"] = Path.GetFileName(file),
+            });
+        });
+    }
+
     /// <summary>The part <paramref name="options"/> asks for, or the one a weights file's name gives.</summary>
     /// <exception cref="ArgumentException">No part, a part that contradicts the file name, or options that do not apply.</exception>
     public static TinyAutoencoderPart PartOf(string checkpoint, ModelBuildOptions options)

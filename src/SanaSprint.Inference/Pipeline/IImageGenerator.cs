@@ -84,6 +84,13 @@ public sealed record GenerationRequest
     /// ends the run.
     /// </summary>
     public Action<GenerationStage, int>? StageEnded { get; init; }
+    /// <summary>
+    /// Which autoencoder decodes the frame (and encodes a ControlNet sketch): <see cref="FrameDecoder.Preview"/> for live
+    /// frames uses the tiny autoencoder when one is configured (<see cref="InferenceOptions.PreviewDecoderPath"/>), else
+    /// the DC-AE; <see cref="GenerationResult.Decoder"/> says which one ran.
+    /// </summary>
+    /// <remarks>Defaults to <see cref="FrameDecoder.Full"/>.</remarks>
+    public FrameDecoder Decoder { get; init; } = FrameDecoder.Full;
 }
 
 /// <summary>The stages of one model run, in order, as reported to <see cref="GenerationRequest.StageEnded"/>.</summary>
@@ -117,7 +124,12 @@ public sealed record StageTimings
 }
 
 /// <summary>One generated image and how long it took.</summary>
-public sealed record GenerationResult(RgbImage Image, StageTimings Timings);
+public sealed record GenerationResult(RgbImage Image, StageTimings Timings)
+{
+    /// <summary>The autoencoder that made the image.</summary>
+    /// <remarks>Defaults to <see cref="FrameDecoder.Full"/>.</remarks>
+    public FrameDecoder Decoder { get; init; } = FrameDecoder.Full;
+}
 
 /// <summary>Describes the model behind an <see cref="IImageGenerator"/>.</summary>
 public sealed record GeneratorInfo

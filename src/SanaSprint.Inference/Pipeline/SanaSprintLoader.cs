@@ -52,7 +52,16 @@ public static partial class SanaSprintLoader
         try
         {
             var provider = ExecutionProviders.Select(options, logger);
-            var components = LoadComponents(pipelineDir, controlNetDir, options, provider, cache, loggerFactory, demo ? DemoCheckpoint.ModelName : null);
+            ISanaSprintComponents components = LoadComponents(pipelineDir, controlNetDir, options, provider, cache, loggerFactory, demo ? DemoCheckpoint.ModelName : null);
+            try
+            {
+                components = PreviewAutoencoderComponents.Attach(components, options, provider, cache, loggerFactory);
+            }
+            catch
+            {
+                components.Dispose();
+                throw;
+            }
             return new LoadedModel(components, demo);
         }
         catch (Exception ex) when (ex is CheckpointException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or IOException)

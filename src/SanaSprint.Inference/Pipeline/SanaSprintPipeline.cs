@@ -197,8 +197,8 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
 
         long started = Stopwatch.GetTimestamp();
         var results = new GenerationResult[requests.Count];
-        // Requests sharing resolution, step count and ControlNet use run as one batch per component.
-        var groups = requests.Select((r, i) => (r, i)).GroupBy(x => (x.r.Width, x.r.Height, x.r.Steps, Control: x.r.Mode == GuidanceMode.ControlNet));
+        // Requests sharing resolution, step count, ControlNet use and decoder run as one batch per component.
+        var groups = requests.Select((r, i) => (r, i)).GroupBy(x => (x.r.Width, x.r.Height, x.r.Steps, Control: x.r.Mode == GuidanceMode.ControlNet, x.r.Decoder));
         foreach (var group in groups)
         {
             var items = group.ToList();
@@ -251,6 +251,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
     {
         var c = _components!;
         var info = c.Info;
+        var decoder = DecoderFor(c, requests[0]);
         int batch = requests.Count;
         int width = requests[0].Width, height = requests[0].Height, steps = requests[0].Steps;
         int f = info.VaeScaleFactor, ch = info.LatentChannels, h = height / f, w = width / f;
@@ -405,7 +406,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         {
             var decoded = pooled.AsMemory(0, batch * plane);
             host.Start();
-            c.Decode(decoderInput, batch, h, w, decoded);
+            DecodeLatents(c, decoder, decoderInput, batch, h, w, decoded);
             host.Stop(ref host.RuntimeCalls);
             if (trace is not null)
             {
@@ -430,7 +431,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         var total = Stopwatch.GetElapsedTime(callStarted);
 
         var timings = new StageTimings { Text = textTime, ControlEncode = encodeTime, Steps = stepTimes, Decode = decodeTime, Total = total, Host = host.ToTimings() };
-        return images.Select(img => new GenerationResult(img, timings)).ToArray();
+        return images.Select(img => new GenerationResult(img, timings) { Decoder = decoder }).ToArray();
     }
 
     /// <summary>Tells each request's <see cref="GenerationRequest.StageEnded"/> (before the next cancellation check).</summary>
@@ -455,7 +456,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
             else SketchPreprocessor.InitImage(requests[k].Sketch!, width, height, dst);
         });
         host.Stop(ref host.Preprocess);
-        var latents = _components!.EncodeImages(images, requests.Count, height, width);
+        var latents = EncodeImages(_components!, control ? DecoderFor(_components!, requests[0]) : FrameDecoder.Full, images, requests.Count, height, width);
         _sketchBuffer = images;
         host.Stop(ref host.RuntimeCalls);
         return latents;
