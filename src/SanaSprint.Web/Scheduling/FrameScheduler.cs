@@ -371,6 +371,8 @@ public sealed partial class FrameScheduler(
                 Strength = job.State.Settings.Strength,
                 ControlScale = job.State.Settings.ControlScale,
                 StageEnded = stageEnded,
+                // Live frames take the preview autoencoder when one is configured; the refinement is the full picture.
+                Decoder = job.IsRefinement ? FrameDecoder.Full : FrameDecoder.Preview,
             });
             feed.Publish(new FrameRenderingEvent(job.State.RoomId, job.State.Revision, job.IsRefinement));
             lock (_gate) StateLocked(job.State.RoomId).ToldUnavailable = null;
@@ -560,7 +562,8 @@ public sealed partial class FrameScheduler(
                     BatchSize: batch.Count,
                     WaitMs: job.WaitMs);
                 var frame = new FrameMessage(job.State.Revision, bytes, contentType, results[i].Image.Width, results[i].Image.Height,
-                    job.Steps, requests[i].Seed, job.State.Prompt, info.ModelName, job.IsRefinement, timings);
+                    job.Steps, requests[i].Seed, job.State.Prompt, info.ModelName, job.IsRefinement, timings,
+                    results[i].Decoder == FrameDecoder.Preview ? "preview" : "full");
                 if (previous[i] is { } before) await before;
                 await rooms.FrameReadyAsync(job.State.RoomId, frame);
                 await hub.Clients.Group(SketchHub.GroupName(job.State.RoomId)).Frame(frame);
