@@ -123,7 +123,8 @@ public sealed partial class PreviewAutoencoderComponents(ISanaSprintComponents i
     /// Loads the preview autoencoder named by <see cref="InferenceOptions.PreviewDecoderPath"/> beside
     /// <paramref name="components"/>; returns <paramref name="components"/> unchanged when the option is not set.
     /// </summary>
-    /// <exception cref="CheckpointException">Bad weights, or a latent space that does not match the checkpoint's DC-AE.</exception>
+    /// <exception cref="GeneratorUnavailableException">Missing or bad weights, or a latent space that does not match the
+    /// checkpoint's DC-AE (the message names the option).</exception>
     public static ISanaSprintComponents Attach(ISanaSprintComponents components, InferenceOptions options, ExecutionProviderChoice provider,
         string cacheDirectory, ILoggerFactory loggerFactory)
     {
@@ -132,14 +133,22 @@ public sealed partial class PreviewAutoencoderComponents(ISanaSprintComponents i
         if (string.IsNullOrWhiteSpace(options.PreviewDecoderPath)) return components;
         string path = Path.GetFullPath(options.PreviewDecoderPath);
         var started = Stopwatch.GetTimestamp();
-        var preview = PreviewAutoencoder.Load(path, new GraphCache(cacheDirectory), new OnnxSessionFactory(provider, options, loggerFactory),
-            SanaSprintLoader.ResolvePrecision(options.Precision, provider.Kind));
+        PreviewAutoencoder preview;
+        try
+        {
+            preview = PreviewAutoencoder.Load(path, new GraphCache(cacheDirectory), new OnnxSessionFactory(provider, options, loggerFactory),
+                SanaSprintLoader.ResolvePrecision(options.Precision, provider.Kind));
+        }
+        catch (Exception ex) when (ex is CheckpointException or IOException or UnauthorizedAccessException)
+        {
+            throw new GeneratorUnavailableException($"The preview autoencoder (`Inference:PreviewDecoderPath`) could not be loaded: {ex.Message}", ex);
+        }
         var info = components.Info;
         if (preview.LatentChannels != info.LatentChannels || PreviewAutoencoder.ScaleFactor != info.VaeScaleFactor)
         {
             preview.Dispose();
-            throw new CheckpointException(path, null,
-                $"is a preview autoencoder with {preview.LatentChannels} latent channels and {PreviewAutoencoder.ScaleFactor}× compression, but the " +
+            throw new GeneratorUnavailableException(
+                $"The preview autoencoder at '{path}' has {preview.LatentChannels} latent channels and {PreviewAutoencoder.ScaleFactor}× compression, but the " +
                 $"checkpoint's DC-AE has {info.LatentChannels} and {info.VaeScaleFactor}× (`Inference:PreviewDecoderPath` must match the checkpoint).");
         }
         Log.Loaded(loggerFactory.CreateLogger<PreviewAutoencoderComponents>(), path, Stopwatch.GetElapsedTime(started).TotalMilliseconds);

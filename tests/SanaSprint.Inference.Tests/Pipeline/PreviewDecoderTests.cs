@@ -133,4 +133,23 @@ public sealed class PreviewDecoderOptionTests
         Assert.Contains("16 latent channels", pipeline.Info.UnavailableReason);
         Assert.Contains("PreviewDecoderPath", pipeline.Info.UnavailableReason);
     }
+
+    [Fact]
+    public async Task AMissingPreviewAutoencoderNamesTheOptionAndTheFolder()
+    {
+        using var tmp = TestPaths.NewTempDir();
+        using var pipeline = new SanaSprintPipeline(Microsoft.Extensions.Options.Options.Create(new InferenceOptions
+        {
+            CacheDirectory = tmp.File("cache"),
+            Device = "cpu",
+            WarmupSize = 0,
+            PreviewDecoderPath = tmp.File("no-such-folder"),
+        }));
+
+        await pipeline.LoadAsync();
+
+        Assert.False(pipeline.Info.IsAvailable);
+        Assert.Contains("`Inference:PreviewDecoderPath`", pipeline.Info.UnavailableReason);
+        Assert.Contains("no-such-folder", pipeline.Info.UnavailableReason);
+    }
 }
