@@ -148,6 +148,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
             Embedding = c.Info.HasTextEncoder ? null : new PromptEmbedding(new float[c.Info.CaptionChannels], [1], 1, c.Info.CaptionChannels),
         };
         RunBatch([request], 0, CancellationToken.None, null);
+        if (c is PreviewAutoencoderComponents) RunBatch([request with { Decoder = FrameDecoder.Preview }], 0, CancellationToken.None, null);
         Log.WarmedUp(_logger, size, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
