@@ -19,6 +19,15 @@ public sealed class InferenceOptions
     /// <remarks>Defaults to <c>null</c>.</remarks>
     public string? ControlNetPath { get; set; }
 
+    /// <summary>
+    /// A tiny preview autoencoder for live frames: a TAESana folder holding <c>taesana_encoder</c> and
+    /// <c>taesana_decoder</c> weights (<c>.pth</c> as madebyollin/taesd publishes them, or <c>.safetensors</c>). Frames asked
+    /// for with <c>FrameDecoder.Preview</c> decode with it (and, in ControlNet mode, encode their sketch with it); the
+    /// others use the checkpoint's DC-AE.
+    /// </summary>
+    /// <remarks>Defaults to <c>null</c>: the DC-AE for every frame.</remarks>
+    public string? PreviewDecoderPath { get; set; }
+
     /// <summary>Execution provider: <c>auto</c> (CUDA when present, else CPU), <c>cuda</c> or <c>cpu</c>.</summary>
     /// <remarks>Defaults to <c>auto</c>.</remarks>
     [RegularExpression("^(auto|cuda|cpu)$")]

@@ -46,9 +46,13 @@ internal static class BenchCommand
         {
             Description = "Bench the full-size SANA-Sprint 0.6B architecture (transformer, DC-AE f32c32, 7-block ControlNet) with random weights, written once into the cache folder.",
         };
+        var previewDecoder = new Option<string?>("--preview-decoder")
+        {
+            Description = "TAESana folder (taesana_encoder / taesana_decoder .pth or .safetensors): frames decode, and ControlNet sketches encode, with it instead of the DC-AE.",
+        };
         var command = new Command("bench", "Benchmark per-stage latency, throughput per batch size and batched-vs-serial speed-up.")
         {
-            checkpoint, controlnet, runs, warmup, size, batch, steps, mode, device, precision, cudaGraph, cache, fullSize,
+            checkpoint, controlnet, runs, warmup, size, batch, steps, mode, device, precision, cudaGraph, cache, fullSize, previewDecoder,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -65,6 +69,7 @@ internal static class BenchCommand
                 EnableCudaGraph = parse.GetValue(cudaGraph),
                 CacheDirectory = parse.GetValue(cache),
                 WarmupSize = 0,
+                PreviewDecoderPath = parse.GetValue(previewDecoder),
             };
             string m = parse.GetValue(mode)!;
             if (parse.GetValue(fullSize))
@@ -102,6 +107,9 @@ internal static class BenchCommand
         output.WriteLine($"machine   : {CpuModel()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
         output.WriteLine($"runtime   : ONNX Runtime {typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version}, provider {info.Provider}, precision {info.Precision} (requested {options.Precision})");
         output.WriteLine($"model     : {info.ModelName}{(info.IsDemo ? " (embedded demo checkpoint)" : "")}");
+        var decoder = options.PreviewDecoderPath is null ? FrameDecoder.Full : FrameDecoder.Preview;
+        string autoencoder = decoder == FrameDecoder.Preview ? "TAESana" : "DC-AE";
+        output.WriteLine($"decoder   : {(decoder == FrameDecoder.Preview ? $"preview (TAESana at {options.PreviewDecoderPath})" : "full (DC-AE)")}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"settings  : {s.Width}x{s.Height}, {s.Steps} step(s), {s.Mode}, {s.Warmup} warm-up + {s.Runs} measured runs per batch size"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"load      : {loadWatch.Elapsed.TotalSeconds:F2} s (graphs from cache when present)"));
 
@@ -128,7 +136,7 @@ internal static class BenchCommand
         var summary = new List<string>();
         foreach (int b in s.Batches)
         {
-            var requests = Enumerable.Range(0, b).Select(i => Request(s, i, sketch) with { Embedding = embedding }).ToList();
+            var requests = Enumerable.Range(0, b).Select(i => Request(s, i, sketch) with { Embedding = embedding, Decoder = decoder }).ToList();
             for (int i = 0; i < s.Warmup; i++) pipeline.Generate(requests, ct, null);
             var stages = new Dictionary<string, List<double>>();
             var outside = new List<double>();
@@ -148,7 +156,7 @@ internal static class BenchCommand
                 outside.Add(100.0 * Math.Max(0, sw.Elapsed.TotalMilliseconds - ort) / sw.Elapsed.TotalMilliseconds);
                 var t = results[0].Timings;
                 Add(stages, "text (cached)", t.Text);
-                Add(stages, s.Mode == GuidanceMode.Text ? "control encode (none)" : "sketch preprocess + DC-AE encode", t.ControlEncode);
+                Add(stages, s.Mode == GuidanceMode.Text ? "control encode (none)" : $"sketch preprocess + {(s.Mode == GuidanceMode.ControlNet ? autoencoder : "DC-AE")} encode", t.ControlEncode);
                 for (int i = 0; i < t.Steps.Count; i++) Add(stages, $"step {i + 1} (transformer{(s.Mode == GuidanceMode.ControlNet ? " + ControlNet" : "")})", t.Steps[i]);
                 Add(stages, "decode + postprocess", t.Decode);
                 Add(stages, "total (wall)", TimeSpan.FromMilliseconds(sw.Elapsed.TotalMilliseconds));

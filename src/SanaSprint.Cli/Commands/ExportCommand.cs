@@ -15,9 +15,9 @@ internal static class ExportCommand
     /// <summary>Creates the verb.</summary>
     public static Command Create()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "Component folder with config.json and safetensors (e.g. <pipeline>/transformer).", Required = true };
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Component folder with config.json and safetensors (e.g. <pipeline>/transformer), or a TAESana folder / weights file (taesana_encoder.pth, taesana_decoder.pth).", Required = true };
         var output = new Option<string>("--out") { Description = "The .onnx file to write; weights go to <out>.data.", Required = true };
-        var part = new Option<string?>("--part") { Description = "AutoencoderDC part: encoder or decoder." };
+        var part = new Option<string?>("--part") { Description = "AutoencoderDC or TAESana part: encoder or decoder." };
         part.AcceptOnlyFromAmong("encoder", "decoder");
         var controlBlocks = new Option<int>("--control-blocks") { Description = "Transformer: number of ControlNet residual inputs.", DefaultValueFactory = _ => 0 };
         var wiring = new Option<string>("--controlnet-wiring") { Description = "ControlNet wiring: diffusers or nvlabs.", DefaultValueFactory = _ => "diffusers" };

@@ -21,7 +21,7 @@ public sealed record ModelBuildOptions
     /// <summary>Compute precision. Defaults to <see cref="GraphPrecision.Fp32"/>.</summary>
     public GraphPrecision Precision { get; init; } = GraphPrecision.Fp32;
 
-    /// <summary>Which part of a two-part model (<c>encoder</c> or <c>decoder</c> of <c>AutoencoderDC</c>); <c>null</c> for others.</summary>
+    /// <summary>Which part of a two-part model (<c>encoder</c> or <c>decoder</c> of <c>AutoencoderDC</c> or <c>TinyAutoencoder</c>); <c>null</c> for others.</summary>
     public string? Part { get; init; }
 
     /// <summary>Transformer only: how many ControlNet residual inputs (<c>controlnet_block_samples_{i}</c>) the graph takes.
@@ -155,12 +155,15 @@ public static class ModelCatalog
 
     /// <summary>
     /// Builds a standalone graph of the component in <paramref name="componentDirectory"/> (with <c>config.json</c> and
-    /// weights) and writes it to <paramref name="outputPath"/> with every weight in <c>{outputPath}.data</c>.
+    /// weights, or a TAESana folder or file: see <see cref="TinyAutoencoder.Export"/>) and writes it to <paramref name="outputPath"/> with every weight in <c>{outputPath}.data</c>.
     /// </summary>
     /// <exception cref="CheckpointException">Missing or malformed checkpoint, or an unknown class.</exception>
     public static SavedModel Export(string componentDirectory, string outputPath, ModelBuildOptions options,
         IProgress<GraphBuildProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        // TAESana has no config.json: its folder (or file) holds taesd's encoder/decoder weights.
+        if (TinyAutoencoderCheckpoint.IsCheckpoint(componentDirectory))
+            return TinyAutoencoder.Export(componentDirectory, outputPath, options, progress, cancellationToken);
         var config = ComponentConfig.Load(componentDirectory);
         using var weights = SafetensorsCheckpoint.Open(config.Directory);
         var graph = Build(config, weights, options, progress);

@@ -32,4 +32,11 @@ public sealed record GenerationRequest
     /// ends the run.
     /// </summary>
     public Action<GenerationStage, int>? StageEnded { get; init; }
+    /// <summary>
+    /// Which autoencoder decodes the frame (and encodes a ControlNet sketch): <see cref="FrameDecoder.Preview"/> for live
+    /// frames uses the tiny autoencoder when one is configured (<see cref="InferenceOptions.PreviewDecoderPath"/>), else
+    /// the DC-AE; <see cref="GenerationResult.Decoder"/> says which one ran.
+    /// </summary>
+    /// <remarks>Defaults to <see cref="FrameDecoder.Full"/>.</remarks>
+    public FrameDecoder Decoder { get; init; } = FrameDecoder.Full;
 }

@@ -54,7 +54,7 @@ public static partial class SanaSprintLoader
         try
         {
             var provider = ExecutionProviders.Select(options, logger);
-            OnnxSanaSprintComponents components;
+            ISanaSprintComponents components;
             try
             {
                 components = LoadComponents(pipelineDir, controlNetDir, options, provider, cache, loggerFactory, fallback?.ModelName);
@@ -64,6 +64,16 @@ public static partial class SanaSprintLoader
                 // The probe passed but a model session did not (e.g. out of memory): auto falls back as it would at the probe.
                 provider = ExecutionProviders.FallBackToCpu(provider.Requested, ex.Failure, logger);
                 components = LoadComponents(pipelineDir, controlNetDir, options, provider, cache, loggerFactory, fallback?.ModelName);
+            }
+
+            try
+            {
+                components = PreviewAutoencoderComponents.Attach(components, options, provider, cache, loggerFactory);
+            }
+            catch
+            {
+                components.Dispose();
+                throw;
             }
 
             return new LoadedModel(components, fallback) { ProviderNote = provider.Note };

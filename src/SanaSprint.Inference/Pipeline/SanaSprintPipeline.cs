@@ -145,6 +145,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
             Embedding = c.Info.HasTextEncoder ? null : new PromptEmbedding(new float[c.Info.CaptionChannels], [1], 1, c.Info.CaptionChannels),
         };
         RunBatch([request], Stopwatch.GetTimestamp(), CancellationToken.None, null, null);
+        if (c is PreviewAutoencoderComponents) RunBatch([request with { Decoder = FrameDecoder.Preview }], Stopwatch.GetTimestamp(), CancellationToken.None, null, null);
         Log.WarmedUp(_logger, size, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
@@ -197,8 +198,8 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
 
         long started = Stopwatch.GetTimestamp();
         var results = new GenerationResult[requests.Count];
-        // Requests sharing resolution, step count and ControlNet use run as one batch per component.
-        var groups = requests.Select((r, i) => (r, i)).GroupBy(x => (x.r.Width, x.r.Height, x.r.Steps, Control: x.r.Mode == GuidanceMode.ControlNet));
+        // Requests sharing resolution, step count, ControlNet use and decoder run as one batch per component.
+        var groups = requests.Select((r, i) => (r, i)).GroupBy(x => (x.r.Width, x.r.Height, x.r.Steps, Control: x.r.Mode == GuidanceMode.ControlNet, x.r.Decoder));
         foreach (var group in groups)
         {
             var items = group.ToList();
@@ -250,6 +251,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
     private GenerationResult[] RunBatch(IReadOnlyList<GenerationRequest> requests, long callStarted, CancellationToken ct, IPipelineTrace? trace, IPipelineObserver? observer)
     {
         var c = _components!;
+        var decoder = DecoderFor(c, requests[0]);
         var info = c.Info;
         int batch = requests.Count;
         int width = requests[0].Width, height = requests[0].Height, steps = requests[0].Steps;
@@ -346,7 +348,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         try
         {
             var decoded = pooled.AsMemory(0, batch * plane);
-            c.Decode(decoderInput, batch, h, w, decoded);
+            DecodeLatents(c, decoder, decoderInput, batch, h, w, decoded);
             if (trace is not null)
             {
                 trace.Record("vae_decode_output", decoded.ToArray());
@@ -365,7 +367,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
 
         stages.Ended(GenerationStage.Decode);
         var timings = stages.ToTimings(callStarted);
-        return images.Select(img => new GenerationResult(img, timings)).ToArray();
+        return images.Select(img => new GenerationResult(img, timings) { Decoder = decoder }).ToArray();
     }
 
     /// <summary>
@@ -449,7 +451,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
             if (control) ScribbleMap.ControlImage(requests[k].Sketch!, width, height, dst);
             else ImageProcessor.Preprocess(requests[k].Sketch!, width, height, dst);
         });
-        var latents = _components!.EncodeImages(images, requests.Count, height, width);
+        var latents = EncodeImages(_components!, control ? DecoderFor(_components!, requests[0]) : FrameDecoder.Full, images, requests.Count, height, width);
         _sketchBuffer = images;
         return latents;
     }

@@ -130,7 +130,8 @@ public sealed partial class FrameDelivery(
             BatchSize: f.BatchSize,
             WaitMs: f.WaitMs);
         var message = new FrameMessage(f.State.Revision, bytes, contentType, f.Result.Image.Width, f.Result.Image.Height,
-            f.Steps, f.State.Settings.Seed, f.State.Prompt, f.ModelName, f.IsRefinement, timings);
+            f.Steps, f.State.Settings.Seed, f.State.Prompt, f.ModelName, f.IsRefinement, timings,
+            f.Result.Decoder == FrameDecoder.Preview ? "preview" : "full");
         await rooms.FrameReadyAsync(f.State.RoomId, message);
         await hub.Clients.Group(SketchHub.GroupName(f.State.RoomId)).Frame(message);
         Observability.SanaSprintMetrics.RecordFrame(message);

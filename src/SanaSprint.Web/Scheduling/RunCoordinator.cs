@@ -190,6 +190,8 @@ public sealed partial class RunCoordinator(
                 Strength = job.State.Settings.Strength,
                 ControlScale = job.State.Settings.ControlScale,
                 StageEnded = stageEnded,
+                // Live frames take the preview autoencoder when one is configured; the refinement is the full picture.
+                Decoder = job.IsRefinement ? FrameDecoder.Full : FrameDecoder.Preview,
             });
         }
 

@@ -6,7 +6,7 @@ namespace SanaSprint.Web.Tests.TestSupport;
 /// <summary>
 /// Test double for <see cref="IImageGenerator"/> (tests only; the running app always uses the real pipeline): takes
 /// <see cref="Delay"/> per call, returns one flat image per request whose colour encodes the seed, records every batch,
-/// throws for a request whose prompt contains <see cref="FaultMarker"/>, and counts prompt tokens with
+/// reports the decoder each request asked for, throws for a request whose prompt contains <see cref="FaultMarker"/>, and counts prompt tokens with
 /// <see cref="PromptTokens"/> (one token per white-space separated word unless replaced).
 /// </summary>
 public sealed class FakeImageGenerator : IImageGenerator
@@ -61,7 +61,8 @@ public sealed class FakeImageGenerator : IImageGenerator
             {
                 Steps = [.. Enumerable.Repeat(Delay / Math.Max(1, r.Steps), r.Steps)],
                 Total = Delay,
-            });
+            })
+            { Decoder = r.Decoder }; // as a pipeline with a preview autoencoder configured
         })];
     }
 }

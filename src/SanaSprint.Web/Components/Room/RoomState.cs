@@ -41,9 +41,10 @@ public enum RenderStatus
 /// <param name="Timings">Server-side timings.</param>
 /// <param name="EndToEndMs">From sending this browser's newest change the frame includes to the frame arriving; null when the frame includes none of this browser's changes.</param>
 /// <param name="Bytes">Encoded size.</param>
+/// <param name="Decoder">"preview" (the tiny autoencoder of live frames) or "full" (the DC-AE).</param>
 public sealed record FrameReport(
     long Revision, string ContentType, int Width, int Height, int Steps, long Seed, string Prompt, string ModelName,
-    bool IsRefinement, FrameTimings Timings, double? EndToEndMs, int Bytes)
+    bool IsRefinement, FrameTimings Timings, double? EndToEndMs, int Bytes, string Decoder = "full")
 {
     /// <summary>The latency to show: end-to-end when measured here, else the server's part.</summary>
     public double DisplayMs => EndToEndMs ?? Timings.ServerMs;
@@ -173,7 +174,7 @@ public sealed class RoomState
         ConnectionMessage = null;
         if (s.LastFrame is { } f)
         {
-            LastFrame = new FrameReport(f.Revision, f.ContentType, f.Width, f.Height, f.Steps, f.Seed, f.Prompt, f.ModelName, f.IsRefinement, f.Timings, null, 0);
+            LastFrame = new FrameReport(f.Revision, f.ContentType, f.Width, f.Height, f.Steps, f.Seed, f.Prompt, f.ModelName, f.IsRefinement, f.Timings, null, 0, f.Decoder);
         }
 
         Render = LastFrame is null ? (s.Strokes.Count > 0 || Revision > 0 ? RenderStatus.Rendering : RenderStatus.Idle)

@@ -239,6 +239,8 @@ public sealed record FrameTimings(
 /// <param name="ModelName">Model used.</param>
 /// <param name="IsRefinement">True for the extra frame at more steps after the room went quiet.</param>
 /// <param name="Timings">Where the time went.</param>
+/// <param name="Decoder">Which autoencoder made the pixels: <c>"preview"</c> (the tiny autoencoder of live frames, when
+/// <c>Inference:PreviewDecoderPath</c> is set) or <c>"full"</c> (the checkpoint's DC-AE).</param>
 [MessagePackObject]
 public sealed record FrameMessage(
     [property: Key("revision")] long Revision,
@@ -251,7 +253,8 @@ public sealed record FrameMessage(
     [property: Key("prompt")] string Prompt,
     [property: Key("modelName")] string ModelName,
     [property: Key("isRefinement")] bool IsRefinement,
-    [property: Key("timings")] FrameTimings Timings);
+    [property: Key("timings")] FrameTimings Timings,
+    [property: Key("decoder")] string Decoder = "full");
 
 /// <summary>A frame could not be produced for this room (sent to everyone in the room).</summary>
 /// <param name="Revision">The revision that failed.</param>
