@@ -29,7 +29,7 @@ public sealed class PreviewDecoderFixture : IAsyncLifetime
             WarmupSize = 0,
             IntraOpThreads = 2,
             PreviewDecoderPath = taesana,
-        }));
+        }), defaultCheckpoint: SanaSprint.Inference.Demo.EmbeddedDemoCheckpoint.Instance);
         await Pipeline.LoadAsync();
         Assert.True(Pipeline.Info.IsAvailable, Pipeline.Info.UnavailableReason);
     }
@@ -125,7 +125,7 @@ public sealed class PreviewDecoderOptionTests
             Device = "cpu",
             WarmupSize = 0,
             PreviewDecoderPath = taesana,
-        }));
+        }), defaultCheckpoint: SanaSprint.Inference.Demo.EmbeddedDemoCheckpoint.Instance);
 
         await pipeline.LoadAsync();
 
@@ -144,7 +144,7 @@ public sealed class PreviewDecoderOptionTests
             Device = "cpu",
             WarmupSize = 0,
             PreviewDecoderPath = tmp.File("no-such-folder"),
-        }));
+        }), defaultCheckpoint: SanaSprint.Inference.Demo.EmbeddedDemoCheckpoint.Instance);
 
         await pipeline.LoadAsync();
 
