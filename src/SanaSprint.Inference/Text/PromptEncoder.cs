@@ -7,6 +7,7 @@ using SanaSprint.Inference.Checkpoints;
 using SanaSprint.Inference.Models;
 using SanaSprint.Inference.Onnx;
 using SanaSprint.Inference.Runtime;
+using SanaSprint.Inference.Caching;
 
 namespace SanaSprint.Inference.Text;
 
@@ -79,8 +80,7 @@ public sealed partial class PromptEncoder : IDisposable
     private readonly ILogger _logger;
     private readonly bool _ownsEncoder;
     private readonly Lock _gate = new();
-    private readonly LinkedList<(PromptKey Key, PromptEncoding Value)> _recent = new();
-    private readonly Dictionary<PromptKey, LinkedListNode<(PromptKey Key, PromptEncoding Value)>> _cache = [];
+    private readonly LruCache<PromptKey, PromptEncoding> _cache;
     private readonly Dictionary<PromptKey, Task<PromptEncoding>> _inFlight = [];
     private long _hits, _misses;
 
@@ -100,7 +100,7 @@ public sealed partial class PromptEncoder : IDisposable
         Tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
         _encoder = encoder ?? throw new ArgumentNullException(nameof(encoder));
         _ownsEncoder = ownsEncoder;
-        Capacity = capacity;
+        _cache = new LruCache<PromptKey, PromptEncoding>(capacity);
         DefaultOptions = defaultOptions ?? PromptEncodingOptions.Default;
     }
 
@@ -111,7 +111,7 @@ public sealed partial class PromptEncoder : IDisposable
     public int HiddenSize => _encoder.HiddenSize;
 
     /// <summary>Most encodings kept.</summary>
-    public int Capacity { get; }
+    public int Capacity => _cache.Capacity;
 
     /// <summary>Options used when a call passes none.</summary>
     public PromptEncodingOptions DefaultOptions { get; }
@@ -119,7 +119,7 @@ public sealed partial class PromptEncoder : IDisposable
     /// <summary>Encodings currently cached.</summary>
     public int Count
     {
-        get { lock (_gate) return _cache.Count; }
+        get { return _cache.Count; }
     }
 
     /// <summary>Prompts served from the cache so far.</summary>
@@ -282,11 +282,7 @@ public sealed partial class PromptEncoder : IDisposable
     /// <summary>Drops every cached encoding (runs in progress are unaffected).</summary>
     public void Clear()
     {
-        lock (_gate)
-        {
-            _cache.Clear();
-            _recent.Clear();
-        }
+        _cache.Clear();
     }
 
     /// <summary>Disposes the encoder when this service owns it.</summary>
@@ -297,17 +293,9 @@ public sealed partial class PromptEncoder : IDisposable
 
     private bool TryGetCached(PromptKey key, out PromptEncoding encoding)
     {
-        if (_cache.TryGetValue(key, out var node))
-        {
-            _recent.Remove(node);
-            _recent.AddFirst(node);
-            Interlocked.Increment(ref _hits);
-            encoding = node.Value.Value;
-            return true;
-        }
-
-        encoding = null!;
-        return false;
+        if (!_cache.TryGet(key, out encoding)) return false;
+        Interlocked.Increment(ref _hits);
+        return true;
     }
 
     // Runs the encoder for the given distinct keys (all with the same options) and publishes the results.
@@ -334,14 +322,7 @@ public sealed partial class PromptEncoder : IDisposable
             for (int i = 0; i < keys.Count; i++)
             {
                 _inFlight.Remove(keys[i]);
-                if (_cache.ContainsKey(keys[i])) continue;
-                _cache[keys[i]] = _recent.AddFirst((keys[i], encodings[i]));
-                while (_cache.Count > Capacity)
-                {
-                    var last = _recent.Last!;
-                    _recent.RemoveLast();
-                    _cache.Remove(last.Value.Key);
-                }
+                _cache.GetOrAdd(keys[i], _ => encodings[i]);
             }
         }
 

@@ -1,3 +1,4 @@
+using SanaSprint.Inference.Caching;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Hubs;
 using SkiaSharp;
@@ -19,7 +20,20 @@ public sealed class SketchRasterizer
     /// <summary>How many rooms' bitmaps are kept.</summary>
     public const int MaxCachedRooms = 64;
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SettledStrokes> _cache = new(StringComparer.Ordinal);
+    private readonly LruCache<string, SettledStrokes> _cache = new(MaxCachedRooms, StringComparer.Ordinal, static (_, evicted) =>
+    {
+        // Only the cache held it; a concurrent user holds its lock and simply re-creates the bitmap next time.
+        if (!Monitor.TryEnter(evicted)) return;
+        try
+        {
+            evicted.Bitmap?.Dispose();
+            evicted.Bitmap = null;
+        }
+        finally
+        {
+            Monitor.Exit(evicted);
+        }
+    });
 
     /// <summary>Rasterises strokes.</summary>
     /// <param name="strokes">Strokes, bottom to top.</param>
@@ -46,11 +60,10 @@ public sealed class SketchRasterizer
             return ToRgb(bitmap);
         }
 
-        var settled = _cache.GetOrAdd(cacheKey, _ => new SettledStrokes());
+        var settled = _cache.GetOrAdd(cacheKey, static _ => new SettledStrokes());
         RgbImage result;
         lock (settled)
         {
-            settled.LastUsed = Environment.TickCount64;
             // 1. Reuse the cached bottom run when it is still the bottom of the stack, else start afresh.
             if (settled.Bitmap is null || settled.Bitmap.Info != info || settled.Canvas != (canvasWidth, canvasHeight) || !settled.IsPrefixOf(strokes))
             {
@@ -79,23 +92,7 @@ public sealed class SketchRasterizer
                 result = ToRgb(frame);
             }
         }
-        TrimCache();
         return result;
-    }
-
-    private void TrimCache()
-    {
-        while (_cache.Count > MaxCachedRooms)
-        {
-            var oldest = _cache.MinBy(kv => kv.Value.LastUsed);
-            if (!_cache.TryRemove(oldest.Key, out var evicted)) continue;
-            // Only the cache held it; a concurrent user holds the lock and will simply re-create it next time.
-            if (Monitor.TryEnter(evicted))
-            {
-                try { evicted.Bitmap?.Dispose(); evicted.Bitmap = null; }
-                finally { Monitor.Exit(evicted); }
-            }
-        }
     }
 
     private static SKBitmap Blank(SKImageInfo info)
@@ -134,7 +131,6 @@ public sealed class SketchRasterizer
         public SKBitmap? Bitmap;
         public (int Width, int Height) Canvas;
         public readonly List<(string Id, int Points)> Strokes = [];
-        public long LastUsed;
 
         public bool IsPrefixOf(IReadOnlyList<StrokeData> strokes)
         {
