@@ -28,8 +28,14 @@ public sealed partial class RoomEditor
     private static readonly string[] Palette =
         ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324", "#469990", "#800000", "#808000", "#000075"];
 
-    private static readonly char[] ForbiddenPromptCharacters =
-        [.. Enumerable.Range(0, 32).Where(c => c != '\n' && c != '\t').Select(c => (char)c), '\u007f'];
+    /// <summary>
+    /// Characters a prompt may not hold: Unicode's control characters (category Cc: C0, DEL and C1) except new line and
+    /// tab, and the bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), which reorder what
+    /// other people see. Joiners and variation selectors, which emoji need, stay allowed.
+    /// </summary>
+    private static readonly System.Buffers.SearchValues<char> ForbiddenPromptCharacters = System.Buffers.SearchValues.Create(
+        [.. Enumerable.Range(0, 0xA0).Select(c => (char)c).Where(c => char.IsControl(c) && c is not '\n' and not '\t'),
+         .. Enumerable.Range(0x202A, 5).Select(c => (char)c), .. Enumerable.Range(0x2066, 4).Select(c => (char)c)]);
 
     private readonly RoomOptions _options;
     private readonly TimeProvider _time;
@@ -285,7 +291,7 @@ public sealed partial class RoomEditor
     /// <param name="room">The room.</param>
     /// <param name="caller">A present participant.</param>
     /// <param name="prompt">At most <see cref="RoomOptions.MaxPromptLength"/> characters, no control characters except new lines and
-    /// tabs; then at most <see cref="RoomOptions.MaxPromptTokens"/> tokens, alone and composed with the room's preset.</param>
+    /// tabs and no bidirectional overrides; then at most <see cref="RoomOptions.MaxPromptTokens"/> tokens, alone and composed with the room's preset.</param>
     /// <exception cref="RoomException">Not joined or bad prompt.</exception>
     public PromptChanged SetPrompt(Room room, RoomCaller caller, string? prompt)
     {
@@ -518,7 +524,7 @@ public sealed partial class RoomEditor
         if (prompt.Length > _options.MaxPromptLength)
             throw Invalid($"`prompt` has {prompt.Length} characters; at most {_options.MaxPromptLength} (`RoomOptions.MaxPromptLength`).");
         var bad = prompt.IndexOfAny(ForbiddenPromptCharacters);
-        if (bad >= 0) throw Invalid($"`prompt` contains a control character (U+{(int)prompt[bad]:X4}) at index {bad}.");
+        if (bad >= 0) throw Invalid($"`prompt` contains a control or bidirectional-override character (U+{(int)prompt[bad]:X4}) at index {bad}.");
         var tokens = _model?.CountPromptTokens(prompt);
         if (tokens > _options.MaxPromptTokens)
             throw Invalid($"`prompt` takes {tokens} tokens; at most {_options.MaxPromptTokens} (`RoomOptions.MaxPromptTokens`).");
@@ -541,18 +547,18 @@ public sealed partial class RoomEditor
 
     private static string Quote(string? value) => value is null ? "null" : value.Length > 80 ? $"'{value[..80]}…' ({value.Length} characters)" : $"'{value}'";
 
-    [GeneratedRegex("^[A-Za-z0-9_-]{22}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_-]{22}\z")]
     private static partial Regex RoomIdPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}\z")]
     private static partial Regex StrokeIdPattern();
 
-    [GeneratedRegex("^#[0-9a-fA-F]{6}$")]
+    [GeneratedRegex(@"^#[0-9a-fA-F]{6}\z")]
     private static partial Regex ColourPattern();
 
-    [GeneratedRegex("^[a-z0-9-]{1,64}$")]
+    [GeneratedRegex(@"^[a-z0-9-]{1,64}\z")]
     private static partial Regex PresetIdPattern();
 
-    [GeneratedRegex(@"^[\p{L}\p{M}\p{N} _.'-]+$")]
+    [GeneratedRegex(@"^[\p{L}\p{M}\p{N} _.'-]+\z")]
     private static partial Regex DisplayNamePattern();
 }

@@ -191,4 +191,83 @@ public sealed class RoomEditorTests
         Assert.NotNull(editor.Undo(room, ann));
         Assert.Null(editor.Undo(room, ann));
     }
+
+    [Theory]
+    [InlineData("#123456\n")]
+    [InlineData("#123456\r\n")]
+    public void AColourWithATrailingNewLineIsRefused(string colour)
+    {
+        var editor = Editor();
+        var room = NewRoom(editor);
+        var ann = Join(editor, room, "s1");
+
+        Assert.Equal(RoomErrorCodes.InvalidArgument, Assert.Throws<RoomException>(() => editor.BeginStroke(room, ann, "ok", colour, 2f)).Code);
+        editor.BeginStroke(room, ann, "ok", "#123456", 2f); // the same colour without the new line is fine
+    }
+
+    [Theory]
+    [InlineData("abc\n")]
+    [InlineData("abc\r")]
+    public void AStrokeIdWithATrailingNewLineIsRefused(string strokeId)
+    {
+        var editor = Editor();
+        var room = NewRoom(editor);
+        var ann = Join(editor, room, "s1");
+
+        Assert.Equal(RoomErrorCodes.InvalidArgument, Assert.Throws<RoomException>(() => editor.BeginStroke(room, ann, strokeId, "#000000", 2f)).Code);
+        Assert.Empty(room.Strokes);
+    }
+
+    [Fact]
+    public void APresetIdOrRoomIdWithATrailingNewLineIsRefusedAndANameIsStoredWithoutIt()
+    {
+        var editor = Editor();
+        var room = NewRoom(editor);
+        var ann = Join(editor, room, "s1");
+
+        Assert.Throws<RoomException>(() => editor.SetSettings(room, ann, room.Settings with { PresetId = "watercolour\n" }));
+        Assert.False(RoomEditor.IsRoomId(RoomEditor.NewRoomId() + "\n"));
+        // Display names are trimmed of surrounding white space (a new line included) before they are checked and kept.
+        Assert.Equal("Alice", editor.CheckDisplayName("Alice\n"));
+        Assert.Throws<RoomException>(() => editor.CheckDisplayName("Al\nice"));
+        Assert.Throws<RoomException>(() => editor.CheckDisplayName("Bob\u202E"));
+    }
+
+    [Theory]
+    [InlineData("next\u0085line")]   // C1: NEL
+    [InlineData("csi\u009b31m")]     // C1: CSI
+    [InlineData("\u202Eevil")]       // right-to-left override
+    [InlineData("a\u202Ab")]         // left-to-right embedding
+    [InlineData("x\u2066y\u2069")]    // left-to-right isolate … pop directional isolate
+    [InlineData("bell\u0007")]       // C0
+    public void APromptWithAControlOrBidiOverrideCharacterIsRefusedAndChangesNothing(string prompt)
+    {
+        var editor = Editor();
+        var room = NewRoom(editor);
+        var ann = Join(editor, room, "s1");
+        var before = (room.Prompt, room.Revision);
+
+        var ex = Assert.Throws<RoomException>(() => editor.SetPrompt(room, ann, prompt));
+
+        Assert.Equal(RoomErrorCodes.InvalidArgument, ex.Code);
+        Assert.Contains("U+", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(before, (room.Prompt, room.Revision));
+    }
+
+    [Theory]
+    [InlineData("a family \U0001F468\u200D\U0001F469\u200D\U0001F467 at the beach")] // zero-width joiners
+    [InlineData("a red heart \u2764\uFE0F")]                                        // variation selector
+    [InlineData("two lines\nand a\ttab")]
+    [InlineData("مرحبا hello")]                                                     // right-to-left text itself
+    public void APromptWithEmojiJoinersNewLinesOrRightToLeftTextIsAccepted(string prompt)
+    {
+        var editor = Editor();
+        var room = NewRoom(editor);
+        var ann = Join(editor, room, "s1");
+
+        editor.SetPrompt(room, ann, prompt);
+
+        Assert.Equal(prompt, room.Prompt);
+    }
 }
+
