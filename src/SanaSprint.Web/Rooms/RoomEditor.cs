@@ -192,6 +192,7 @@ public sealed partial class RoomEditor
             .Count(d => room.StrokesById.TryGetValue(d.StrokeId, out var s) && s.Undone);
         if (room.Strokes.Count - droppable >= _options.MaxStrokesPerRoom)
             throw new RoomException(RoomErrorCodes.Limit, $"The room holds {_options.MaxStrokesPerRoom} strokes (`RoomOptions.MaxStrokesPerRoom`); clear it to draw more.");
+        CheckRoomSize(room, addedStrokes: 1, addedPoints: 0);
         var stroke = new Stroke(strokeId, participant, colour.ToLowerInvariant(), width);
         room.Strokes.Add(stroke);
         room.StrokesById.Add(strokeId, stroke);
@@ -217,6 +218,7 @@ public sealed partial class RoomEditor
             throw new RoomException(RoomErrorCodes.Conflict, $"Stroke '{strokeId}' has ended; begin a new stroke.");
         if (stroke.Points.Count + points.Count > _options.MaxPointsPerStroke)
             throw new RoomException(RoomErrorCodes.Limit, $"Stroke '{strokeId}' would have {stroke.Points.Count + points.Count} points; at most {_options.MaxPointsPerStroke} (`RoomOptions.MaxPointsPerStroke`).");
+        CheckRoomSize(room, addedStrokes: 0, addedPoints: points.Count);
         stroke.Points.AddRange(points);
         var revision = Bump(room);
         room.RecordChange(new RoomChange(RoomChangeKind.PointsAppended, strokeId));
@@ -541,6 +543,31 @@ public sealed partial class RoomEditor
             var within = subject == "`prompt`" ? $"`prompt` takes {tokens} tokens within preset '{presetId}'" : $"{subject} take {tokens} tokens";
             throw Invalid($"{within}; at most {_options.MaxPromptTokens} (`RoomOptions.MaxPromptTokens`).");
         }
+    }
+
+    /// <summary>Bytes a point takes in a snapshot as the hub sends it (a MessagePack array of three float32).</summary>
+    internal const int SnapshotBytesPerPoint = 16;
+
+    /// <summary>Bytes a stroke takes in a snapshot besides its points (id, owner, colour, width, flags).</summary>
+    internal const int SnapshotBytesPerStroke = 80;
+
+    /// <summary>The room's snapshot size in bytes as the hub sends it, estimated from its strokes, points and prompt.</summary>
+    internal static long SnapshotBytes(Room room, long strokes, long points) =>
+        strokes * SnapshotBytesPerStroke + points * SnapshotBytesPerPoint + 4L * room.Prompt.Length + 1024;
+
+    /// <summary>Refuses a change that would take the room past <see cref="RoomOptions.MaxPointsPerRoom"/> or
+    /// <see cref="RoomOptions.MaxSnapshotBytes"/>; every stroke the room keeps counts (an undo can bring it back).</summary>
+    private void CheckRoomSize(Room room, int addedStrokes, int addedPoints)
+    {
+        long points = addedPoints;
+        foreach (var s in room.Strokes) points += s.Points.Count;
+        if (points > _options.MaxPointsPerRoom)
+            throw new RoomException(RoomErrorCodes.Limit,
+                $"The room would hold {points} points; at most {_options.MaxPointsPerRoom} (`RoomOptions.MaxPointsPerRoom`); clear it to draw more.");
+        long bytes = SnapshotBytes(room, room.Strokes.Count + addedStrokes, points);
+        if (bytes > _options.MaxSnapshotBytes)
+            throw new RoomException(RoomErrorCodes.Limit,
+                $"The room's snapshot would take {bytes} bytes; at most {_options.MaxSnapshotBytes} (`RoomOptions.MaxSnapshotBytes`); clear it to draw more.");
     }
 
     private static RoomException Invalid(string message) => new(RoomErrorCodes.InvalidArgument, message);

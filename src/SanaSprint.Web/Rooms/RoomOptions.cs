@@ -32,6 +32,19 @@ public sealed class RoomOptions
     [Range(1, 1_000_000)]
     public int MaxStrokesPerRoom { get; set; } = 5_000;
 
+    /// <summary>Most points a room keeps over all its strokes (visible ones and those an undo or redo can bring back).</summary>
+    /// <remarks>Defaults to <c>200000</c> (≈ 3 MB of points in a joiner's snapshot).</remarks>
+    [Range(1, 50_000_000)]
+    public int MaxPointsPerRoom { get; set; } = 200_000;
+
+    /// <summary>
+    /// Largest snapshot a joiner receives, in bytes as the hub sends it (MessagePack: ≈ 16 bytes a point, ≈ 80 a stroke);
+    /// a change that would make the room's snapshot larger is refused.
+    /// </summary>
+    /// <remarks>Defaults to <c>4194304</c> (4 MiB).</remarks>
+    [Range(1024, 1_073_741_824)]
+    public long MaxSnapshotBytes { get; set; } = 4L * 1024 * 1024;
+
     /// <summary>Thinnest stroke in canvas units.</summary>
     /// <remarks>Defaults to <c>0.5</c>.</remarks>
     [Range(0.01, 1000)]

@@ -269,5 +269,51 @@ public sealed class RoomEditorTests
 
         Assert.Equal(prompt, room.Prompt);
     }
+
+    [Fact]
+    public void ARoomRefusesPointsBeyondItsTotalAndKeepsWhatItHad()
+    {
+        var editor = Editor(o => { o.MaxPointsPerRoom = 10; o.MaxPointsPerAppend = 8; });
+        var room = NewRoom(editor);
+        var ann = Join(editor, room, "s1");
+        StrokePoint[] Points(int n) => [.. Enumerable.Range(0, n).Select(i => new StrokePoint(i, i, 0.5f))];
+        editor.BeginStroke(room, ann, "a", "#000000", 2f);
+        editor.AppendPoints(room, ann, "a", Points(6));
+        editor.EndStroke(room, ann, "a");
+        editor.BeginStroke(room, ann, "b", "#000000", 2f);
+        editor.AppendPoints(room, ann, "b", Points(4)); // 10 in all: at the bound
+        var revision = room.Revision;
+
+        var ex = Assert.Throws<RoomException>(() => editor.AppendPoints(room, ann, "b", Points(1)));
+
+        Assert.Equal(RoomErrorCodes.Limit, ex.Code);
+        Assert.Contains("RoomOptions.MaxPointsPerRoom", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(revision, room.Revision);
+        Assert.Equal(10, room.Strokes.Sum(s => s.Points.Count));
+        // An undone stroke still counts while a redo can bring it back; a new action drops the redo, and its points go.
+        editor.EndStroke(room, ann, "b");
+        editor.Undo(room, ann);
+        Assert.Equal(10, room.Strokes.Sum(s => s.Points.Count));
+        editor.BeginStroke(room, ann, "c", "#000000", 2f);
+        editor.AppendPoints(room, ann, "c", Points(4));
+        Assert.Equal(10, room.Strokes.Sum(s => s.Points.Count));
+    }
+
+    [Fact]
+    public void ARoomRefusesAChangeThatWouldMakeItsSnapshotLargerThanTheBound()
+    {
+        var editor = Editor(o => { o.MaxSnapshotBytes = 1024 + 4 * 64 + 2 * RoomEditor.SnapshotBytesPerStroke + 20 * RoomEditor.SnapshotBytesPerPoint; o.DefaultPrompt = new string('p', 64); });
+        var room = NewRoom(editor);
+        var ann = Join(editor, room, "s1");
+        editor.BeginStroke(room, ann, "a", "#000000", 2f);
+        editor.AppendPoints(room, ann, "a", [.. Enumerable.Range(0, 20).Select(i => new StrokePoint(i, i, 0.5f))]);
+        editor.EndStroke(room, ann, "a");
+        editor.BeginStroke(room, ann, "b", "#000000", 2f); // the snapshot is now exactly at the bound
+
+        var ex = Assert.Throws<RoomException>(() => editor.AppendPoints(room, ann, "b", [new StrokePoint(1, 1, 0.5f)]));
+        Assert.Contains("RoomOptions.MaxSnapshotBytes", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<RoomException>(() => editor.BeginStroke(room, ann, "c", "#000000", 2f));
+        Assert.Equal(2, room.Strokes.Count);
+    }
 }
 
