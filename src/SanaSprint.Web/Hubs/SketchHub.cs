@@ -70,9 +70,11 @@ public sealed partial class SketchHub(IRoomDirectory rooms, IModelInfo generator
     private Task<RoomSnapshot> Join(string roomId, string displayName, string? participantId, string? rejoinToken,
         [CallerMemberName] string method = "") => Run(async () =>
     {
-        await rooms.CheckJoinAsync(roomId, displayName, Context.ConnectionAborted);
+        // Everything that could refuse the join is checked before the caller leaves the room it is in.
+        var address = Context.GetHttpContext()?.Connection.RemoteIpAddress?.ToString();
+        await rooms.CheckJoinAsync(roomId, displayName, participantId, rejoinToken, address, Context.ConnectionAborted);
         await LeaveCurrentRoom();
-        var joining = await rooms.ReserveAsync(roomId, Context.ConnectionId, displayName, participantId, rejoinToken, Context.ConnectionAborted);
+        var joining = await rooms.ReserveAsync(roomId, Context.ConnectionId, displayName, participantId, rejoinToken, address, Context.ConnectionAborted);
         try
         {
             // Listen first, then snapshot: events in between carry revisions the snapshot already covers.

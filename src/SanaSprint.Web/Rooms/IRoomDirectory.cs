@@ -39,9 +39,19 @@ public interface IRoomDirectory
     /// <param name="sessionId">The connection id.</param>
     ValueTask<RoomCaller?> FindSessionAsync(string sessionId);
 
-    /// <summary>Checks a join request without changing anything (so a caller can stay in its room when the request is bad).</summary>
-    /// <exception cref="RoomException">Bad id or name, or unknown room.</exception>
-    ValueTask CheckJoinAsync(string? roomId, string? displayName, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Checks a join request without changing anything, so that a caller whose request would be refused (bad name, unknown
+    /// room, room full, too many places from its address) stays in the room it is in.
+    /// </summary>
+    /// <param name="roomId">The room to join.</param>
+    /// <param name="displayName">The caller's name.</param>
+    /// <param name="rejoinParticipantId">With <paramref name="rejoinToken"/>: the earlier participant a rejoin names.</param>
+    /// <param name="rejoinToken">The rejoin token.</param>
+    /// <param name="clientAddress">The client's network address, for <see cref="RoomOptions.MaxParticipantsPerAddress"/> (null: not checked).</param>
+    /// <param name="cancellationToken">Stops the call.</param>
+    /// <exception cref="RoomException">Bad id or name, unknown room, or no place for the caller.</exception>
+    ValueTask CheckJoinAsync(string? roomId, string? displayName, string? rejoinParticipantId = null, string? rejoinToken = null,
+        string? clientAddress = null, CancellationToken cancellationToken = default);
 
     /// <summary>First half of joining: checks the room, the name and the room's capacity, and holds a place.</summary>
     /// <param name="roomId">The room to join.</param>
@@ -49,11 +59,12 @@ public interface IRoomDirectory
     /// <param name="displayName">The caller's name.</param>
     /// <param name="rejoinParticipantId">With <paramref name="rejoinToken"/>: become this earlier participant again.</param>
     /// <param name="rejoinToken">The <see cref="RoomView.RejoinToken"/> that participant was given.</param>
+    /// <param name="clientAddress">The client's network address, for <see cref="RoomOptions.MaxParticipantsPerAddress"/> (null: not checked).</param>
     /// <param name="cancellationToken">Stops the call.</param>
-    /// <returns>The participant, holding a place but not yet announced.</returns>
+    /// <returns>The participant, holding a place but not yet announced (its name made unique in the room).</returns>
     /// <exception cref="RoomException">Bad id or name, unknown room, room full, or the session is already in a room.</exception>
     ValueTask<JoiningParticipant> ReserveAsync(string? roomId, string sessionId, string? displayName, string? rejoinParticipantId = null,
-        string? rejoinToken = null, CancellationToken cancellationToken = default);
+        string? rejoinToken = null, string? clientAddress = null, CancellationToken cancellationToken = default);
 
     /// <summary>Second half of joining: makes the participant present and announces it to the others.</summary>
     /// <param name="joining">From <see cref="ReserveAsync"/>.</param>

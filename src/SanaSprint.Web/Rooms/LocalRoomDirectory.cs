@@ -18,6 +18,7 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
     private readonly IRoomEventSink? _sink;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, RoomCaller> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _addresses = new(StringComparer.Ordinal); // session → client address
     private readonly ConcurrentDictionary<string, ImmutableList<Func<RoomEvent, Task>>> _listeners = new(StringComparer.Ordinal);
     private readonly Lock _createGate = new();
 
@@ -81,23 +82,42 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
         ValueTask.FromResult(_sessions.TryGetValue(sessionId, out var caller) ? caller : (RoomCaller?)null);
 
     /// <inheritdoc />
-    public ValueTask CheckJoinAsync(string? roomId, string? displayName, CancellationToken cancellationToken = default)
+    public ValueTask CheckJoinAsync(string? roomId, string? displayName, string? rejoinParticipantId = null, string? rejoinToken = null,
+        string? clientAddress = null, CancellationToken cancellationToken = default)
     {
-        RequireRoom(roomId);
+        var room = RequireRoom(roomId);
         _editor.CheckDisplayName(displayName);
+        lock (room.Gate)
+        {
+            _editor.CheckPlace(room, rejoinParticipantId, rejoinToken);
+            CheckSeatsOfAddress(room, clientAddress, rejoinParticipantId);
+        }
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Refuses a place when the client's address already holds <see cref="RoomOptions.MaxParticipantsPerAddress"/> in the room.</summary>
+    private void CheckSeatsOfAddress(Room room, string? clientAddress, string? rejoinParticipantId)
+    {
+        if (clientAddress is null) return;
+        int held = _sessions.Count(s => s.Value.RoomId == room.Id && s.Value.ParticipantId != rejoinParticipantId
+            && _addresses.TryGetValue(s.Key, out var a) && a == clientAddress);
+        if (held >= Options.MaxParticipantsPerAddress)
+            throw new RoomException(RoomErrorCodes.RoomFull,
+                $"Room '{room.Id}' already has {held} participants from this address (`RoomOptions.MaxParticipantsPerAddress`).");
     }
 
     /// <inheritdoc />
     public ValueTask<JoiningParticipant> ReserveAsync(string? roomId, string sessionId, string? displayName, string? rejoinParticipantId = null,
-        string? rejoinToken = null, CancellationToken cancellationToken = default)
+        string? rejoinToken = null, string? clientAddress = null, CancellationToken cancellationToken = default)
     {
         var room = RequireRoom(roomId);
         lock (room.Gate)
         {
             if (_sessions.ContainsKey(sessionId))
                 throw new RoomException(RoomErrorCodes.Conflict, "This connection is already in a room; leave it first.");
+            CheckSeatsOfAddress(room, clientAddress, rejoinParticipantId);
             var (joining, replaced) = _editor.Reserve(room, sessionId, displayName, rejoinParticipantId, rejoinToken);
+            if (clientAddress is not null) _addresses[sessionId] = clientAddress;
             if (replaced is not null) _sessions.TryRemove(new KeyValuePair<string, RoomCaller>(replaced, new RoomCaller(room.Id, joining.Id, replaced)));
             _sessions[sessionId] = new RoomCaller(room.Id, joining.Id, sessionId);
             return ValueTask.FromResult(joining);
@@ -119,6 +139,7 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
     /// <inheritdoc />
     public async ValueTask<string?> LeaveAsync(string sessionId)
     {
+        _addresses.TryRemove(sessionId, out _);
         if (!_sessions.TryRemove(sessionId, out var session)) return null;
         var room = _store.Find(session.RoomId);
         if (room is null) return null;

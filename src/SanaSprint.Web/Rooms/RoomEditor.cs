@@ -113,19 +113,17 @@ public sealed partial class RoomEditor
     {
         ArgumentNullException.ThrowIfNull(room);
         var name = CheckDisplayName(displayName);
-        if (rejoinParticipantId is not null && rejoinToken is not null
-            && room.RejoinTokens.TryGetValue(rejoinParticipantId, out var secret)
-            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(rejoinToken))
-            && room.Participants.TryGetValue(rejoinParticipantId, out var earlier))
+        if (FindRejoin(room, rejoinParticipantId, rejoinToken) is { } earlier)
         {
             if (!earlier.HoldsPlace) RequireFreePlace(room);
             // The old connection (if it has not closed yet) stops speaking for this participant.
             var oldSession = earlier switch { PresentParticipant p => p.SessionId, JoiningParticipant j => j.SessionId, _ => null };
-            var again = new JoiningParticipant(earlier.Id, name, earlier.Colour, room.Id, sessionId);
+            var again = new JoiningParticipant(earlier.Id, UniqueName(room, name, earlier.Id), earlier.Colour, room.Id, sessionId);
             room.Participants[earlier.Id] = again;
             return (again, oldSession);
         }
         RequireFreePlace(room);
+        name = UniqueName(room, name, null);
         var id = $"p{++room.ParticipantCounter}";
         var used = room.Participants.Values.Where(p => p.HoldsPlace).Select(p => p.Colour).ToHashSet();
         var colour = Palette.FirstOrDefault(c => !used.Contains(c)) ?? Palette[(room.ParticipantCounter - 1) % Palette.Length];
@@ -416,6 +414,45 @@ public sealed partial class RoomEditor
         room.Prompt = prompt;
         if (!room.Settings.SeedLocked) room.Settings = room.Settings with { Seed = RoomRules.NewSeed() };
     }
+
+    /// <summary>
+    /// Throws when a join with these arguments would be refused for want of a place (checked before the caller leaves the
+    /// room it is in, so a refused join costs it nothing).
+    /// </summary>
+    /// <exception cref="RoomException">The room is full.</exception>
+    public void CheckPlace(Room room, string? rejoinParticipantId = null, string? rejoinToken = null)
+    {
+        ArgumentNullException.ThrowIfNull(room);
+        if (FindRejoin(room, rejoinParticipantId, rejoinToken) is { HoldsPlace: true }) return;
+        RequireFreePlace(room);
+    }
+
+    /// <summary>The earlier participant a rejoin names, when its token matches; else null.</summary>
+    private static Participant? FindRejoin(Room room, string? participantId, string? token) =>
+        participantId is not null && token is not null
+        && room.RejoinTokens.TryGetValue(participantId, out var secret)
+        && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(token))
+        && room.Participants.TryGetValue(participantId, out var earlier)
+            ? earlier
+            : null;
+
+    /// <summary>
+    /// <paramref name="name"/>, or with a suffix " (2)", " (3)" … when another participant holding a place is already called
+    /// that, compared after Unicode compatibility normalisation (NFKC) and case folding, so that look-alikes such as
+    /// full-width letters or another case do not pass for a second person of the same name.
+    /// </summary>
+    private static string UniqueName(Room room, string name, string? exceptId)
+    {
+        var taken = room.Participants.Values.Where(p => p.HoldsPlace && p.Id != exceptId).Select(p => NameKey(p.DisplayName)).ToHashSet(StringComparer.Ordinal);
+        if (!taken.Contains(NameKey(name))) return name;
+        for (var n = 2; ; n++)
+        {
+            var candidate = $"{name} ({n})";
+            if (!taken.Contains(NameKey(candidate))) return candidate;
+        }
+    }
+
+    private static string NameKey(string name) => name.Normalize(NormalizationForm.FormKC).ToUpperInvariant();
 
     private void RequireFreePlace(Room room)
     {

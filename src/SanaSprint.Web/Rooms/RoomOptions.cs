@@ -88,6 +88,11 @@ public sealed class RoomOptions
     [Range(1, 10_000)]
     public int MaxParticipantsPerRoom { get; set; } = 16;
 
+    /// <summary>Most places in one room held from one client address, so that one client cannot take every seat.</summary>
+    /// <remarks>Defaults to <c>4</c>.</remarks>
+    [Range(1, 10_000)]
+    public int MaxParticipantsPerAddress { get; set; } = 4;
+
     /// <summary>Most undoable actions kept per participant; older ones become permanent.</summary>
     /// <remarks>Defaults to <c>200</c>.</remarks>
     [Range(1, 100_000)]

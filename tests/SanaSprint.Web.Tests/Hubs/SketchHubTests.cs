@@ -294,6 +294,21 @@ public sealed class SketchHubTests(SketchHubFixture app)
     }
 
     [Fact]
+    public async Task ARefusedJoinOfAFullRoomLeavesTheCallerInItsOwnRoom()
+    {
+        var (full, _) = await app.RoomWithClientsAsync(3);
+        var (home, members) = await app.RoomWithClientsAsync(2);
+
+        await Assert.ThrowsAsync<HubException>(() => members[0].JoinAsync(full, "wanderer"));
+
+        // Still a member of its own room: it draws there and the other member sees it, and nobody saw it leave.
+        await members[0].Connection.InvokeAsync<long>("BeginStroke", "still-here", "#000000", 2f);
+        await members[1].WaitForAsync<StrokeBegunMessage>(m => m.StrokeId == "still-here");
+        Assert.DoesNotContain(members[1].All<PresenceMessage>(), p => p.Participant.Id == members[0].Snapshot!.ParticipantId && p.Participant.State == "Left");
+        Assert.Contains(app.Rooms.View(home).Participants, p => p.Id == members[0].Snapshot!.ParticipantId && p.State == "Present");
+    }
+
+    [Fact]
     public async Task AFullRoomTurnsTheNextJoinerAway()
     {
         var (roomId, _) = await app.RoomWithClientsAsync(3);

@@ -300,4 +300,36 @@ public sealed class LocalRoomDirectoryTests
         Assert.Equal(revisions.Max(), rooms.GetRevision("c0"));
         Assert.All(rooms.View(roomId).Strokes, s => Assert.Equal(100, s.Points.Count));
     }
+
+    [Fact]
+    public async Task OneClientAddressHoldsAtMostItsShareOfARoomsPlaces()
+    {
+        var rooms = Service(o => { o.MaxParticipantsPerRoom = 16; o.MaxParticipantsPerAddress = 2; });
+        var roomId = rooms.CreateRoom();
+        var directory = rooms.Directory;
+        for (var i = 0; i < 2; i++)
+            await directory.AdmitAsync(await directory.ReserveAsync(roomId, $"same-{i}", $"n{i}", clientAddress: "203.0.113.7"));
+
+        var ex = await Assert.ThrowsAsync<RoomException>(() => directory.ReserveAsync(roomId, "same-2", "n2", clientAddress: "203.0.113.7").AsTask());
+        Assert.Equal(RoomErrorCodes.RoomFull, ex.Code);
+        Assert.Contains("RoomOptions.MaxParticipantsPerAddress", ex.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<RoomException>(() => directory.CheckJoinAsync(roomId, "n2", clientAddress: "203.0.113.7").AsTask());
+
+        // Another address still gets in, and a place from the first address frees up when one of them leaves.
+        await directory.AdmitAsync(await directory.ReserveAsync(roomId, "other", "o", clientAddress: "198.51.100.1"));
+        await directory.LeaveAsync("same-0");
+        await directory.AdmitAsync(await directory.ReserveAsync(roomId, "same-3", "n3", clientAddress: "203.0.113.7"));
+    }
+
+    [Fact]
+    public async Task AJoinThatWouldBeRefusedForWantOfAPlaceIsRefusedByTheCheckAlone()
+    {
+        var rooms = Service(o => o.MaxParticipantsPerRoom = 1);
+        var full = rooms.CreateRoom();
+        Join(rooms, full, "a");
+
+        var ex = await Assert.ThrowsAsync<RoomException>(() => rooms.Directory.CheckJoinAsync(full, "bob").AsTask());
+        Assert.Equal(RoomErrorCodes.RoomFull, ex.Code);
+    }
 }
+

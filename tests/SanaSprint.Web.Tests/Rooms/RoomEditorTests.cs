@@ -315,5 +315,23 @@ public sealed class RoomEditorTests
         Assert.Throws<RoomException>(() => editor.BeginStroke(room, ann, "c", "#000000", 2f));
         Assert.Equal(2, room.Strokes.Count);
     }
+
+    [Fact]
+    public void ASecondParticipantOfTheSameOrALookAlikeNameGetsASuffix()
+    {
+        var editor = Editor();
+        var room = NewRoom(editor);
+        Join(editor, room, "s1", "Ann");
+
+        var (second, _) = editor.Reserve(room, "s2", "ann");
+        var (third, _) = editor.Reserve(room, "s3", "\uFF21nn"); // a full-width A
+        var (other, _) = editor.Reserve(room, "s4", "Bob");
+
+        Assert.Equal("ann (2)", second.DisplayName);
+        Assert.Equal("\uFF21nn (3)", third.DisplayName);
+        Assert.Equal("Bob", other.DisplayName);
+        // Each keeps a colour of its own, shown beside the name.
+        Assert.Equal(4, room.Participants.Values.Select(p => p.Colour).Distinct().Count());
+    }
 }
 
