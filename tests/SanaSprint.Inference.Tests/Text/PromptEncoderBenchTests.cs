@@ -1,5 +1,4 @@
 using SanaSprint.Inference.Checkpoints;
-using SanaSprint.Inference.Tests.TestSupport;
 using SanaSprint.Inference.Text;
 using SanaSprint.Inference.Verification;
 
@@ -15,8 +14,8 @@ public sealed class PromptEncoderBenchTests
             VocabSize = 700, HiddenSize = 32, IntermediateSize = 48, NumHiddenLayers = 2, NumAttentionHeads = 2,
             NumKeyValueHeads = 1, HeadDim = 8, QueryPreAttnScalar = 8, SlidingWindow = 4,
         };
-        using var temp = TestPaths.NewTempDir();
-        var tokenizer = GemmaTokenizer.FromDirectory(TextGolden.Case("tokenizer"));
+        using var temp = new TempFolder();
+        var tokenizer = GemmaTokenizer.FromDirectory(TestPaths.GoldenCase("text", "tokenizer"));
         var messages = new List<string>();
         var result = PromptEncoderBench.Run(temp.Path, Gemma2ModelTests.CpuSessions, tokenizer, config, tokens: 24, new Progress<string>(messages.Add));
 
@@ -33,7 +32,7 @@ public sealed class PromptEncoderBenchTests
     public void TheRandomCheckpointLoadsAsAGemma2Folder()
     {
         var config = new Gemma2Config { VocabSize = 50, HiddenSize = 8, IntermediateSize = 12, NumHiddenLayers = 1, NumAttentionHeads = 2, NumKeyValueHeads = 2, HeadDim = 4 };
-        using var temp = TestPaths.NewTempDir();
+        using var temp = new TempFolder();
         PromptEncoderBench.WriteRandomCheckpoint(temp.Path, config, seed: 3);
         Assert.Equal(config.HiddenSize, Gemma2Config.Load(temp.Path).HiddenSize);
         using var checkpoint = SafetensorsCheckpoint.Open(temp.Path);

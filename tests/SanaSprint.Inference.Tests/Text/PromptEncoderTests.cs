@@ -6,7 +6,7 @@ namespace SanaSprint.Inference.Tests.Text;
 
 public sealed class PromptEncoderTests
 {
-    private static readonly Lazy<GemmaPromptTokenizer> Tokenizer = new(() => new GemmaPromptTokenizer(GemmaTokenizer.FromDirectory(TextGolden.Case("tokenizer"))));
+    private static readonly Lazy<GemmaPromptTokenizer> Tokenizer = new(() => new GemmaPromptTokenizer(GemmaTokenizer.FromDirectory(TestPaths.GoldenCase("text", "tokenizer"))));
 
     private static readonly PromptEncodingOptions Short = new() { MaxSequenceLength = 8 };
 
@@ -200,7 +200,7 @@ public sealed class PromptEncoderTests
     public void PromptEncodeGoldenMatchesWithAndWithoutTheInstruction()
     {
         var verifier = new TextPromptGoldenVerifier();
-        string dir = TextGolden.Case("prompt_encode");
+        string dir = TestPaths.GoldenCase("text", "prompt_encode");
         Assert.True(verifier.CanVerify(dir));
         var report = verifier.Verify(dir);
         foreach (var tag in new[] { "chi", "nochi" })
@@ -221,10 +221,10 @@ public sealed class PromptEncoderTests
     public void ThePipelineFolderEncodesPromptTextLikeTheReference()
     {
         // The official layout: tokenizer.model only, Gemma-2 in bf16 over two shards, default instruction, N = 300, lower().strip().
-        string layout = Path.Combine(TextGolden.Directory, "..", "layout");
+        string layout = TestPaths.GoldenCase("layout");
         using var golden = SanaSprint.Inference.Verification.GoldenCase.Open(layout);
         string folder = Path.Combine(layout, golden.Meta!.RootElement.GetProperty("pipeline_folder").GetString()!);
-        using var temp = SanaSprint.Inference.Tests.TestSupport.TestPaths.NewTempDir();
+        using var temp = new TempFolder();
         using var service = PromptEncoder.FromPipelineFolder(folder, Gemma2ModelTests.CpuSessions, temp.Path);
         var prompts = golden.Meta.RootElement.GetProperty("prompts").EnumerateArray().Select(p => p.GetString()!).ToArray();
         Assert.Contains(prompts, p => p != p.Trim().ToLowerInvariant());
