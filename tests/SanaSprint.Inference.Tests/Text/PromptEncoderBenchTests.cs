@@ -22,8 +22,10 @@ public sealed class PromptEncoderBenchTests
         long expectedParameters = 700 * 32 + 2 * (4 * 32 + 16 * 32 + 2 * 8 * 32 + 32 * 16 + 3 * 48 * 32) + 32; // embed, (norms, q, k+v, o, MLP) per layer, final norm
         Assert.Equal(expectedParameters, result.Parameters);
         Assert.Equal(24, result.Tokens);
-        Assert.True(result.EncodeTime > TimeSpan.Zero && result.SecondEncodeTime > TimeSpan.Zero);
-        Assert.True(result.CacheHitTime < result.EncodeTime, $"hit {result.CacheHitTime} vs miss {result.EncodeTime}");
+        // Run throws unless its repeats of the first prompt were all served from the cache, so a result proves the
+        // hit path; the times themselves are measurements, not asserted.
+        Assert.Equal(Gemma2ModelTests.CpuSessions.Provider.DisplayName, result.Provider);
+        Assert.Contains("(miss)", result.ToString());
         Assert.Contains("cache hit", result.ToString());
         Assert.Empty(Directory.EnumerateFileSystemEntries(temp.Path));
     }
