@@ -7,7 +7,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Playwright;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Rooms;
-using SanaSprint.Web.Tests.TestSupport;
 
 namespace SanaSprint.E2E;
 
@@ -25,12 +24,8 @@ public class SketchAppFixture : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>The browser (launched in <see cref="InitializeAsync"/>).</summary>
     public IBrowser Browser { get; private set; } = default!;
 
-    /// <summary>The repository root (for the web root and TestResults/).</summary>
-    public static string RepoRoot { get; } = Web.Extensions.ServiceDefaults.RepoRoot
-        ?? throw new InvalidOperationException($"Could not find the repository root (the folder holding {Web.Extensions.ServiceDefaults.RepoRootMarker}).");
-
     /// <summary>Where screenshots go: <c>TestResults/e2e</c> under the repository root.</summary>
-    public static string ArtifactsDirectory => Path.Combine(RepoRoot, "TestResults", "e2e");
+    public static string ArtifactsDirectory => Path.Combine(TestPaths.RepoRoot, "TestResults", "e2e");
 
     /// <inheritdoc />
     public async Task InitializeAsync()
@@ -42,10 +37,10 @@ public class SketchAppFixture : WebApplicationFactory<Program>, IAsyncLifetime
         }
 
         // The app finds the top-level wwwroot/ and appsettings.json from the current directory.
-        Directory.SetCurrentDirectory(RepoRoot);
+        Directory.SetCurrentDirectory(TestPaths.RepoRoot);
         // WebApplicationFactory looks for the content root beside the solution of the test binaries; build outputs may
         // live elsewhere (--artifacts-path), so name it (ASPNETCORE_TEST_CONTENTROOT_<entry assembly>).
-        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_SANASPRINT_WEB", Path.Combine(RepoRoot, "src", "SanaSprint.Web"));
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_SANASPRINT_WEB", Path.Combine(TestPaths.RepoRoot, "src", "SanaSprint.Web"));
         var port = FreePort();
         UseKestrel(port);
         StartServer();

@@ -1,5 +1,4 @@
 using SanaSprint.Inference.Checkpoints;
-using SanaSprint.Inference.Tests.TestSupport;
 
 namespace SanaSprint.Inference.Tests.Checkpoints;
 
@@ -28,7 +27,7 @@ public sealed class DiffusersFolderTests
         Assert.Equal(t.NumAttentionHeads * t.AttentionHeadDim, t.InnerDim);
 
         // A config that omits keys gets diffusers' defaults.
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         File.WriteAllText(tmp.File("config.json"), """{"_class_name":"SanaTransformer2DModel","num_layers":3,"qk_norm":"rms_norm_across_heads"}""");
         var d = ComponentConfig.Load(tmp.Path).Deserialize<SanaTransformer2DConfig>();
         Assert.Equal(3, d.NumLayers);
@@ -46,7 +45,7 @@ public sealed class DiffusersFolderTests
         Assert.Equal(vae.EncoderBlockOutChannels.Length, vae.DecoderBlockOutChannels.Length);
         Assert.NotEmpty(vae.DecoderNormTypes);
 
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         File.WriteAllText(tmp.File("config.json"), """{"_class_name":"AutoencoderDC","decoder_norm_types":["batch_norm","rms_norm"],"decoder_act_fns":"relu"}""");
         var c = ComponentConfig.Load(tmp.Path).Deserialize<AutoencoderDCConfig>();
         Assert.Equal(["batch_norm", "rms_norm"], c.DecoderNormTypes);
@@ -57,7 +56,7 @@ public sealed class DiffusersFolderTests
     [Fact]
     public void MissingComponentFolderAndMissingConfigAreNamed()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         File.WriteAllText(tmp.File("model_index.json"), """{"_class_name":"SanaSprintPipeline","transformer":["diffusers","SanaTransformer2DModel"],"text_encoder":[null,null]}""");
         var folder = DiffusersFolder.Open(tmp.Path);
         Assert.False(folder.HasComponent("text_encoder"));
@@ -80,7 +79,7 @@ public sealed class DiffusersFolderTests
         var folder = DiffusersFolder.Open(Pipeline);
         Assert.Equal("Gemma2Model", folder.ComponentConfig("text_encoder").ClassName);
 
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         File.WriteAllText(tmp.File("config.json"), """{"hidden_size": 8}""");
         var ex = Assert.Throws<CheckpointException>(() => ComponentConfig.Load(tmp.Path));
         Assert.Contains(tmp.File("config.json"), ex.Message);
@@ -90,7 +89,7 @@ public sealed class DiffusersFolderTests
     [Fact]
     public void ClassMismatchBetweenIndexAndConfigIsAnError()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         File.WriteAllText(tmp.File("model_index.json"), """{"_class_name":"P","transformer":["diffusers","SanaTransformer2DModel"]}""");
         Directory.CreateDirectory(tmp.File("transformer"));
         File.WriteAllText(Path.Combine(tmp.File("transformer"), "config.json"), """{"_class_name":"FluxTransformer2DModel"}""");

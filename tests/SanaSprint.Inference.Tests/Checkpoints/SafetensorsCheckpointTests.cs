@@ -26,7 +26,7 @@ public sealed class SafetensorsCheckpointTests
     [Fact]
     public void IndexNamingATensorItsShardLacksIsAnError()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         new SafetensorsWriter().AddF32("a", [1], [1f]).Save(tmp.File("model-00001-of-00001.safetensors"));
         File.WriteAllText(tmp.File("model.safetensors.index.json"),
             """{"metadata":{},"weight_map":{"a":"model-00001-of-00001.safetensors","ghost.weight":"model-00001-of-00001.safetensors"}}""");
@@ -38,7 +38,7 @@ public sealed class SafetensorsCheckpointTests
     [Fact]
     public void IndexWithMissingShardNamesTheShard()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         File.WriteAllText(tmp.File("model.safetensors.index.json"), """{"weight_map":{"a":"model-00002-of-00002.safetensors"}}""");
         var ex = Assert.Throws<CheckpointException>(() => SafetensorsCheckpoint.Open(tmp.Path));
         Assert.Contains("model-00002-of-00002.safetensors", ex.Message);
@@ -48,7 +48,7 @@ public sealed class SafetensorsCheckpointTests
     [Fact]
     public void RequireChecksShapeAndReportsUnusedTensors()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string path = tmp.File("diffusion_pytorch_model.safetensors");
         new SafetensorsWriter().AddF32("proj.weight", [4, 2], new float[8]).AddF32("extra.bias", [3], new float[3]).Save(path);
         using var ckpt = SafetensorsCheckpoint.Open(tmp.Path);

@@ -8,7 +8,7 @@ public sealed class SafetensorsFileTests
     [Fact]
     public void ReadsF32F16Bf16AndI64Tensors()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string path = tmp.File("w.safetensors");
         new SafetensorsWriter()
             .AddF32("a", [2, 2], [1f, -2f, 3.5f, 0.25f])
@@ -33,7 +33,7 @@ public sealed class SafetensorsFileTests
     [Fact]
     public void TruncatedFileNamesFileAndTensor()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string path = tmp.File("trunc.safetensors");
         new SafetensorsWriter().AddF32("first", [4], new float[4]).AddF32("blocks.0.weight", [8], new float[8]).Save(path);
         var bytes = File.ReadAllBytes(path);
@@ -48,7 +48,7 @@ public sealed class SafetensorsFileTests
     [Fact]
     public void FileShorterThanHeaderLengthIsTruncated()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string path = tmp.File("short.safetensors");
         File.WriteAllBytes(path, [1, 2, 3]);
         var ex = Assert.Throws<CheckpointException>(() => SafetensorsFile.Open(path));
@@ -71,7 +71,7 @@ public sealed class SafetensorsFileTests
     [InlineData("{\"t\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,0]}}", "begin")]
     public void CorruptHeaderIsRejectedWithFileName(string header, string expectedText)
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string path = tmp.File("bad.safetensors");
         var json = System.Text.Encoding.UTF8.GetBytes(header);
         using (var f = File.Create(path))
@@ -88,7 +88,7 @@ public sealed class SafetensorsFileTests
     [Fact]
     public void HugeHeaderLengthIsRejectedBeforeReading()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string path = tmp.File("huge.safetensors");
         var bytes = new byte[64];
         BitConverter.TryWriteBytes(bytes, ulong.MaxValue - 3);
@@ -100,7 +100,7 @@ public sealed class SafetensorsFileTests
     [Fact]
     public void UnsupportedDtypeIsReportedWhenTheTensorIsRead()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string path = tmp.File("f64.safetensors");
         new SafetensorsWriter().Add("double_tensor", "F64", [2], new byte[16]).Save(path);
         using var f = SafetensorsFile.Open(path);
@@ -113,7 +113,7 @@ public sealed class SafetensorsFileTests
     [Fact]
     public void MissingFileAndMissingTensorAreNamed()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string missing = tmp.File("nope.safetensors");
         var ex = Assert.Throws<CheckpointException>(() => SafetensorsFile.Open(missing));
         Assert.Contains(missing, ex.Message);

@@ -53,7 +53,7 @@ public sealed class TorchCheckpointTests
     [Fact]
     public void Float32Float16AndBFloat16TensorsReadBackExactly()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         float[] values = [1f, -2.5f, 0.099975586f, 65504f, -0.0001f, 3.140625f];
         new TorchPthWriter()
             .AddF32("a", [2, 3], values)
@@ -73,7 +73,7 @@ public sealed class TorchCheckpointTests
     [Fact]
     public void ViewsWithOffsetsAndStridesAreGatheredInRowMajorOrder()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         float[] storage = Enumerable.Range(0, 12).Select(i => (float)i).ToArray();
         new TorchPthWriter()
             .AddStorage("0", "FloatStorage", storage.SelectMany(BitConverter.GetBytes).ToArray(), storage.Length)
@@ -96,7 +96,7 @@ public sealed class TorchCheckpointTests
     [Fact]
     public void FilesWithoutByteorderAreLittleEndian()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         new TorchPthWriter { ByteOrder = null }.AddF16("w", [2], [0.5f, -1f]).Save(tmp.File("w.pth"));
 
         Assert.Equal([0.5f, -1f], TorchCheckpoint.Load(tmp.File("w.pth")).ReadFloat32("w"));
@@ -105,7 +105,7 @@ public sealed class TorchCheckpointTests
     [Fact]
     public void SafetensorsCopyHasTheSameKeysDtypesAndBytes()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         var torch = TorchCheckpoint.Load(PublishedDecoder);
 
         torch.WriteSafetensors(tmp.File("d.safetensors"));
@@ -125,7 +125,7 @@ public sealed class TorchCheckpointTests
     [Fact]
     public void TruncatedZipNamesTheFile()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string path = tmp.File("taesana_encoder.pth");
         var bytes = File.ReadAllBytes(PublishedEncoder);
         File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
@@ -139,7 +139,7 @@ public sealed class TorchCheckpointTests
     [Fact]
     public void FileThatIsNotAZipOrHasNoPickleIsRejected()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         File.WriteAllText(tmp.File("text.pth"), "not a checkpoint");
         using (var zip = ZipFile.Open(tmp.File("empty.pth"), ZipArchiveMode.Create))
             zip.CreateEntry("archive/version");
@@ -152,7 +152,7 @@ public sealed class TorchCheckpointTests
     [Fact]
     public void MissingStorageNamesTheTensorAndTheEntry()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string path = tmp.File("w.pth");
         new TorchPthWriter().AddF16("0.weight", [2], [1f, 2f]).AddF16("0.bias", [1], [3f]).Save(path, "w", omitStorages: "0.bias");
 
@@ -166,7 +166,7 @@ public sealed class TorchCheckpointTests
     [Fact]
     public void ViewBeyondItsStorageNamesTheTensor()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string path = tmp.File("w.pth");
         new TorchPthWriter()
             .AddStorage("0", "HalfStorage", new byte[8], 4)
@@ -182,7 +182,7 @@ public sealed class TorchCheckpointTests
     [Fact]
     public void StorageShorterThanItsPersistentIdStatesIsRejected()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string path = tmp.File("w.pth");
         new TorchPthWriter().AddStorage("0", "FloatStorage", new byte[8], 4).AddView("w", "0", 0, [2], [1]).Save(path);
 
@@ -195,7 +195,7 @@ public sealed class TorchCheckpointTests
     [Fact]
     public void UnsupportedStorageTypeNamesTheTensorAndTheType()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string path = tmp.File("w.pth");
         new TorchPthWriter().AddStorage("0", "DoubleStorage", new byte[16], 2).AddView("w", "0", 0, [2], [1]).Save(path);
 
@@ -208,7 +208,7 @@ public sealed class TorchCheckpointTests
     [Fact]
     public void BigEndianFilesAreRejected()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         new TorchPthWriter { ByteOrder = "big" }.AddF16("w", [1], [1f]).Save(tmp.File("w.pth"));
 
         Assert.Contains("byteorder 'big'", Assert.Throws<CheckpointException>(() => TorchCheckpoint.Load(tmp.File("w.pth"))).Message);
@@ -217,7 +217,7 @@ public sealed class TorchCheckpointTests
     [Fact]
     public void ForbiddenGlobalIsAnErrorBeforeAnythingIsUnpickled()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string path = tmp.File("evil.pth");
         // os.system('echo pwned'), popped so that the state dict still follows: torch.load(weights_only=True) refuses it.
         var call = new List<byte> { (byte)'c' };
@@ -237,7 +237,7 @@ public sealed class TorchCheckpointTests
     [Fact]
     public void ForbiddenStackGlobalIsAnError()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string path = tmp.File("evil.pth");
         // protocol 4 style: SHORT_BINUNICODE 'builtins', MEMOIZE, SHORT_BINUNICODE 'eval', MEMOIZE, STACK_GLOBAL, POP
         var prefix = new List<byte> { 0x8c, 8 };
@@ -255,7 +255,7 @@ public sealed class TorchCheckpointTests
     [Fact]
     public void TruncatedPickleIsACorruptFileError()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string path = tmp.File("w.pth");
         using (var zip = ZipFile.Open(path, ZipArchiveMode.Create))
         using (var s = zip.CreateEntry("w/data.pkl").Open())
@@ -271,7 +271,7 @@ public sealed class TorchCheckpointTests
     [Fact]
     public void WrongShapeNamesTheFileTheTensorAndBothShapes()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string path = tmp.File("taesana_decoder.pth");
         TinyAutoencoderWeights.WritePth(path, TinyAutoencoderPart.Decoder, latentChannels: 32, seed: 1,
             mutate: p => p.Key == "8.conv.2.weight" ? p with { Shape = [128, 128, 1, 1] } : p);
@@ -286,7 +286,7 @@ public sealed class TorchCheckpointTests
     [Fact]
     public void MissingAndUnexpectedTensorsAreNamed()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string missing = tmp.File("missing_encoder.pth"), extra = tmp.File("extra_encoder.pth");
         TinyAutoencoderWeights.WritePth(missing, TinyAutoencoderPart.Encoder, 32, seed: 2, mutate: p => p.Key == "5.weight" ? null : p);
         TinyAutoencoderWeights.WritePth(extra, TinyAutoencoderPart.Encoder, 32, seed: 2, extra: ("18.weight", [1]));

@@ -25,7 +25,7 @@ public sealed class ExportCommandTests
     [InlineData("dcae_decoder_tiny", 0, "fp32", "decoder")]
     public void ExportedGraphReproducesTheGoldenOutputs(string caseName, int controlBlocks, string precision, string? part)
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string dir = TestPaths.GoldenCase(caseName);
         string model = Path.Combine(tmp.Path, "export", "model.onnx");
         var (code, stdout, stderr) = Export(dir, model, part: part, controlBlocks: controlBlocks, precision: precision);
@@ -57,7 +57,7 @@ public sealed class ExportCommandTests
     [Fact]
     public void PipelineFolderIsRejectedWithAHint()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string pipeline = Path.Combine(TestPaths.Golden, "layout", "sana_sprint_tiny_pipeline");
         var (code, _, stderr) = Export(pipeline, tmp.File("m.onnx"));
         Assert.Equal(1, code);
@@ -68,7 +68,7 @@ public sealed class ExportCommandTests
     [Fact]
     public void Bf16PipelineTransformerExportsAsFp32()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string transformer = Path.Combine(TestPaths.Golden, "layout", "sana_sprint_tiny_pipeline", "transformer");
         var (code, stdout, stderr) = Export(transformer, tmp.File("t.onnx"));
         Assert.True(code == 0, stderr);
@@ -82,7 +82,7 @@ public sealed class ExportCommandTests
     [InlineData("dcae_decoder_tiny", null, 0, "AutoencoderDC needs `part`")]
     public void OptionsThatDoNotFitTheModelAreNamed(string caseName, string? part, int controlBlocks, string expected)
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         var (code, _, stderr) = Export(TestPaths.GoldenCase(caseName), tmp.File("m.onnx"), part: part, controlBlocks: controlBlocks);
         Assert.Equal(1, code);
         Assert.Contains(expected, stderr);
@@ -91,7 +91,7 @@ public sealed class ExportCommandTests
     [Fact]
     public void MissingCheckpointFailsWithTheFileName()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         var (code, _, stderr) = Export(tmp.File("nowhere"), tmp.File("m.onnx"));
         Assert.Equal(1, code);
         Assert.Contains("export failed", stderr);

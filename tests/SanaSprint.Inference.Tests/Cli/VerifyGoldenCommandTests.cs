@@ -1,5 +1,4 @@
 using SanaSprint.Cli.Commands;
-using SanaSprint.Inference.Tests.TestSupport;
 using SanaSprint.Inference.Verification;
 
 namespace SanaSprint.Inference.Tests.Cli;
@@ -31,7 +30,7 @@ public sealed class VerifyGoldenCommandTests
     public void ResultBeyondToleranceExitsNonZero()
     {
         // Copy a case and perturb one reference output: the same code must now report a failure.
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string src = TestPaths.GoldenCase("controlnet_tiny");
         foreach (var f in Directory.GetFiles(src)) File.Copy(f, Path.Combine(tmp.Path, Path.GetFileName(f)));
         string golden = Path.Combine(tmp.Path, "golden.safetensors");
@@ -52,7 +51,7 @@ public sealed class VerifyGoldenCommandTests
     [Fact]
     public void FolderNoVerifierUnderstandsExitsTwo()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         var stderr = new StringWriter();
         Assert.Equal(2, VerifyGoldenCommand.Run(tmp.Path, new StringWriter(), stderr));
         Assert.Contains("No verifier", stderr.ToString());

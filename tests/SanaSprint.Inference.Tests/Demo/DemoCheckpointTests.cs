@@ -8,9 +8,9 @@ namespace SanaSprint.Inference.Tests.Demo;
 
 public sealed class DemoCheckpointTests : IDisposable
 {
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("demo-ckpt-");
+    private readonly TempFolder _dir = new("demo-ckpt");
 
-    public void Dispose() => _dir.Delete(recursive: true);
+    public void Dispose() => _dir.Dispose();
 
     [Fact]
     public void TheAssemblyEmbedsBothFoldersOfTheCommittedCheckpointUnder30MB()
@@ -26,7 +26,7 @@ public sealed class DemoCheckpointTests : IDisposable
         ];
         Assert.All(expected, f => Assert.Contains(f, DemoCheckpoint.Files));
 
-        var paths = DemoCheckpoint.EnsureCreated(_dir.FullName);
+        var paths = DemoCheckpoint.EnsureCreated(_dir.Path);
         long total = Directory.EnumerateFiles(Path.GetDirectoryName(paths.PipelineDirectory)!, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
         Assert.InRange(total, 1_000_000, 30_000_000);
     }
@@ -34,7 +34,7 @@ public sealed class DemoCheckpointTests : IDisposable
     [Fact]
     public void ExtractedFilesAreByteIdenticalToTheCommittedOnes()
     {
-        var paths = DemoCheckpoint.EnsureCreated(_dir.FullName);
+        var paths = DemoCheckpoint.EnsureCreated(_dir.Path);
         string committed = Path.Combine(RepositoryRoot(), "src", "SanaSprint.Inference.Demo", "Checkpoint");
         foreach (string file in DemoCheckpoint.Files)
         {
@@ -48,9 +48,9 @@ public sealed class DemoCheckpointTests : IDisposable
     [Fact]
     public void SecondCallReusesTheExtractedFolder()
     {
-        var first = DemoCheckpoint.EnsureCreated(_dir.FullName);
+        var first = DemoCheckpoint.EnsureCreated(_dir.Path);
         var stamp = File.GetLastWriteTimeUtc(Path.Combine(first.PipelineDirectory, "model_index.json"));
-        var second = DemoCheckpoint.EnsureCreated(_dir.FullName);
+        var second = DemoCheckpoint.EnsureCreated(_dir.Path);
         Assert.Equal(first, second);
         Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(second.PipelineDirectory, "model_index.json")));
         Assert.Contains(DemoCheckpoint.ContentHash[..12], first.PipelineDirectory, StringComparison.Ordinal);
@@ -60,16 +60,16 @@ public sealed class DemoCheckpointTests : IDisposable
     public void ConcurrentStartsAllGetACompleteCheckpoint()
     {
         var results = new CheckpointPaths[4];
-        Parallel.For(0, results.Length, i => results[i] = DemoCheckpoint.EnsureCreated(_dir.FullName));
+        Parallel.For(0, results.Length, i => results[i] = DemoCheckpoint.EnsureCreated(_dir.Path));
         Assert.All(results, r => Assert.Equal(results[0], r));
         Assert.All(DemoCheckpoint.Files, f => Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(results[0].PipelineDirectory)!, f)), f));
-        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(_dir.FullName, "demo"), ".staging-*"));
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(_dir.Path, "demo"), ".staging-*"));
     }
 
     [Fact]
     public void AutoencoderBuilderAcceptsTheDemoVae()
     {
-        var paths = DemoCheckpoint.EnsureCreated(_dir.FullName);
+        var paths = DemoCheckpoint.EnsureCreated(_dir.Path);
         string vae = Path.Combine(paths.PipelineDirectory, "vae");
         var config = ComponentConfig.Load(vae).Deserialize<AutoencoderDCConfig>();
         using var weights = SafetensorsCheckpoint.Open(vae);
@@ -81,7 +81,7 @@ public sealed class DemoCheckpointTests : IDisposable
     [Fact]
     public void TokenizerLoadsAndEncodesAnyText()
     {
-        var paths = DemoCheckpoint.EnsureCreated(_dir.FullName);
+        var paths = DemoCheckpoint.EnsureCreated(_dir.Path);
         var tok = GemmaTokenizer.FromDirectory(Path.Combine(paths.PipelineDirectory, "tokenizer"));
         Assert.Equal(2, tok.BosId);
         Assert.Equal(0, tok.PadId);

@@ -6,17 +6,17 @@ namespace SanaSprint.Inference.Tests.Demo;
 /// <summary>One demo-checkpoint pipeline (generated into a temporary cache, loaded through the production path) shared by a test class.</summary>
 public sealed class DemoPipelineFixture : IAsyncLifetime
 {
-    private readonly DirectoryInfo _cache = Directory.CreateTempSubdirectory("demo-pipeline-");
+    private readonly TempFolder _cache = new("demo-pipeline");
 
     public SanaSprintPipeline Pipeline { get; private set; } = null!;
 
-    public string CacheDirectory => _cache.FullName;
+    public string CacheDirectory => _cache.Path;
 
     public async Task InitializeAsync()
     {
         Pipeline = new SanaSprintPipeline(Microsoft.Extensions.Options.Options.Create(new InferenceOptions
         {
-            CacheDirectory = _cache.FullName,
+            CacheDirectory = _cache.Path,
             Device = "cpu",
             WarmupSize = 64,
             IntraOpThreads = 2,
@@ -28,7 +28,7 @@ public sealed class DemoPipelineFixture : IAsyncLifetime
     public Task DisposeAsync()
     {
         Pipeline.Dispose();
-        try { _cache.Delete(recursive: true); } catch (IOException) { }
+        _cache.Dispose();
         return Task.CompletedTask;
     }
 }

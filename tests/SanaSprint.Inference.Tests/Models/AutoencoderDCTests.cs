@@ -161,7 +161,7 @@ public sealed class AutoencoderDCTests(ITestOutputHelper output)
     [InlineData("dcae_decoder_tiny", "decoder", "fp16")]
     public void CliExportOfAVaeFolderRunsInOnnxRuntime(string caseName, string part, string precision)
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string dir = TestPaths.GoldenCase(caseName);
         string model = tmp.File("vae.onnx");
         var stdout = new StringWriter();
@@ -190,7 +190,7 @@ public sealed class AutoencoderDCTests(ITestOutputHelper output)
     [InlineData("both")]
     public void CliExportOfAVaeFolderNeedsAPart(string? part)
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         var stderr = new StringWriter();
 
         int code = SanaSprint.Cli.Commands.ExportCommand.Run(TestPaths.GoldenCase("dcae_decoder_tiny"), tmp.File("vae.onnx"),
@@ -207,7 +207,7 @@ public sealed class AutoencoderDCTests(ITestOutputHelper output)
     [Fact]
     public void RandomModelOfOtherWidthsRunsEncoderAndDecoderOnNonSquareSizes()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         var config = TinyConfig();
         TinyCheckpoint.Write(tmp.Path, config, seed: 11);
         using var weights = SafetensorsCheckpoint.Open(tmp.Path);
@@ -229,7 +229,7 @@ public sealed class AutoencoderDCTests(ITestOutputHelper output)
     [Fact]
     public void BatchItemsAreComputedIndependently()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         var config = TinyConfig();
         TinyCheckpoint.Write(tmp.Path, config, seed: 5);
         using var weights = SafetensorsCheckpoint.Open(tmp.Path);
@@ -249,7 +249,7 @@ public sealed class AutoencoderDCTests(ITestOutputHelper output)
     [InlineData(3, 5)]   // 15 tokens > 8: linear everywhere
     public void RunTimeBranchSelectionMatchesBuildTimeSelection(int height, int width)
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         var config = TinyConfig();
         TinyCheckpoint.Write(tmp.Path, config, seed: 21);
         using var weights = SafetensorsCheckpoint.Open(tmp.Path);
@@ -266,7 +266,7 @@ public sealed class AutoencoderDCTests(ITestOutputHelper output)
     [Fact]
     public void PixelShuffleAndPixelUnshuffleModesWithAnEmptyFirstStageRun()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         var config = TinyConfig() with
         {
             DownsampleBlockType = "pixel_unshuffle",
@@ -292,7 +292,7 @@ public sealed class AutoencoderDCTests(ITestOutputHelper output)
     [Fact]
     public void Fp16RandomModelStaysCloseToFp32()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         var config = TinyConfig();
         TinyCheckpoint.Write(tmp.Path, config, seed: 8);
         using var weights = SafetensorsCheckpoint.Open(tmp.Path);
@@ -312,7 +312,7 @@ public sealed class AutoencoderDCTests(ITestOutputHelper output)
     [Fact]
     public void MisShapedTensorIsNamedWithBothShapes()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         var config = TinyConfig();
         TinyCheckpoint.Write(tmp.Path, config, seed: 1,
             mutate: p => p.Key == "decoder.up_blocks.2.0.attn.to_out.weight" ? p with { Shape = [16, 16] } : p);
@@ -328,7 +328,7 @@ public sealed class AutoencoderDCTests(ITestOutputHelper output)
     [Fact]
     public void MissingTensorIsNamed()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         var config = TinyConfig();
         TinyCheckpoint.Write(tmp.Path, config, seed: 1, mutate: p => p.Key == "encoder.down_blocks.1.0.conv_out.norm.bias" ? null : p);
         using var weights = SafetensorsCheckpoint.Open(tmp.Path);
@@ -342,7 +342,7 @@ public sealed class AutoencoderDCTests(ITestOutputHelper output)
     [Fact]
     public void UnexpectedTensorUnderThePartsPrefixIsAnError()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         var config = TinyConfig();
         TinyCheckpoint.Write(tmp.Path, config, seed: 1, extra: ("decoder.up_blocks.0.9.conv1.weight", [8, 8, 3, 3]));
         using var weights = SafetensorsCheckpoint.Open(tmp.Path);
@@ -376,7 +376,7 @@ public sealed class AutoencoderDCTests(ITestOutputHelper output)
     [Fact]
     public void FixedEncoderSizeMustBeAMultipleOfTheCompression()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         var config = TinyConfig();
         TinyCheckpoint.Write(tmp.Path, config, seed: 1);
         using var weights = SafetensorsCheckpoint.Open(tmp.Path);
@@ -423,7 +423,7 @@ public sealed class AutoencoderDCTests(ITestOutputHelper output)
 
     internal static float[] RunGraph(GraphBuilder graph, string input, float[] data, long[] shape, out long[] outputShape)
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         var saved = OnnxModelWriter.Save(graph, tmp.File("model.onnx"), WeightStorage.SingleFile);
         return RunModelFile(saved.ModelPath, input, data, shape, out _, out outputShape);
     }

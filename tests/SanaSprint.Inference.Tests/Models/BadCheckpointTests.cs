@@ -14,7 +14,7 @@ public sealed class BadCheckpointTests
         NumCrossAttentionHeads = 2, CrossAttentionHeadDim = 4, CrossAttentionDim = 8, CaptionChannels = 6, MlpRatio = 2,
     };
 
-    private static CheckpointException ExportFails(string dir, TempDir tmp) =>
+    private static CheckpointException ExportFails(string dir, TempFolder tmp) =>
         Assert.Throws<CheckpointException>(() => ModelCatalog.Export(dir, tmp.File("out.onnx"), new ModelBuildOptions()));
 
     private static string Weights(string dir) => Path.Combine(dir, "diffusion_pytorch_model.safetensors");
@@ -22,7 +22,7 @@ public sealed class BadCheckpointTests
     [Fact]
     public void TruncatedSafetensorsNamesTheFileAndTheTensor()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string dir = TinyModels.WriteTransformer(tmp.File("t"), Tiny);
         var bytes = File.ReadAllBytes(Weights(dir));
         File.WriteAllBytes(Weights(dir), bytes[..^100]);
@@ -35,7 +35,7 @@ public sealed class BadCheckpointTests
     [Fact]
     public void WrongShapeNamesTensorActualAndExpectedShape()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string dir = tmp.File("t");
         var shapes = ParameterShapes.ForTransformer(Tiny)
             .Select(p => p.Name == "transformer_blocks.0.attn1.to_k.weight" ? (p.Name, new long[] { 8, 4 }) : p).ToList();
@@ -48,7 +48,7 @@ public sealed class BadCheckpointTests
     [Fact]
     public void MissingTensorIsNamed()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string dir = tmp.File("t");
         var shapes = ParameterShapes.ForTransformer(Tiny).Where(p => p.Name != "caption_norm.weight").ToList();
         RandomCheckpoint.Write(dir, ComponentConfig.ToJson("SanaTransformer2DModel", Tiny), shapes);
@@ -60,7 +60,7 @@ public sealed class BadCheckpointTests
     [Fact]
     public void UnexpectedTensorIsNamed()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string dir = tmp.File("t");
         var shapes = ParameterShapes.ForTransformer(Tiny).Append(("pos_embed", new long[] { 1, 4 })).ToList();
         RandomCheckpoint.Write(dir, ComponentConfig.ToJson("SanaTransformer2DModel", Tiny), shapes);
@@ -71,7 +71,7 @@ public sealed class BadCheckpointTests
     [Fact]
     public void SprintConfigOnStandardWeightsReportsTheFirstMissingGuidanceTensor()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string dir = TinyModels.WriteTransformer(tmp.File("t"), Tiny);
         File.WriteAllText(Path.Combine(dir, "config.json"), ComponentConfig.ToJson("SanaTransformer2DModel", Tiny with { GuidanceEmbeds = true }));
         var ex = ExportFails(dir, tmp);
@@ -81,7 +81,7 @@ public sealed class BadCheckpointTests
     [Fact]
     public void UnsupportedDtypeNamesTheTensor()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string dir = Directory.CreateDirectory(tmp.File("t")).FullName;
         File.WriteAllText(Path.Combine(dir, "config.json"), ComponentConfig.ToJson("SanaTransformer2DModel", Tiny));
         var writer = new SafetensorsWriter();
@@ -100,7 +100,7 @@ public sealed class BadCheckpointTests
     [Fact]
     public void UnknownClassListsTheSupportedNames()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string dir = TinyModels.WriteTransformer(tmp.File("t"), Tiny);
         File.WriteAllText(Path.Combine(dir, "config.json"), """{"_class_name": "FluxTransformer2DModel"}""");
         var ex = ExportFails(dir, tmp);
@@ -113,7 +113,7 @@ public sealed class BadCheckpointTests
     [Fact]
     public void UnsupportedQkNormNamesTheConfigKey()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string dir = TinyModels.WriteTransformer(tmp.File("t"), Tiny);
         File.WriteAllText(Path.Combine(dir, "config.json"), ComponentConfig.ToJson("SanaTransformer2DModel", Tiny with { QkNorm = "layer_norm" }));
         var ex = ExportFails(dir, tmp);

@@ -1,6 +1,5 @@
 using SanaSprint.Inference.Checkpoints;
 using SanaSprint.Inference.Models;
-using SanaSprint.Inference.Tests.TestSupport;
 
 namespace SanaSprint.Inference.Tests.Models;
 
@@ -35,7 +34,7 @@ public sealed class ModelCatalogTests
     [Fact]
     public void EverySupportedClassIsDescribedOrNamedInTheError()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         File.WriteAllText(tmp.File("config.json"), """{"_class_name":"FluxTransformer2DModel"}""");
         var ex = Assert.Throws<CheckpointException>(() => ModelCatalog.Describe(ComponentConfig.Load(tmp.Path)));
         Assert.All(ModelCatalog.SupportedClassNames, name => Assert.Contains(name, ex.Message, StringComparison.Ordinal));

@@ -12,7 +12,7 @@ public sealed class SanaControlNetModelTests
     public void NvLabsWiringStartsFromMainBlockZeroAndFeedsTheTransformer()
     {
         // Golden controlnet_tiny on the standard transformer of transformer_with_control_tiny (same widths).
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string controlnet = TestPaths.GoldenCase("controlnet_tiny");
         string transformer = TestPaths.GoldenCase("transformer_with_control_tiny");
         var nv = new ModelBuildOptions { ControlNetWiring = ControlNetWiring.NvLabs, BaseTransformerDirectory = transformer };
@@ -74,7 +74,7 @@ public sealed class SanaControlNetModelTests
     [Fact]
     public void NvLabsWiringWithoutBaseTransformerIsAnArgumentError()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         var ex = Assert.Throws<ArgumentException>(() => ModelCatalog.Export(TestPaths.GoldenCase("controlnet_tiny"), tmp.File("x.onnx"),
             new ModelBuildOptions { ControlNetWiring = ControlNetWiring.NvLabs }));
         Assert.Contains("BaseTransformerDirectory", ex.Message);
@@ -83,7 +83,7 @@ public sealed class SanaControlNetModelTests
     [Fact]
     public void ConditioningScaleScalesEveryResidual()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         var config = new SanaControlNetConfig
         {
             InChannels = 4, NumAttentionHeads = 2, AttentionHeadDim = 4, NumLayers = 3, NumCrossAttentionHeads = 2,

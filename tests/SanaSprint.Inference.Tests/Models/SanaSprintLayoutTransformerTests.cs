@@ -19,7 +19,7 @@ public sealed partial class SanaSprintLayoutTransformerTests
     [Fact]
     public void Bf16PipelineTransformerMatchesEveryRecordedCall()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string layout = Path.Combine(TestPaths.Golden, "layout");
         var folder = DiffusersFolder.Open(Path.Combine(layout, "sana_sprint_tiny_pipeline"));
         Assert.Equal("SanaTransformer2DModel", folder.ComponentConfig("transformer").ClassName);

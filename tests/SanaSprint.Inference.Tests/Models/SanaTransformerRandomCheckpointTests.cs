@@ -32,7 +32,7 @@ public sealed class SanaTransformerRandomCheckpointTests
         return inputs;
     }
 
-    private static string Export(TempDir tmp, string component, ModelBuildOptions options, string name)
+    private static string Export(TempFolder tmp, string component, ModelBuildOptions options, string name)
     {
         string path = tmp.File(name + ".onnx");
         ModelCatalog.Export(component, path, options);
@@ -42,7 +42,7 @@ public sealed class SanaTransformerRandomCheckpointTests
     [Fact]
     public void StandardVariantWithPatchSizeTwoBiasesAndOtherOutChannelsRunsAtDynamicSizes()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         var config = new SanaTransformer2DConfig
         {
             InChannels = 4, OutChannels = 6, NumAttentionHeads = 3, AttentionHeadDim = 4, NumLayers = 1,
@@ -68,7 +68,7 @@ public sealed class SanaTransformerRandomCheckpointTests
     [Fact]
     public void Fp16GraphOfARandomSprintCheckpointTracksFp32()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string dir = TinyModels.WriteTransformer(tmp.File("t"), SprintTiny, dtype: SafetensorsDType.BF16);
         var inputs = Inputs(SprintTiny, 2, 6, 4, text: 7);
         var fp32 = TinyModels.Run(Export(tmp, dir, new ModelBuildOptions(), "fp32"), inputs)["sample"].Data;
@@ -80,7 +80,7 @@ public sealed class SanaTransformerRandomCheckpointTests
     public void PaddedTextTokensDoNotChangeTheOutput()
     {
         // The mask bias must hide padded tokens: changing their embeddings changes nothing.
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string dir = TinyModels.WriteTransformer(tmp.File("t"), SprintTiny);
         string model = Export(tmp, dir, new ModelBuildOptions(), "m");
         var inputs = Inputs(SprintTiny, 1, 4, 4, text: 6);
@@ -101,7 +101,7 @@ public sealed class SanaTransformerRandomCheckpointTests
     [InlineData(ControlNetWiring.NvLabs)]
     public void ZeroControlResidualsLeaveTheOutputUnchangedAndEachResidualMatters(ControlNetWiring wiring)
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string dir = TinyModels.WriteTransformer(tmp.File("t"), SprintTiny);
         int tokens = 4 * 4, d = SprintTiny.InnerDim;
         var inputs = Inputs(SprintTiny, 1, 4, 4, text: 5);
@@ -125,7 +125,7 @@ public sealed class SanaTransformerRandomCheckpointTests
     public void WiringsAddTheSameResidualAfterDifferentBlocks()
     {
         // NVlabs adds residual 0 after block 0, diffusers after block 1: the same input gives different outputs.
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string dir = TinyModels.WriteTransformer(tmp.File("t"), SprintTiny);
         int tokens = 16, d = SprintTiny.InnerDim;
         var inputs = Inputs(SprintTiny, 1, 4, 4, text: 5);
@@ -138,7 +138,7 @@ public sealed class SanaTransformerRandomCheckpointTests
     [Fact]
     public void GraphNamesFollowModulePathsAndWeightKeys()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string dir = TinyModels.WriteTransformer(tmp.File("t"), SprintTiny);
         var config = ComponentConfig.Load(dir);
         using var weights = SafetensorsCheckpoint.Open(dir);
@@ -158,7 +158,7 @@ public sealed class SanaTransformerRandomCheckpointTests
     public void ASprintBlockIsAtMost70NodesAndFloat16AddsNoCastWhereTheOpComputesInFloat32()
     {
         // A block's node count depends on the config's structure (qk-norm, biases, guidance), not on its widths.
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string dir = TinyModels.WriteTransformer(tmp.File("t"), SprintTiny);
         var config = ComponentConfig.Load(dir);
         using var weights = SafetensorsCheckpoint.Open(dir);

@@ -19,7 +19,7 @@ public sealed class TinyAutoencoderTests(ITestOutputHelper output)
     [InlineData("taesana_decoder_tiny", "decoder")]
     public void CliExportOfTheGoldenCheckpointMatchesTaesdWithin1e4(string caseName, string part)
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string dir = TestPaths.GoldenCase(caseName), model = tmp.File($"taesana_{part}.onnx");
         var stderr = new StringWriter();
 
@@ -57,7 +57,7 @@ public sealed class TinyAutoencoderTests(ITestOutputHelper output)
     [Fact]
     public void VerifierFailsAPerturbedReference()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string src = TestPaths.GoldenCase("taesana_decoder_tiny");
         foreach (var f in Directory.GetFiles(src)) File.Copy(f, Path.Combine(tmp.Path, Path.GetFileName(f)));
         string golden = tmp.File("golden.safetensors");
@@ -79,7 +79,7 @@ public sealed class TinyAutoencoderTests(ITestOutputHelper output)
     [Fact]
     public void GraphNamesAreModulePathsAndInitializersAreTheCheckpointKeys()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string dir = TestPaths.GoldenCase("taesana_decoder_tiny");
 
         var saved = TinyAutoencoder.Export(dir, tmp.File("d.onnx"), new ModelBuildOptions { Part = "decoder" });
@@ -101,7 +101,7 @@ public sealed class TinyAutoencoderTests(ITestOutputHelper output)
     [Fact]
     public void CliExportOfOneFileReadsThePartFromItsName()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string file = Path.Combine(TestPaths.GoldenCase("taesana_encoder_real"), "taesana_encoder.pth");
         var stderr = new StringWriter();
 
@@ -119,7 +119,7 @@ public sealed class TinyAutoencoderTests(ITestOutputHelper output)
     [InlineData("taesana_decoder_tiny/taesana_decoder.pth", "encoder", "holds the decoder")]
     public void CliExportErrorsSayWhatIsWrong(string checkpoint, string? part, string message)
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         var stderr = new StringWriter();
 
         int code = ExportCommand.Run(Path.Combine(TestPaths.Golden, checkpoint), tmp.File("x.onnx"),
@@ -137,7 +137,7 @@ public sealed class TinyAutoencoderTests(ITestOutputHelper output)
     [InlineData(80, 48)]  // not a multiple of 32: stride-2 convs round up (taesd's padding 1)
     public void EncoderOfRandomWeightsMatchesTheReferenceOnOtherSizesInBatchTwo(int height, int width)
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string pth = tmp.File("taesana_encoder.pth");
         TinyAutoencoderWeights.WritePth(pth, TinyAutoencoderPart.Encoder, latentChannels: 32, seed: 3);
         var image = RandomValues(2 * 3 * height * width, seed: 4, scale: 0.5f, offset: 0.5f);
@@ -157,7 +157,7 @@ public sealed class TinyAutoencoderTests(ITestOutputHelper output)
     [Fact]
     public void DecoderOfRandomWeightsMatchesTheReferenceOnANonSquareLatentInBatchTwoWithFourLatentChannels()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string pth = tmp.File("taesana_decoder.pth");
         TinyAutoencoderWeights.WritePth(pth, TinyAutoencoderPart.Decoder, latentChannels: 4, seed: 5);
         var latent = RandomValues(2 * 4 * 1 * 2, seed: 6, scale: 4f);
@@ -176,7 +176,7 @@ public sealed class TinyAutoencoderTests(ITestOutputHelper output)
     [InlineData(TinyAutoencoderPart.Decoder, "latent", new long[] { 1, 32, 2, 1 })]
     public void SafetensorsWithTheSameKeysGiveTheSameGraphOutputsAsThePth(TinyAutoencoderPart part, string input, long[] shape)
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string stem = TinyAutoencoder.FileStem(part), name = part.ToString().ToLowerInvariant();
         Directory.CreateDirectory(tmp.File("pth"));
         Directory.CreateDirectory(tmp.File("st"));
@@ -193,7 +193,7 @@ public sealed class TinyAutoencoderTests(ITestOutputHelper output)
     [Fact]
     public void ConvertedPthIsDeletedAfterExport()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string conversions = tmp.File("conversions");
         using (var weights = TinyAutoencoderCheckpoint.Open(TestPaths.GoldenCase("taesana_encoder_real"), TinyAutoencoderPart.Encoder, conversions))
         {
@@ -207,7 +207,7 @@ public sealed class TinyAutoencoderTests(ITestOutputHelper output)
 
     private float[] ExportAndRun(string checkpoint, string part, string input, float[] data, long[] shape, out long[] outputShape)
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         var stderr = new StringWriter();
         int code = ExportCommand.Run(checkpoint, tmp.File("m.onnx"), ExportCommand.Options(part, 0, "diffusers", null, "fp32"), new StringWriter(), stderr);
         Assert.True(code == 0, stderr.ToString());

@@ -41,7 +41,7 @@ public sealed class GraphBuilderTests
     [InlineData(WeightStorage.ReferenceCheckpoint, "BF16")]
     public void SavedGraphRunsInOnnxRuntimeWithExternalWeights(WeightStorage storage, string dtype)
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string ckptDir = Directory.CreateDirectory(tmp.File("ckpt")).FullName;
         var writer = new SafetensorsWriter();
         if (dtype == "F32") writer.AddF32("proj.weight", [2, 3], W).AddF32("proj.bias", [2], B);
@@ -66,7 +66,7 @@ public sealed class GraphBuilderTests
     [Fact]
     public void Fp16GraphKeepsFloat32InputsAndOutputs()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         new SafetensorsWriter().AddF32("proj.weight", [2, 3], W).AddF32("proj.bias", [2], B).Save(tmp.File("w.safetensors"));
         using var ckpt = SafetensorsCheckpoint.Open(tmp.File("w.safetensors"));
         var g = LinearGraph(ckpt, GraphPrecision.Fp16);
@@ -97,7 +97,7 @@ public sealed class GraphBuilderTests
     [Fact]
     public void WeightWithWrongShapeNamesFileTensorAndReason()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string path = tmp.File("w.safetensors");
         new SafetensorsWriter().AddF32("proj.weight", [2, 3], W).Save(path);
         using var ckpt = SafetensorsCheckpoint.Open(path);

@@ -23,7 +23,7 @@ public sealed class GraphCacheTests
     [Fact]
     public void SecondBuildFindsTheCachedGraphAndOptionsOrContentMakeNewEntries()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string dir = TinyModels.WriteTransformer(tmp.File("t"), Tiny);
         var cache = new GraphCache(tmp.File("cache"));
         var progress = new Recorder();
@@ -51,7 +51,7 @@ public sealed class GraphCacheTests
     [Fact]
     public void Fp32CheckpointIsReferencedInPlaceThroughAHardLink()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string dir = TinyModels.WriteTransformer(tmp.File("t"), Tiny);
         var graph = ModelCatalog.BuildCached(dir, new GraphCache(tmp.File("cache")), new ModelBuildOptions());
         string folder = Path.GetDirectoryName(graph.ModelPath)!;
@@ -67,7 +67,7 @@ public sealed class GraphCacheTests
     [Fact]
     public void ContentHashIsRememberedAcrossInstances()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string file = tmp.File("w.bin");
         File.WriteAllBytes(file, [1, 2, 3]);
         string h1 = new GraphCache(tmp.File("cache")).ContentHash(file);

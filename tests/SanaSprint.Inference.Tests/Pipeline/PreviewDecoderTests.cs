@@ -8,13 +8,13 @@ namespace SanaSprint.Inference.Tests.Pipeline;
 /// DC-AE) loaded through <c>Inference:PreviewDecoderPath</c>.</summary>
 public sealed class PreviewDecoderFixture : IAsyncLifetime
 {
-    private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("preview-decoder-");
+    private readonly TempFolder _root = new("preview-decoder");
 
     public SanaSprintPipeline Pipeline { get; private set; } = null!;
 
     public PreviewAutoencoder Preview => ((PreviewAutoencoderComponents)Pipeline.Components!).Preview;
 
-    public string Root => _root.FullName;
+    public string Root => _root.Path;
 
     public async Task InitializeAsync()
     {
@@ -37,7 +37,7 @@ public sealed class PreviewDecoderFixture : IAsyncLifetime
     public Task DisposeAsync()
     {
         Pipeline.Dispose();
-        try { _root.Delete(recursive: true); } catch (IOException) { }
+        _root.Dispose();
         return Task.CompletedTask;
     }
 }
@@ -114,7 +114,7 @@ public sealed class PreviewDecoderOptionTests
     [Fact]
     public async Task APreviewAutoencoderOfAnotherLatentSpaceLeavesTheModelUnavailableWithTheReason()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         string taesana = tmp.File("taesana");
         Directory.CreateDirectory(taesana);
         TinyAutoencoderWeights.WritePth(Path.Combine(taesana, "taesana_encoder.pth"), TinyAutoencoderPart.Encoder, 16, seed: 1);
@@ -137,7 +137,7 @@ public sealed class PreviewDecoderOptionTests
     [Fact]
     public async Task AMissingPreviewAutoencoderNamesTheOptionAndTheFolder()
     {
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         using var pipeline = new SanaSprintPipeline(Microsoft.Extensions.Options.Options.Create(new InferenceOptions
         {
             CacheDirectory = tmp.File("cache"),

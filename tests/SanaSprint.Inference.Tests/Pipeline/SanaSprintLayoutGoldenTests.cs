@@ -10,7 +10,7 @@ public sealed class SanaSprintLayoutGoldenTests
     [Fact]
     public void OfficialLayoutRunsFromPromptTextToTheReferenceImage()
     {
-        string dir = PipelineTestPaths.Golden("layout");
+        string dir = TestPaths.GoldenCase("layout");
         var verifier = new SanaSprintLayoutGoldenVerifier();
         Assert.True(verifier.CanVerify(dir));
         var report = verifier.Verify(dir);
@@ -35,7 +35,7 @@ public sealed class SanaSprintLayoutGoldenTests
     public void VerifierDeclinesFoldersWithoutTextRuns()
     {
         var verifier = new SanaSprintLayoutGoldenVerifier();
-        Assert.False(verifier.CanVerify(PipelineTestPaths.Golden("pipeline_sprint_tiny")));
-        Assert.False(new SanaSprintPipelineGoldenVerifier().CanVerify(PipelineTestPaths.Golden("layout")));
+        Assert.False(verifier.CanVerify(TestPaths.GoldenCase("pipeline_sprint_tiny")));
+        Assert.False(new SanaSprintPipelineGoldenVerifier().CanVerify(TestPaths.GoldenCase("layout")));
     }
 }

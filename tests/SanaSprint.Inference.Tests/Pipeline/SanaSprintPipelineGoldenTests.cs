@@ -10,7 +10,7 @@ public sealed class SanaSprintPipelineGoldenTests
     [Fact]
     public void PipelineMatchesDiffusersEndToEndForOneAndTwoSteps()
     {
-        string dir = PipelineTestPaths.Golden("pipeline_sprint_tiny");
+        string dir = TestPaths.GoldenCase("pipeline_sprint_tiny");
         var verifier = new SanaSprintPipelineGoldenVerifier();
         Assert.True(verifier.CanVerify(dir));
         var report = verifier.Verify(dir);
@@ -26,7 +26,7 @@ public sealed class SanaSprintPipelineGoldenTests
     public void VerifierDeclinesComponentFolders()
     {
         var verifier = new SanaSprintPipelineGoldenVerifier();
-        Assert.False(verifier.CanVerify(PipelineTestPaths.Golden("scm_scheduler")));
-        Assert.False(verifier.CanVerify(PipelineTestPaths.Golden("transformer_sprint_tiny")));
+        Assert.False(verifier.CanVerify(TestPaths.GoldenCase("scm_scheduler")));
+        Assert.False(verifier.CanVerify(TestPaths.GoldenCase("transformer_sprint_tiny")));
     }
 }

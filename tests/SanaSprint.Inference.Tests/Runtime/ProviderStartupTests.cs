@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using SanaSprint.Inference.Extensions;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Inference.Runtime;
-using SanaSprint.Inference.Tests.TestSupport;
 
 namespace SanaSprint.Inference.Tests.Runtime;
 
@@ -20,7 +19,7 @@ public sealed class ProviderStartupTests
     public async Task AutoServesOnCpuAndTheInfoSaysWhyCudaIsNotUsed()
     {
         if (CudaRuns) return;
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         using var pipeline = new SanaSprintPipeline(Microsoft.Extensions.Options.Options.Create(new InferenceOptions
         {
             CacheDirectory = tmp.Path, Device = "auto", WarmupSize = 0, IntraOpThreads = 1,
@@ -36,7 +35,7 @@ public sealed class ProviderStartupTests
     public async Task CudaFailsTheLoadWithTheReasonNotAsAMissingModel()
     {
         if (CudaRuns) return;
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         var options = new InferenceOptions { CheckpointPath = Path.Combine(tmp.Path, "no-such-checkpoint"), CacheDirectory = tmp.Path, Device = "cuda", WarmupSize = 0 };
         using var pipeline = new SanaSprintPipeline(Microsoft.Extensions.Options.Options.Create(options));
         await pipeline.LoadAsync();
@@ -51,7 +50,7 @@ public sealed class ProviderStartupTests
     public async Task TheWarmUpServiceStopsTheHostWithExitCodeOneWhenCudaIsRequiredButCannotRun()
     {
         if (CudaRuns) return;
-        using var tmp = TestPaths.NewTempDir();
+        using var tmp = new TempFolder();
         var options = new InferenceOptions { CheckpointPath = Path.Combine(tmp.Path, "no-such-checkpoint"), CacheDirectory = tmp.Path, Device = "cuda", WarmupSize = 0 };
         using var pipeline = new SanaSprintPipeline(Microsoft.Extensions.Options.Options.Create(options));
         var lifetime = new StoppingLifetime();

@@ -7,7 +7,7 @@ namespace SanaSprint.Inference.Tests.Sampling;
 
 public sealed class ScmSchedulerTests
 {
-    private static string GoldenDir => PipelineTestPaths.Golden("scm_scheduler");
+    private static string GoldenDir => TestPaths.GoldenCase("scm_scheduler");
 
     [Theory]
     [InlineData(1)]
@@ -47,8 +47,8 @@ public sealed class ScmSchedulerTests
     public void GoldenVerifierDeclinesOtherFolders()
     {
         var verifier = new ScmSchedulerGoldenVerifier();
-        Assert.False(verifier.CanVerify(PipelineTestPaths.Golden("pipeline_sprint_tiny")));
-        Assert.False(verifier.CanVerify(PipelineTestPaths.Golden("transformer_sprint_tiny")));
+        Assert.False(verifier.CanVerify(TestPaths.GoldenCase("pipeline_sprint_tiny")));
+        Assert.False(verifier.CanVerify(TestPaths.GoldenCase("transformer_sprint_tiny")));
     }
 
     [Fact]
@@ -131,19 +131,12 @@ public sealed class ScmSchedulerTests
     [Fact]
     public void ConfigRejectsOtherPredictionTypes()
     {
-        var dir = Directory.CreateTempSubdirectory("scm-config-");
-        try
-        {
-            string path = Path.Combine(dir.FullName, "scheduler_config.json");
-            File.WriteAllText(path, """{"_class_name":"SCMScheduler","prediction_type":"epsilon","sigma_data":0.5}""");
-            var ex = Assert.Throws<InvalidDataException>(() => ScmSchedulerConfig.Load(path));
-            Assert.Contains("prediction_type", ex.Message);
-            Assert.Contains(path, ex.Message);
-        }
-        finally
-        {
-            dir.Delete(true);
-        }
+        using var dir = new TempFolder("scm-config");
+        string path = dir.File("scheduler_config.json");
+        File.WriteAllText(path, """{"_class_name":"SCMScheduler","prediction_type":"epsilon","sigma_data":0.5}""");
+        var ex = Assert.Throws<InvalidDataException>(() => ScmSchedulerConfig.Load(path));
+        Assert.Contains("prediction_type", ex.Message);
+        Assert.Contains(path, ex.Message);
     }
 
     internal static void AssertClose(float[] expected, ReadOnlySpan<float> actual, string what, double tol = 1e-4)

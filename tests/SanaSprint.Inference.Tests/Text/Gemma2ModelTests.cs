@@ -13,7 +13,7 @@ public sealed class Gemma2ModelTests
     internal static OnnxSessionFactory CpuSessions { get; } =
         new(new ExecutionProviderChoice(ExecutionProviderKind.Cpu, "cpu", "tests run on CPU", null), new InferenceOptions());
 
-    private static string TinyTextEncoder => Path.Combine(TextGolden.Case("gemma2_tiny"), "text_encoder");
+    private static string TinyTextEncoder => Path.Combine(TestPaths.GoldenCase("text", "gemma2_tiny"), "text_encoder");
 
     public static TheoryData<Gemma2AttentionImplementation> Attentions() =>
         [Gemma2AttentionImplementation.Eager, Gemma2AttentionImplementation.Sdpa];
@@ -22,12 +22,12 @@ public sealed class Gemma2ModelTests
     [MemberData(nameof(Attentions))]
     public void LastHiddenStateMatchesTransformersOnRealTokens(Gemma2AttentionImplementation attention)
     {
-        using var golden = GoldenCase.Open(TextGolden.Case("gemma2_tiny"));
+        using var golden = GoldenCase.Open(TestPaths.GoldenCase("text", "gemma2_tiny"));
         var ids = golden.Read("in.input_ids");
         var mask = golden.Read("in.attention_mask").AsLongs();
         var expected = golden.Read($"out.last_hidden_state.{attention.ToString().ToLowerInvariant()}");
         var options = new Gemma2GraphOptions { Attention = attention };
-        using var temp = TestPaths.NewTempDir();
+        using var temp = new TempFolder();
         using var encoder = Gemma2TextEncoder.Load(TinyTextEncoder, CpuSessions, temp.Path, options);
 
         var actual = encoder.Encode(new TokenizedBatch(ids.AsLongs(), mask, (int)ids.Shape[0], (int)ids.Shape[1]));
@@ -42,7 +42,7 @@ public sealed class Gemma2ModelTests
     [Fact]
     public void SoftcappingChangesTheResult()
     {
-        using var golden = GoldenCase.Open(TextGolden.Case("gemma2_tiny"));
+        using var golden = GoldenCase.Open(TestPaths.GoldenCase("text", "gemma2_tiny"));
         var eager = golden.Read("out.last_hidden_state.eager").AsFloats();
         var sdpa = golden.Read("out.last_hidden_state.sdpa").AsFloats();
         // The golden weights make logits large enough for the cap to matter; the two graphs must differ as the references do.
@@ -76,7 +76,7 @@ public sealed class Gemma2ModelTests
             NumKeyValueHeads = 1, HeadDim = 10, QueryPreAttnScalar = 7, SlidingWindow = 3, AttnLogitSoftcapping = 3.0,
             RopeTheta = 100.0,
         };
-        using var temp = TestPaths.NewTempDir();
+        using var temp = new TempFolder();
         var weights = TinyGemma.Write(temp.Path, config, seed: 7, prefix: "model.");
         long[] ids = [2, 17, 5, 33, 8, 41, 9, 12, 3, 2, 44, 6, 0, 0, 0, 0, 0, 0];
         long[] mask = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0];
@@ -98,7 +98,7 @@ public sealed class Gemma2ModelTests
     {
         // bf16 shards: the first load converts the weights once, the second finds the graph by content hash.
         var config = new Gemma2Config { VocabSize = 40, HiddenSize = 16, IntermediateSize = 24, NumHiddenLayers = 2, NumAttentionHeads = 2, NumKeyValueHeads = 1, HeadDim = 8 };
-        using var temp = TestPaths.NewTempDir();
+        using var temp = new TempFolder();
         string folder = Directory.CreateDirectory(temp.File("text_encoder")).FullName;
         TinyGemma.Write(folder, config, seed: 5, prefix: "");
         var cache = new SanaSprint.Inference.Onnx.GraphCache(temp.File("cache"));
@@ -120,7 +120,7 @@ public sealed class Gemma2ModelTests
         var config = ComponentConfig.Load(TinyTextEncoder);
         Assert.Equal(Gemma2Model.ClassName, config.ClassName);
         Assert.Contains(Gemma2Model.ClassName, ModelCatalog.SupportedClassNames);
-        using var temp = TestPaths.NewTempDir();
+        using var temp = new TempFolder();
         var saved = ModelCatalog.Export(TinyTextEncoder, temp.File("text_encoder.onnx"), new ModelBuildOptions());
         using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(saved.ModelPath);
         long[] ids = [2, 17, 5, 0], mask = [1, 1, 1, 0];
@@ -135,7 +135,7 @@ public sealed class Gemma2ModelTests
     public void AWeightWithTheWrongShapeIsNamed()
     {
         var config = new Gemma2Config { VocabSize = 20, HiddenSize = 8, IntermediateSize = 16, NumHiddenLayers = 1, NumAttentionHeads = 2, NumKeyValueHeads = 1, HeadDim = 4 };
-        using var temp = TestPaths.NewTempDir();
+        using var temp = new TempFolder();
         TinyGemma.Write(temp.Path, config with { HeadDim = 6 }, seed: 1, prefix: "");
         File.WriteAllText(Path.Combine(temp.Path, "config.json"), JsonSerializer.Serialize(config));
         var e = Assert.Throws<CheckpointException>(() => Gemma2Model.BuildFromDirectory(temp.Path));
@@ -147,7 +147,7 @@ public sealed class Gemma2ModelTests
     public void AMissingWeightIsNamed()
     {
         var config = new Gemma2Config { VocabSize = 20, HiddenSize = 8, IntermediateSize = 16, NumHiddenLayers = 2, NumAttentionHeads = 2, NumKeyValueHeads = 1, HeadDim = 4 };
-        using var temp = TestPaths.NewTempDir();
+        using var temp = new TempFolder();
         TinyGemma.Write(temp.Path, config with { NumHiddenLayers = 1 }, seed: 1, prefix: "");
         File.WriteAllText(Path.Combine(temp.Path, "config.json"), JsonSerializer.Serialize(config));
         var e = Assert.Throws<CheckpointException>(() => Gemma2Model.BuildFromDirectory(temp.Path));
@@ -157,7 +157,7 @@ public sealed class Gemma2ModelTests
     [Fact]
     public void AConfigOfAnotherModelIsRejected()
     {
-        using var temp = TestPaths.NewTempDir();
+        using var temp = new TempFolder();
         File.WriteAllText(Path.Combine(temp.Path, "config.json"), """{"model_type": "llama", "hidden_size": 8}""");
         var e = Assert.Throws<CheckpointException>(() => Gemma2Config.Load(temp.Path));
         Assert.Contains("config.json", e.Message);

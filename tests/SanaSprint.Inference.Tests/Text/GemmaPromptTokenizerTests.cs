@@ -5,11 +5,11 @@ namespace SanaSprint.Inference.Tests.Text;
 
 public sealed class GemmaPromptTokenizerTests
 {
-    private static readonly Lazy<GemmaPromptTokenizer> Shared = new(() => new GemmaPromptTokenizer(GemmaTokenizer.FromDirectory(TextGolden.Case("tokenizer"))));
+    private static readonly Lazy<GemmaPromptTokenizer> Shared = new(() => new GemmaPromptTokenizer(GemmaTokenizer.FromDirectory(TestPaths.GoldenCase("text", "tokenizer"))));
     private static readonly Lazy<JsonElement> Meta = new(() =>
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(TextGolden.Case("prompt_encode"), "meta.json"))).RootElement);
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.GoldenCase("text", "prompt_encode"), "meta.json"))).RootElement);
     private static readonly Lazy<JsonElement> TokenizerExpected = new(() =>
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(TextGolden.Case("tokenizer"), "expected.json"))).RootElement);
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.GoldenCase("text", "tokenizer"), "expected.json"))).RootElement);
 
     private static GemmaPromptTokenizer Prompts => Shared.Value;
 
@@ -183,7 +183,7 @@ public sealed class GemmaPromptTokenizerTests
 
 public sealed class GemmaPromptTokenizerLayoutTests
 {
-    private static string LayoutDirectory => Path.Combine(TextGolden.Directory, "..", "layout");
+    private static string LayoutDirectory => TestPaths.GoldenCase("layout");
 
     [Fact]
     public void DefaultOptionsReproduceThePipelineRunFromPromptText()

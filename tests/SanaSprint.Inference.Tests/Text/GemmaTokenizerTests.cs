@@ -9,7 +9,7 @@ public sealed class GemmaTokenizerTests
     private static readonly Lazy<JsonElement> Expected = new(() =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(TokenizerDirectory, "expected.json"))).RootElement);
 
-    private static string TokenizerDirectory => TextGolden.Case("tokenizer");
+    private static string TokenizerDirectory => TestPaths.GoldenCase("text", "tokenizer");
 
     private static GemmaTokenizer Tokenizer => SharedTokenizer.Value;
 
@@ -165,17 +165,10 @@ public sealed class GemmaTokenizerTests
     [Fact]
     public void AFolderWithoutTheModelIsReportedByName()
     {
-        var dir = Directory.CreateTempSubdirectory("gemma-tok-");
-        try
-        {
-            var e = Assert.Throws<FileNotFoundException>(() => GemmaTokenizer.FromDirectory(dir.FullName));
-            Assert.Contains("tokenizer.model", e.Message);
-            Assert.Contains(dir.FullName, e.Message);
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+        using var dir = new TempFolder("gemma-tok");
+        var e = Assert.Throws<FileNotFoundException>(() => GemmaTokenizer.FromDirectory(dir.Path));
+        Assert.Contains("tokenizer.model", e.Message);
+        Assert.Contains(dir.Path, e.Message);
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using SanaSprint.Inference.Checkpoints;
-using SanaSprint.Inference.Tests.TestSupport;
 using SanaSprint.Inference.Text;
 using SanaSprint.Inference.Verification;
 
@@ -15,16 +14,18 @@ public sealed class PromptEncoderBenchTests
             VocabSize = 700, HiddenSize = 32, IntermediateSize = 48, NumHiddenLayers = 2, NumAttentionHeads = 2,
             NumKeyValueHeads = 1, HeadDim = 8, QueryPreAttnScalar = 8, SlidingWindow = 4,
         };
-        using var temp = TestPaths.NewTempDir();
-        var tokenizer = GemmaTokenizer.FromDirectory(TextGolden.Case("tokenizer"));
+        using var temp = new TempFolder();
+        var tokenizer = GemmaTokenizer.FromDirectory(TestPaths.GoldenCase("text", "tokenizer"));
         var messages = new List<string>();
         var result = PromptEncoderBench.Run(temp.Path, Gemma2ModelTests.CpuSessions, tokenizer, config, tokens: 24, new Progress<string>(messages.Add));
 
         long expectedParameters = 700 * 32 + 2 * (4 * 32 + 16 * 32 + 2 * 8 * 32 + 32 * 16 + 3 * 48 * 32) + 32; // embed, (norms, q, k+v, o, MLP) per layer, final norm
         Assert.Equal(expectedParameters, result.Parameters);
         Assert.Equal(24, result.Tokens);
-        Assert.True(result.EncodeTime > TimeSpan.Zero && result.SecondEncodeTime > TimeSpan.Zero);
-        Assert.True(result.CacheHitTime < result.EncodeTime, $"hit {result.CacheHitTime} vs miss {result.EncodeTime}");
+        // Run throws unless its repeats of the first prompt were all served from the cache, so a result proves the
+        // hit path; the times themselves are measurements, not asserted.
+        Assert.Equal(Gemma2ModelTests.CpuSessions.Provider.DisplayName, result.Provider);
+        Assert.Contains("(miss)", result.ToString());
         Assert.Contains("cache hit", result.ToString());
         Assert.Empty(Directory.EnumerateFileSystemEntries(temp.Path));
     }
@@ -33,7 +34,7 @@ public sealed class PromptEncoderBenchTests
     public void TheRandomCheckpointLoadsAsAGemma2Folder()
     {
         var config = new Gemma2Config { VocabSize = 50, HiddenSize = 8, IntermediateSize = 12, NumHiddenLayers = 1, NumAttentionHeads = 2, NumKeyValueHeads = 2, HeadDim = 4 };
-        using var temp = TestPaths.NewTempDir();
+        using var temp = new TempFolder();
         PromptEncoderBench.WriteRandomCheckpoint(temp.Path, config, seed: 3);
         Assert.Equal(config.HiddenSize, Gemma2Config.Load(temp.Path).HiddenSize);
         using var checkpoint = SafetensorsCheckpoint.Open(temp.Path);

@@ -8,7 +8,7 @@ public sealed class TextGoldenVerifierTests
     [Fact]
     public void EachTextVerifierClaimsOnlyItsKindOfCase()
     {
-        string tokenizer = TextGolden.Case("tokenizer"), encoder = TextGolden.Case("gemma2_tiny"), prompt = TextGolden.Case("prompt_encode");
+        string tokenizer = TestPaths.GoldenCase("text", "tokenizer"), encoder = TestPaths.GoldenCase("text", "gemma2_tiny"), prompt = TestPaths.GoldenCase("text", "prompt_encode");
         Assert.True(new TextTokenizerGoldenVerifier().CanVerify(tokenizer));
         Assert.False(new TextTokenizerGoldenVerifier().CanVerify(encoder));
         Assert.True(new TextEncoderGoldenVerifier().CanVerify(encoder));
@@ -21,7 +21,7 @@ public sealed class TextGoldenVerifierTests
     [Fact]
     public void TokenizerCasePassesVerification()
     {
-        var report = new TextTokenizerGoldenVerifier().Verify(TextGolden.Case("tokenizer"));
+        var report = new TextTokenizerGoldenVerifier().Verify(TestPaths.GoldenCase("text", "tokenizer"));
         Assert.Contains(report.Comparisons, c => c.Name == "batch2.attention_mask");
         Assert.All(report.Comparisons, c => Assert.True(c.Passed, $"{c.Name}: {c.MaxAbsError}"));
         TensorAssert.Holds(report);
@@ -30,7 +30,7 @@ public sealed class TextGoldenVerifierTests
     [Fact]
     public void EncoderCasePassesVerificationForBothAttentionPaths()
     {
-        var report = new TextEncoderGoldenVerifier().Verify(TextGolden.Case("gemma2_tiny"));
+        var report = new TextEncoderGoldenVerifier().Verify(TestPaths.GoldenCase("text", "gemma2_tiny"));
         Assert.Contains(report.Comparisons, c => c.Name == "out.last_hidden_state.eager[real tokens]");
         Assert.Contains(report.Comparisons, c => c.Name == "out.last_hidden_state.sdpa[real tokens]");
         Assert.Contains(report.Comparisons, c => c.Name == "out.last_hidden_state.eager[padded] finite");

@@ -25,7 +25,7 @@ public sealed class PresetCatalogTests
     [Fact]
     public void EveryBuiltInThumbnailExistsInTheWebRoot()
     {
-        var root = Extensions.ServiceDefaults.RepoRoot!;
+        var root = TestPaths.RepoRoot;
 
         foreach (var preset in PresetCatalog.LoadDefault().Presets)
         {

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using SanaSprint.Web.Extensions;
 
 namespace SanaSprint.Web.Tests.Reliability;
 
@@ -50,11 +49,8 @@ public sealed class AppProcess : IAsyncDisposable
         [
             Path.Combine(Path.GetDirectoryName(parent)!, "SanaSprint.Web", leaf, "SanaSprint.Web.dll"),       // artifacts: bin/<project>/<config>
         ];
-        if (ServiceDefaults.FindRepoRoot(here) is { } root)
-        {
-            var config = Path.GetFileName(parent);                                   // classic: bin/<Config>/<tfm>
-            candidates.Add(Path.Combine(root, "src", "SanaSprint.Web", "bin", config, leaf, "SanaSprint.Web.dll"));
-        }
+        var config = Path.GetFileName(parent);                                       // classic: bin/<Config>/<tfm>
+        candidates.Add(Path.Combine(TestPaths.RepoRoot, "src", "SanaSprint.Web", "bin", config, leaf, "SanaSprint.Web.dll"));
         candidates.Add(Path.Combine(here, "SanaSprint.Web.dll"));
         return candidates.FirstOrDefault(c => File.Exists(c) && File.Exists(Path.ChangeExtension(c, ".runtimeconfig.json")))
             ?? throw new FileNotFoundException($"SanaSprint.Web.dll with its runtimeconfig was not found; looked at: {string.Join(", ", candidates)}. Build src/SanaSprint.Web first.");
@@ -73,7 +69,7 @@ public sealed class AppProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = ServiceDefaults.FindRepoRoot(AppContext.BaseDirectory) ?? Path.GetDirectoryName(dll)!,
+            WorkingDirectory = TestPaths.RepoRoot,
         };
         info.ArgumentList.Add(dll);
         info.ArgumentList.Add("--urls");

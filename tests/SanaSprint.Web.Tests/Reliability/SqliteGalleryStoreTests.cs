@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using SanaSprint.Web.Persistence;
 using SanaSprint.Web.Presets;
-using SanaSprint.Web.Tests.TestSupport;
 
 namespace SanaSprint.Web.Tests.Reliability;
 

@@ -2,7 +2,6 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using SanaSprint.Web.Hubs;
 using SanaSprint.Web.Rooms;
-using SanaSprint.Web.Tests.TestSupport;
 
 namespace SanaSprint.Web.Tests.Reliability;
 

@@ -33,7 +33,7 @@ public sealed class OptionsValidationTests
     {
         var builder = WebApplication.CreateBuilder(ServiceDefaults.CreateOptions([]));
         builder.AddServiceDefaults();
-        var root = ServiceDefaults.RepoRoot;
+        var root = TestPaths.RepoRoot;
 
         Assert.NotNull(root);
         Assert.Equal(Path.Combine(root, "wwwroot"), builder.Environment.WebRootPath.TrimEnd(Path.DirectorySeparatorChar));
