@@ -59,9 +59,10 @@ export const remoteMethods = {
         this.emitRenderState();
     },
 
+    // Presence is kept here only to name and colour remote cursors; the page's participants list comes from the room
+    // directory on the server, not from this connection.
     onPresence(m) {
         this.setParticipants(m.participants);
-        this.emit("presence", m);
     },
 
     setParticipants(list) {

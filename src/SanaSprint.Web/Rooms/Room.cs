@@ -48,6 +48,12 @@ public sealed class Room(string id, string prompt, RoomSettings settings)
     /// <summary>Each participant's rejoin secret (see <see cref="RoomSnapshot.RejoinToken"/>).</summary>
     internal Dictionary<string, string> RejoinTokens { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Counts the changes to who is present (joins and leaves). Presence does not bump <see cref="Revision"/>, yet a joiner's
+    /// view and the presence events can reach a listener by different paths, so each carries this count to tell the newer.
+    /// </summary>
+    internal long PresenceVersion { get; set; }
+
     /// <summary>Counter for participant ids ("p1", "p2", …).</summary>
     internal int ParticipantCounter { get; set; }
 

@@ -120,6 +120,8 @@ public sealed partial class RoomEditor
             var oldSession = earlier switch { PresentParticipant p => p.SessionId, JoiningParticipant j => j.SessionId, _ => null };
             var again = new JoiningParticipant(earlier.Id, UniqueName(room, name, earlier.Id), earlier.Colour, room.Id, sessionId);
             room.Participants[earlier.Id] = again;
+            // Until admitted again it is not present: a view taken meanwhile lists someone fewer, so it counts as a change.
+            if (earlier is PresentParticipant) room.PresenceVersion++;
             return (again, oldSession);
         }
         RequireFreePlace(room);
@@ -146,6 +148,7 @@ public sealed partial class RoomEditor
             throw new RoomException(RoomErrorCodes.NotJoined, "The join was abandoned before it completed.");
         var present = new PresentParticipant(joining.Id, joining.DisplayName, joining.Colour, joining.SessionId, _time.GetUtcNow());
         room.Participants[present.Id] = present;
+        room.PresenceVersion++;
         if (!room.RejoinTokens.ContainsKey(present.Id)) room.RejoinTokens[present.Id] = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
         return (View(room, present.Id), Presence(room, present));
     }
@@ -162,6 +165,7 @@ public sealed partial class RoomEditor
         if (p is PresentParticipant { SessionId: var s } && s != sessionId || p is JoiningParticipant { SessionId: var j } && j != sessionId) return null;
         var left = new LeftParticipant(p.Id, p.DisplayName, p.Colour, _time.GetUtcNow());
         room.Participants[p.Id] = left;
+        room.PresenceVersion++;
         room.LastCursor.Remove(p.Id);
         // Strokes waiting in the leaver's redo stack can never come back.
         if (room.Histories.TryGetValue(p.Id, out var history)) DropUndone(room, history.DropRedo());
@@ -375,7 +379,8 @@ public sealed partial class RoomEditor
             [.. room.Strokes.Where(s => s.Visible).Select(s => s.ToData())],
             [.. Present(room)],
             room.Prompt, room.Settings, room.LastFrame,
-            participantId.Length > 0 && room.RejoinTokens.TryGetValue(participantId, out var token) ? token : "");
+            participantId.Length > 0 && room.RejoinTokens.TryGetValue(participantId, out var token) ? token : "",
+            room.PresenceVersion);
     }
 
     /// <summary>What the renderer draws: a copy of the visible strokes, prompt and settings at the room's revision.</summary>
@@ -500,7 +505,7 @@ public sealed partial class RoomEditor
             shown.Count > 0 ? [.. room.Strokes.Where(s => s.Visible).Select(s => s.Id)] : []);
     }
 
-    private static PresenceChanged Presence(Room room, Participant changed) => new(room.Id, changed, [.. Present(room)]);
+    private static PresenceChanged Presence(Room room, Participant changed) => new(room.Id, changed, [.. Present(room)], room.PresenceVersion);
 
     private static IEnumerable<Participant> Present(Room room) => room.Participants.Values.OfType<PresentParticipant>();
 

@@ -50,7 +50,10 @@ public sealed record SettingsChanged(string RoomId, long Revision, RoomSettings 
 /// <param name="RoomId">The room.</param>
 /// <param name="Changed">The participant whose state changed.</param>
 /// <param name="Present">Everyone present now.</param>
-public sealed record PresenceChanged(string RoomId, Participant Changed, IReadOnlyList<Participant> Present) : RoomEvent(RoomId, 0);
+/// <param name="PresenceVersion">The room's count of presence changes, this one included: of two lists of who is present
+/// (events, views), the one with the higher count is the newer.</param>
+public sealed record PresenceChanged(string RoomId, Participant Changed, IReadOnlyList<Participant> Present, long PresenceVersion = 0)
+    : RoomEvent(RoomId, 0);
 
 /// <summary>A participant's pointer moved.</summary>
 public sealed record CursorMoved(string RoomId, string ParticipantId, float X, float Y) : RoomEvent(RoomId, 0);
@@ -67,6 +70,8 @@ public sealed record CursorMoved(string RoomId, string ParticipantId, float X, f
 /// <param name="Settings">The settings.</param>
 /// <param name="LastFrame">The newest frame, or null.</param>
 /// <param name="RejoinToken">The joiner's secret for rejoining as the same participant, or empty.</param>
+/// <param name="PresenceVersion">The room's count of presence changes that <paramref name="Participants"/> reflects (see
+/// <see cref="PresenceChanged.PresenceVersion"/>).</param>
 public sealed record RoomView(string RoomId, string ParticipantId, long Revision, int CanvasWidth, int CanvasHeight,
     IReadOnlyList<StrokeData> Strokes, IReadOnlyList<Participant> Participants, string Prompt, RoomSettings Settings,
-    FrameMessage? LastFrame, string RejoinToken);
+    FrameMessage? LastFrame, string RejoinToken, long PresenceVersion = 0);

@@ -47,6 +47,19 @@ public sealed class ParticipantsListTests : UiTestContext
     }
 
     [Fact]
+    public void TheSelfMarkerAppearsOnceThisBrowsersIdIsKnown()
+    {
+        ParticipantInfo[] people = [new("p1", "Alice", "#e6194b", "Present"), new("p2", "Bob", "#3cb44b", "Present")];
+        var cut = Render<ParticipantsList>(p => p.Add(x => x.Participants, people));
+        Assert.Empty(cut.FindAll(".participant-you"));
+
+        cut.Render(p => p.Add(x => x.Participants, people).Add(x => x.SelfId, "p1"));
+
+        Assert.Equal("p1", cut.Find(".participant.self").GetAttribute("data-participant-id"));
+        Assert.Single(cut.FindAll(".participant-you"));
+    }
+
+    [Fact]
     public void TheListFollowsPresenceChanges()
     {
         var cut = Render<ParticipantsList>(p => p.Add(x => x.Participants, [new ParticipantInfo("p1", "Alice", "#e6194b", "Present")]));

@@ -171,21 +171,65 @@ public sealed class RoomPageTests : UiTestContext
     }
 
     [Fact]
-    public void PresenceAndFramesFromTheConnectionRenderInThePage()
+    public void FramesFromTheConnectionRenderInThePage()
     {
         var cut = RenderRoom(Rooms.CreateRoom());
         var state = Connections.State!;
 
-        cut.InvokeAsync(() =>
-        {
-            state.ApplyPresence(new PresenceMessage(new ParticipantInfo("p2", "Bob", "#3cb44b", "Present"),
-                [new ParticipantInfo("p1", "Alice", "#e6194b", "Present"), new ParticipantInfo("p2", "Bob", "#3cb44b", "Present")]));
-            state.ApplyFrame(FrameViewTests.Frame(revision: state.Revision, e2e: 142));
-        });
+        cut.InvokeAsync(() => state.ApplyFrame(FrameViewTests.Frame(revision: state.Revision, e2e: 142)));
 
-        cut.WaitForAssertion(() => Assert.Equal("2", cut.Find("[data-testid=participants]").GetAttribute("data-count")));
-        Assert.Equal("142", cut.Find("[data-testid=latency]").GetAttribute("data-latency-ms"));
+        cut.WaitForAssertion(() => Assert.Equal("142", cut.Find("[data-testid=latency]").GetAttribute("data-latency-ms")));
         Assert.Equal("up-to-date", cut.Find("[data-testid=render-state]").GetAttribute("data-state"));
+    }
+
+    private static string[] ParticipantRows(IRenderedComponent<RoomPage> cut) =>
+        [.. cut.FindAll("[data-testid=participants] [data-participant-id]").Select(r =>
+            $"{r.QuerySelector(".participant-name")!.TextContent}{(r.QuerySelector(".participant-you") is null ? "" : " (you)")} {r.GetAttribute("style")}")];
+
+    [Fact]
+    public void JoiningShowsTheParticipantsPresentWithThisBrowserMarked()
+    {
+        var roomId = Rooms.CreateRoom();
+        Rooms.Join(roomId, "bob-session", "Bob");
+
+        var cut = RenderRoom(roomId, "?name=Alice");
+
+        cut.WaitForAssertion(() => Assert.Equal(["Bob --participant:#e6194b", "Alice (you) --participant:#3cb44b"], ParticipantRows(cut)));
+        Assert.Equal("2", cut.Find("[data-testid=participants]").GetAttribute("data-count"));
+    }
+
+    [Fact]
+    public async Task OthersJoiningLeavingAndRenamingReachTheParticipantsListFromTheRoomNotTheBrowser()
+    {
+        var roomId = Rooms.CreateRoom();
+        var cut = RenderRoom(roomId, "?name=Alice");
+        cut.WaitForAssertion(() => Assert.Equal(["Alice (you) --participant:#e6194b"], ParticipantRows(cut)));
+
+        var bob = Rooms.Reserve(roomId, "bob-session", "Bob");
+        var (view, _) = await cut.InvokeAsync(() => Rooms.Admit(bob));
+        cut.WaitForAssertion(() => Assert.Equal(["Alice (you) --participant:#e6194b", "Bob --participant:#3cb44b"], ParticipantRows(cut)));
+
+        // After a reconnect Bob rejoins as the same participant (same colour) under another name.
+        await cut.InvokeAsync(() => Rooms.Admit(Rooms.Reserve(roomId, "bob-again", "Robert", bob.Id, view.RejoinToken)));
+        cut.WaitForAssertion(() => Assert.Equal(["Alice (you) --participant:#e6194b", "Robert --participant:#3cb44b"], ParticipantRows(cut)));
+
+        await cut.InvokeAsync(() => Rooms.Leave("bob-again"));
+        cut.WaitForAssertion(() => Assert.Equal(["Alice (you) --participant:#e6194b"], ParticipantRows(cut)));
+        Assert.Equal("1", cut.Find("[data-testid=participants]").GetAttribute("data-count"));
+        Assert.Empty(Connections.Last!.Calls); // nothing went through the browser connection
+    }
+
+    [Fact]
+    public async Task APresenceEventFromTheBrowserNoLongerDrivesTheList()
+    {
+        var cut = RenderRoom(Rooms.CreateRoom(), "?name=Alice");
+        var json = System.Text.Json.JsonSerializer.Serialize(new PresenceMessage(new ParticipantInfo("p9", "Mallory", "#3cb44b", "Present"),
+            [new ParticipantInfo("p9", "Mallory", "#3cb44b", "Present")], 99), RoomState.Json);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => cut.InvokeAsync(() => Connections.State!.Apply("presence", json)));
+
+        cut.Render();
+        Assert.Equal(["Alice (you) --participant:#e6194b"], ParticipantRows(cut));
     }
 
     [Fact]

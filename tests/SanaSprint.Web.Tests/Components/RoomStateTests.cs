@@ -9,8 +9,14 @@ public sealed class RoomStateTests
 {
     private static RoomSettings Settings => new(2, 7, false, GuidanceMode.ControlNet, 0.6f, 1f, null);
 
-    private static RoomSnapshot Snapshot(long revision = 3, FrameMessage? frame = null) => new("room", "p1", revision, 1024, 1024, [],
-        [new ParticipantInfo("p1", "Alice", "#e6194b", "Present")], "a cat", Settings, frame, new ModelInfo("demo", true, "demo!", true, null, [GuidanceMode.Text], "CPU"));
+    private static readonly ParticipantInfo Alice = new("p1", "Alice", "#e6194b", "Present");
+    private static readonly ParticipantInfo Bob = new("p2", "Bob", "#3cb44b", "Present");
+
+    private static RoomSnapshot Snapshot(long revision = 3, FrameMessage? frame = null, long presenceVersion = 0, params ParticipantInfo[] participants) =>
+        new("room", "p1", revision, 1024, 1024, [], participants.Length > 0 ? participants : [Alice], "a cat", Settings, frame,
+            new ModelInfo("demo", true, "demo!", true, null, [GuidanceMode.Text], "CPU"), "", presenceVersion);
+
+    private static PresenceMessage Presence(long version, ParticipantInfo changed, params ParticipantInfo[] present) => new(changed, present, version);
 
     [Fact]
     public void DefaultValues()
@@ -147,10 +153,68 @@ public sealed class RoomStateTests
         var state = new RoomState();
 
         var unknown = Assert.Throws<ArgumentException>(() => state.Apply("teleport", "{}"));
-        var bad = Assert.Throws<ArgumentException>(() => state.Apply("presence", "{not json"));
+        var bad = Assert.Throws<ArgumentException>(() => state.Apply("prompt", "{not json"));
 
         Assert.Contains("teleport", unknown.Message, StringComparison.Ordinal);
-        Assert.Contains("presence", bad.Message, StringComparison.Ordinal);
+        Assert.Contains("prompt", bad.Message, StringComparison.Ordinal);
         Assert.IsType<JsonException>(bad.InnerException, exactMatch: false);
+    }
+
+    [Fact]
+    public void APresenceEventFromTheBrowserIsNotTaken()
+    {
+        var state = new RoomState();
+        state.ApplySnapshot(Snapshot(presenceVersion: 1));
+        var json = JsonSerializer.Serialize(Presence(2, Bob, Alice, Bob), RoomState.Json);
+
+        var ex = Assert.Throws<ArgumentException>(() => state.Apply("presence", json));
+
+        Assert.Contains("presence", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(["p1"], state.Participants.Select(p => p.Id));
+    }
+
+    [Fact]
+    public void PresenceFromTheRoomReplacesTheSnapshotsList()
+    {
+        var state = new RoomState();
+        state.ApplySnapshot(Snapshot(presenceVersion: 1));
+        var changes = 0;
+        state.Changed += () => changes++;
+
+        state.ApplyPresence(Presence(2, Bob, Alice, Bob));
+        Assert.Equal(["Alice", "Bob"], state.Participants.Select(p => p.DisplayName));
+        state.ApplyPresence(Presence(3, Alice with { State = "Left" }, Bob));
+
+        Assert.Equal(["p2"], state.Participants.Select(p => p.Id));
+        Assert.Equal(2, changes);
+    }
+
+    [Fact]
+    public void ASnapshotOlderThanThePresenceOnShowKeepsTheNewerList()
+    {
+        // Bob's join reaches the page from the server before the page's own snapshot, taken before it, comes through the browser.
+        var state = new RoomState();
+        state.ApplyPresence(Presence(2, Bob, Alice, Bob));
+
+        state.ApplySnapshot(Snapshot(revision: 3, presenceVersion: 1));
+
+        Assert.Equal(["p1", "p2"], state.Participants.Select(p => p.Id));
+        Assert.True(state.Joined);
+        Assert.Equal("a cat", state.Prompt); // the rest of the snapshot still applies
+    }
+
+    [Fact]
+    public void APresenceEventOlderThanTheListOnShowIsIgnored()
+    {
+        // Two presence events published concurrently may arrive out of order; so may a rejoin's snapshot and the leave before it.
+        var state = new RoomState();
+        state.ApplySnapshot(Snapshot(presenceVersion: 4, participants: [Alice, Bob]));
+
+        state.ApplyPresence(Presence(3, Alice, Alice));
+
+        Assert.Equal(["p1", "p2"], state.Participants.Select(p => p.Id));
+        state.ApplyPresence(Presence(4, Bob, Alice, Bob)); // the same count is the same list
+        state.ApplySnapshot(Snapshot(presenceVersion: 5, participants: [Bob]));
+        Assert.Equal(["p2"], state.Participants.Select(p => p.Id));
     }
 }

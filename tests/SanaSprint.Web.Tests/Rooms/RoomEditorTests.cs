@@ -54,6 +54,31 @@ public sealed class RoomEditorTests
     }
 
     [Fact]
+    public void EachChangeToWhoIsPresentCountsAndViewsAndPresenceEventsCarryTheCount()
+    {
+        var editor = Editor();
+        var room = NewRoom(editor);
+
+        var (annJoining, _) = editor.Reserve(room, "c1", "ann");
+        var (annView, annJoined) = editor.Admit(room, annJoining);
+        var (bobJoining, _) = editor.Reserve(room, "c2", "bob");
+        var (_, bobJoined) = editor.Admit(room, bobJoining);
+        // Ann rejoins after a reconnect: not present until admitted again, so a view taken meanwhile is a newer list.
+        var (again, _) = editor.Reserve(room, "c3", "anna", annJoining.Id, annView.RejoinToken);
+        var between = editor.View(room, "");
+        var (_, annBack) = editor.Admit(room, again);
+        var bobLeft = editor.Leave(room, bobJoining.Id, "c2");
+
+        Assert.Equal((1L, 1L, 2L), (annView.PresenceVersion, annJoined.PresenceVersion, bobJoined.PresenceVersion));
+        Assert.Equal(3L, between.PresenceVersion);
+        Assert.Equal(["bob"], between.Participants.Select(p => p.DisplayName));
+        Assert.Equal((4L, 5L), (annBack.PresenceVersion, bobLeft!.PresenceVersion));
+        Assert.Equal(["anna"], bobLeft.Present.Select(p => p.DisplayName));
+        Assert.Null(editor.Leave(room, annJoining.Id, "c1")); // Ann's old session is no longer hers: no change, no count
+        Assert.Equal(5L, editor.View(room, "").PresenceVersion);
+    }
+
+    [Fact]
     public void EachChangeReturnsItsEventAtTheNewRevisionAndRecordsWhatTheStoreMustWrite()
     {
         var editor = Editor();

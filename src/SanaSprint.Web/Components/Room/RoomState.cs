@@ -51,8 +51,8 @@ public sealed record FrameReport(
 }
 
 /// <summary>
-/// The room as one browser sees it, fed by the events <c>sketchCanvas.js</c> forwards (snapshot, presence, frames,
-/// failures, errors, render state) and by the room directory's prompt and settings events. Plain state: no JS, no
+/// The room as one browser sees it, fed by the events <c>sketchCanvas.js</c> forwards (snapshot, frames, failures, errors,
+/// render state, connection) and by the room directory's presence, prompt and settings events. Plain state: no JS, no
 /// SignalR, so components and tests share it.
 /// </summary>
 public sealed class RoomState
@@ -71,6 +71,10 @@ public sealed class RoomState
     // The revision the prompt and settings on show come from: the snapshot (through the browser) and prompt and settings
     // events (from the server) arrive by different paths, so an older one never replaces a newer one.
     private long _settingsRevision = -1;
+
+    // The presence count the participants on show come from, for the same reason: the snapshot comes through the browser
+    // and presence events from the server, and presence does not bump the revision, so it has a count of its own.
+    private long _presenceVersion = -1;
 
     /// <summary>Raised after every applied event.</summary>
     public event Action? Changed;
@@ -127,7 +131,8 @@ public sealed class RoomState
     public bool Joined => ParticipantId is not null && Settings is not null;
 
     /// <summary>Applies one event forwarded by <c>sketchCanvas.js</c>.</summary>
-    /// <param name="kind">snapshot, presence, prompt, settings, frame, frameFailed, error, renderState or connection.</param>
+    /// <param name="kind">snapshot, prompt, settings, frame, frameFailed, error, renderState or connection. Presence is not
+    /// among them: the page takes it from the room directory (<see cref="ApplyPresence"/>).</param>
     /// <param name="json">The payload (hub message as JSON, frame images stripped).</param>
     /// <exception cref="ArgumentException">Unknown <paramref name="kind"/> or a payload that does not parse.</exception>
     public void Apply(string kind, string json)
@@ -137,7 +142,6 @@ public sealed class RoomState
             switch (kind)
             {
                 case "snapshot": ApplySnapshot(Parse<RoomSnapshot>(json)); break;
-                case "presence": ApplyPresence(Parse<PresenceMessage>(json)); break;
                 case "prompt": ApplyPrompt(Parse<PromptChangedMessage>(json)); break;
                 case "settings": ApplySettings(Parse<SettingsChangedMessage>(json)); break;
                 case "frame": ApplyFrame(Parse<FrameReport>(json)); break;
@@ -159,7 +163,11 @@ public sealed class RoomState
     {
         ArgumentNullException.ThrowIfNull(s);
         ParticipantId = s.ParticipantId;
-        Participants = s.Participants;
+        if (s.PresenceVersion >= _presenceVersion)
+        {
+            Participants = s.Participants;
+            _presenceVersion = s.PresenceVersion;
+        }
         if (s.Revision >= _settingsRevision)
         {
             Prompt = s.Prompt;
@@ -182,11 +190,13 @@ public sealed class RoomState
         Raise();
     }
 
-    /// <summary>Someone joined or left.</summary>
+    /// <summary>Someone joined or left (an event of the room directory); a list older than the one on show is ignored.</summary>
     public void ApplyPresence(PresenceMessage m)
     {
         ArgumentNullException.ThrowIfNull(m);
+        if (m.PresenceVersion < _presenceVersion) return;
         Participants = m.Participants;
+        _presenceVersion = m.PresenceVersion;
         Raise();
     }
 

@@ -105,6 +105,8 @@ public sealed record ModelInfo(
 /// <param name="RejoinToken">Secret of the caller's participant: after a reconnect, <c>RejoinRoom(roomId, displayName, participantId,
 /// rejoinToken)</c> makes the new connection the same participant again (same id and colour, its strokes still undoable).
 /// Empty for a view without a participant.</param>
+/// <param name="PresenceVersion">The room's count of presence changes that <paramref name="Participants"/> reflects; of
+/// this list and a <see cref="PresenceMessage"/>'s, the one with the higher count is the newer.</param>
 [MessagePackObject]
 public sealed record RoomSnapshot(
     [property: Key("roomId")] string RoomId,
@@ -118,7 +120,8 @@ public sealed record RoomSnapshot(
     [property: Key("settings")] RoomSettings Settings,
     [property: Key("lastFrame")] FrameMessage? LastFrame,
     [property: Key("model")] ModelInfo Model,
-    [property: Key("rejoinToken")] string RejoinToken = "");
+    [property: Key("rejoinToken")] string RejoinToken = "",
+    [property: Key("presenceVersion")] long PresenceVersion = 0);
 
 /// <summary>Another participant started a stroke (sent to the others in the room).</summary>
 [MessagePackObject]
@@ -173,10 +176,13 @@ public sealed record ClearedMessage(
 /// <summary>Someone joined or left; carries the full list of present participants.</summary>
 /// <param name="Participant">The one who changed.</param>
 /// <param name="Participants">All present participants after the change.</param>
+/// <param name="PresenceVersion">The room's count of presence changes, this one included (see
+/// <see cref="RoomSnapshot.PresenceVersion"/>).</param>
 [MessagePackObject]
 public sealed record PresenceMessage(
     [property: Key("participant")] ParticipantInfo Participant,
-    [property: Key("participants")] IReadOnlyList<ParticipantInfo> Participants);
+    [property: Key("participants")] IReadOnlyList<ParticipantInfo> Participants,
+    [property: Key("presenceVersion")] long PresenceVersion = 0);
 
 /// <summary>Another participant's pointer (best effort, throttled; sent to the others).</summary>
 [MessagePackObject]

@@ -27,14 +27,14 @@ public static class WireMapping
     {
         ArgumentNullException.ThrowIfNull(view);
         return new(view.RoomId, view.ParticipantId, view.Revision, view.CanvasWidth, view.CanvasHeight, view.Strokes,
-            [.. view.Participants.Select(ToWire)], view.Prompt, view.Settings, view.LastFrame, model, view.RejoinToken);
+            [.. view.Participants.Select(ToWire)], view.Prompt, view.Settings, view.LastFrame, model, view.RejoinToken, view.PresenceVersion);
     }
 
     /// <summary>Presence as sent to the room.</summary>
     public static PresenceMessage ToWire(this PresenceChanged e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        return new(e.Changed.ToWire(), [.. e.Present.Select(ToWire)]);
+        return new(e.Changed.ToWire(), [.. e.Present.Select(ToWire)], e.PresenceVersion);
     }
 
     /// <summary>A prompt change as sent to the room.</summary>

@@ -13,7 +13,7 @@ namespace SanaSprint.Web.Components.Pages.Room;
 /// A sketch room: the shared canvas beside the live frame, with prompt, style preset, settings, participants and latency.
 /// What must be fast runs in the browser over the hub (<c>sketchCanvas.js</c>: strokes, cursors, frames). Prompt, settings
 /// and presets go from this component straight to <see cref="IRoomDirectory"/> on the server, as the participant the
-/// browser joined as, and the page renders them from the directory's events.
+/// browser joined as, and the page renders them, and who is present, from the directory's events.
 /// </summary>
 public partial class Room : IAsyncDisposable
 {
@@ -104,11 +104,12 @@ public partial class Room : IAsyncDisposable
         }
     }
 
-    /// <summary>Prompt and settings come from the room itself, not through the browser.</summary>
+    /// <summary>Presence, prompt and settings come from the room itself, not through the browser.</summary>
     private void OnRoomEvent(RoomEvent e)
     {
         switch (e)
         {
+            case PresenceChanged p: _state.ApplyPresence(p.ToWire()); break;
             case PromptChanged p: _state.ApplyPrompt(p.ToWire()); break;
             case SettingsChanged s: _state.ApplySettings(s.ToWire()); break;
         }
