@@ -16,7 +16,8 @@ namespace SanaSprint.Web.Hubs;
 /// <param name="options">The limits.</param>
 /// <param name="rooms">The rooms, for the caller's room in the logging scope.</param>
 /// <param name="logger">Logger.</param>
-public sealed partial class HubLimitFilter(IOptions<HubLimitOptions> options, IRoomDirectory rooms, ILogger<HubLimitFilter> logger) : IHubFilter
+/// <param name="time">The clock of the refusal log's per-connection budget.</param>
+public sealed partial class HubLimitFilter(IOptions<HubLimitOptions> options, IRoomDirectory rooms, ILogger<HubLimitFilter> logger, TimeProvider time) : IHubFilter
 {
     /// <summary>The <see cref="ErrorMessage.Code"/> of a refused, too-fast call.</summary>
     public const string RateLimitedCode = "rate-limited";
@@ -52,7 +53,7 @@ public sealed partial class HubLimitFilter(IOptions<HubLimitOptions> options, IR
         {
             SanaSprintMetrics.HubError(method, RateLimitedCode);
             var message = $"Too many calls: at most {_options.InvocationsPerSecond:0.##} per second with bursts of {_options.InvocationBurst} (`HubLimits`); slow down.";
-            Log.RateLimited(logger, method, context.ConnectionId);
+            RefusalLog.Refused(logger, context, method, RateLimitedCode, message, time);
             await SendErrorAsync(invocationContext, new ErrorMessage(method, RateLimitedCode, message));
             throw new HubException(message);
         }
@@ -133,9 +134,6 @@ public sealed partial class HubLimitFilter(IOptions<HubLimitOptions> options, IR
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Debug, "Rate-limited '{HubMethod}' from '{ConnectionId}'", EventName = "HubRateLimited")]
-        public static partial void RateLimited(ILogger logger, string hubMethod, string connectionId);
-
         [LoggerMessage(2, LogLevel.Error, "'{HubMethod}' from '{ConnectionId}' failed unexpectedly", EventName = "HubMethodFailed")]
         public static partial void Failed(ILogger logger, string hubMethod, string connectionId, Exception exception);
     }

@@ -36,7 +36,8 @@ namespace SanaSprint.Web.Hubs;
 /// <param name="rooms">The rooms.</param>
 /// <param name="generator">The model description for snapshots.</param>
 /// <param name="logger">Logger.</param>
-public sealed partial class SketchHub(IRoomDirectory rooms, IModelInfo generator, ILogger<SketchHub> logger) : Hub<ISketchClient>
+/// <param name="time">The clock of the refusal log's per-connection budget.</param>
+public sealed partial class SketchHub(IRoomDirectory rooms, IModelInfo generator, ILogger<SketchHub> logger, TimeProvider time) : Hub<ISketchClient>
 {
     /// <summary>The path the hub is mapped at.</summary>
     public const string Path = "/hubs/sketch";
@@ -143,7 +144,7 @@ public sealed partial class SketchHub(IRoomDirectory rooms, IModelInfo generator
     {
         var caller = await Caller();
         var changed = await rooms.SetPromptAsync(caller, prompt, Context.ConnectionAborted);
-        Log.PromptSet(logger, caller.RoomId, prompt);
+        if (logger.IsEnabled(LogLevel.Trace)) Log.PromptSet(logger, caller.RoomId, RefusalLog.Escape(prompt));
         return changed.Revision;
     });
 
@@ -191,7 +192,7 @@ public sealed partial class SketchHub(IRoomDirectory rooms, IModelInfo generator
         }
         catch (RoomException ex)
         {
-            Log.Rejected(logger, method, ex.Message, Context.ConnectionId);
+            RefusalLog.Refused(logger, Context, method, ex.Code, ex.Message, time);
             await Clients.Caller.Error(new ErrorMessage(method, ex.Code, ex.Message));
             throw new HubException(ex.Message);
         }
@@ -204,9 +205,6 @@ public sealed partial class SketchHub(IRoomDirectory rooms, IModelInfo generator
 
         [LoggerMessage(2, LogLevel.Debug, "Connection '{ConnectionId}' left room '{RoomId}'", EventName = "RoomLeft")]
         public static partial void Left(ILogger logger, string roomId, string connectionId);
-
-        [LoggerMessage(3, LogLevel.Debug, "Rejected '{HubMethod}' from '{ConnectionId}': {Reason}", EventName = "InvalidHubInput")]
-        public static partial void Rejected(ILogger logger, string hubMethod, string reason, string connectionId);
 
         [LoggerMessage(4, LogLevel.Trace, "Room '{RoomId}' prompt set to '{Prompt}'", EventName = "PromptSet")]
         public static partial void PromptSet(ILogger logger, string roomId, string prompt);

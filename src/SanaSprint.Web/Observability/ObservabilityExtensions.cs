@@ -24,6 +24,11 @@ public static class ObservabilityExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
+        // SignalR's dispatcher logs every exception a hub method ends with at Error, stack included — for the sketch hub
+        // that is every refused call (a HubException carrying the reason). Refusals are logged by RefusalLog (one escaped
+        // Information line, budgeted per connection) and unexpected failures by HubLimitFilter (Error, with the stack), so
+        // the dispatcher's copy only repeats them.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.Critical);
         services.AddOptions<HubLimitOptions>().BindConfiguration(HubLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<HubLimitFilter>();
         // AddHubOptions marks the sketch hub's options as its own, so SignalR uses them instead of the global ones.
