@@ -113,6 +113,7 @@ public sealed partial class RoomEditor
     {
         ArgumentNullException.ThrowIfNull(room);
         var name = CheckDisplayName(displayName);
+        DropDeparted(room);
         if (FindRejoin(room, rejoinParticipantId, rejoinToken) is { } earlier)
         {
             if (!earlier.HoldsPlace) RequireFreePlace(room);
@@ -165,6 +166,7 @@ public sealed partial class RoomEditor
         if (p is PresentParticipant { SessionId: var s } && s != sessionId || p is JoiningParticipant { SessionId: var j } && j != sessionId) return null;
         var left = new LeftParticipant(p.Id, p.DisplayName, p.Colour, _time.GetUtcNow());
         room.Participants[p.Id] = left;
+        DropDeparted(room);
         room.PresenceVersion++;
         room.LastCursor.Remove(p.Id);
         // Strokes waiting in the leaver's redo stack can never come back.
@@ -430,6 +432,26 @@ public sealed partial class RoomEditor
         ArgumentNullException.ThrowIfNull(room);
         if (FindRejoin(room, rejoinParticipantId, rejoinToken) is { HoldsPlace: true }) return;
         RequireFreePlace(room);
+    }
+
+    /// <summary>
+    /// Drops the participants who left more than <see cref="RoomOptions.RejoinWindow"/> ago: their record, rejoin token,
+    /// undo history and cursor (their strokes stay and keep their owner's id).
+    /// </summary>
+    private void DropDeparted(Room room)
+    {
+        var cutoff = _time.GetUtcNow() - _options.RejoinWindow;
+        List<string>? gone = null;
+        foreach (var p in room.Participants.Values)
+            if (p is LeftParticipant l && l.LeftAt < cutoff) (gone ??= []).Add(l.Id);
+        if (gone is null) return;
+        foreach (var id in gone)
+        {
+            room.Participants.Remove(id);
+            room.RejoinTokens.Remove(id);
+            room.Histories.Remove(id);
+            room.LastCursor.Remove(id);
+        }
     }
 
     /// <summary>The earlier participant a rejoin names, when its token matches; else null.</summary>

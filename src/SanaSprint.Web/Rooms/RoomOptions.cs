@@ -88,6 +88,14 @@ public sealed class RoomOptions
     [Range(1, 10_000)]
     public int MaxParticipantsPerRoom { get; set; } = 16;
 
+    /// <summary>
+    /// How long a participant who left can come back as itself (the rejoin of a reconnect or a page reload); after it the
+    /// participant's record, rejoin token and undo history are dropped, so records do not pile up with join/leave churn.
+    /// </summary>
+    /// <remarks>Defaults to 10 minutes.</remarks>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan RejoinWindow { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Most places in one room held from one client address, so that one client cannot take every seat.</summary>
     /// <remarks>Defaults to <c>4</c>.</remarks>
     [Range(1, 10_000)]

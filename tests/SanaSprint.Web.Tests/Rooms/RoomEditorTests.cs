@@ -358,5 +358,36 @@ public sealed class RoomEditorTests
         // Each keeps a colour of its own, shown beside the name.
         Assert.Equal(4, room.Participants.Values.Select(p => p.Colour).Distinct().Count());
     }
+
+    [Fact]
+    public void ParticipantsWhoLeftAreDroppedAfterTheRejoinWindowSoChurnDoesNotPileUpRecords()
+    {
+        var editor = Editor(o => o.RejoinWindow = TimeSpan.FromMinutes(10));
+        var room = NewRoom(editor);
+        var stayer = Join(editor, room, "stay", "Stayer");
+        for (var i = 0; i < 300; i++)
+        {
+            var churn = Join(editor, room, $"c{i}", "Churn");
+            editor.Leave(room, churn.ParticipantId!, $"c{i}");
+            _time.Advance(TimeSpan.FromSeconds(10));
+        }
+
+        // Only those who left within the last ten minutes are kept (60 of them), and the one who stayed.
+        Assert.InRange(room.Participants.Count, 60, 62);
+        Assert.Equal(room.Participants.Count, room.Histories.Count);
+        Assert.Contains(stayer.ParticipantId!, room.Participants.Keys);
+
+        // Within the window a departed participant rejoins as itself; after it, the same token makes a new participant.
+        var recent = Join(editor, room, "r1", "Recent");
+        var view = editor.View(room, recent.ParticipantId!);
+        editor.Leave(room, recent.ParticipantId!, "r1");
+        var (again, _) = editor.Reserve(room, "r2", "Recent", recent.ParticipantId, view.RejoinToken);
+        Assert.Equal(recent.ParticipantId, again.Id);
+        editor.Admit(room, again);
+        editor.Leave(room, again.Id, "r2");
+        _time.Advance(TimeSpan.FromMinutes(11));
+        var (late, _) = editor.Reserve(room, "r3", "Recent", recent.ParticipantId, view.RejoinToken);
+        Assert.NotEqual(recent.ParticipantId, late.Id);
+    }
 }
 
