@@ -62,7 +62,7 @@ public sealed class DevicePlacement : IDisposable
 /// <c>OrtIoBinding.shared.cs</c>: "a copy made at bind time happens once"). Outputs are bound to host staging buffers
 /// of the given shapes (or to CPU memory when shapes are unknown) and copied back by ONNX Runtime at the end of the
 /// run. Nothing here uses <c>OrtEnv.CopyTensors</c>, which needs an execution provider registered with the environment,
-/// nor writes device memory through a span (onnxruntime issue #22583). CPU sessions take the same path, which is how
+/// nor writes device memory through a span (github.com/microsoft/onnxruntime/issues/22583). CPU sessions take the same path, which is how
 /// the tests exercise it.
 /// <para>Static inputs (prompt embeddings, masks, control latents) are bound once per signature and not again while the
 /// same array is passed, so their device copy stays in place across the steps of a frame.</para>
