@@ -32,16 +32,18 @@ public static partial class RefusalLog
         ArgumentNullException.ThrowIfNull(context);
         if (!logger.IsEnabled(LogLevel.Information)) return;
         var state = (State)(context.Items.TryGetValue(StateKey, out var item) && item is State s ? s : context.Items[StateKey] = new State());
-        long now = (time ?? TimeProvider.System).GetTimestamp();
+        time ??= TimeProvider.System;
+        long now = time.GetTimestamp();
         int skipped;
         lock (state)
         {
-            if (state.LastLogged != 0 && (time ?? TimeProvider.System).GetElapsedTime(state.LastLogged, now) < Interval)
+            if (state.Logged && time.GetElapsedTime(state.LastLogged, now) < Interval)
             {
                 state.Skipped++;
                 return;
             }
 
+            state.Logged = true;
             state.LastLogged = now;
             skipped = state.Skipped;
             state.Skipped = 0;
@@ -73,6 +75,7 @@ public static partial class RefusalLog
 
     private sealed class State
     {
+        public bool Logged;
         public long LastLogged;
         public int Skipped;
     }

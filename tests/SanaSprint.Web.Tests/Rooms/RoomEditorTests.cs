@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Hubs;
 using SanaSprint.Web.Presets;
@@ -8,21 +9,8 @@ namespace SanaSprint.Web.Tests.Rooms;
 /// <summary>The room rules on a bare <see cref="Room"/>: no directory, no store, no lock.</summary>
 public sealed class RoomEditorTests
 {
-    private readonly ManualClock _time = new();
-
-    /// <summary>A clock that moves only when told.</summary>
-    private sealed class ManualClock : TimeProvider
-    {
-        private long _ticks;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => _ticks;
-
-        public override DateTimeOffset GetUtcNow() => new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(_ticks);
-
-        public void Advance(TimeSpan by) => _ticks += by.Ticks;
-    }
+    // A clock that moves only when told.
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     private RoomEditor Editor(Action<RoomOptions>? configure = null, IModelInfo? model = null, IGalleryStore? gallery = null)
     {
