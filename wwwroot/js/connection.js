@@ -76,7 +76,9 @@ export const connectionMethods = {
     /** Invokes a hub method that changes the room; a numeric result is the revision it produced. */
     change(method, ...args) {
         const sentAt = performance.now();
+        this.changesSent++;
         return this.connection.invoke(method, ...args).then(result => {
+            this.changesSettled++;
             const revision = typeof result === "number" ? result
                 : (result && typeof result.revision === "number" ? result.revision : null);
             if (revision !== null) {
@@ -84,8 +86,11 @@ export const connectionMethods = {
                 this.trackChange(revision, sentAt);
                 this.emitRenderState();
             }
+            this.reportHeldFrame();
             return result;
         }, e => {
+            this.changesSettled++;
+            this.reportHeldFrame();
             this.emit("error", { method, code: "invoke-failed", message: cleanHubError(e) });
             return null;
         });

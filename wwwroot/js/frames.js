@@ -28,35 +28,42 @@ export const frameMethods = {
         img.dataset.revision = String(m.revision);
         img.dataset.frames = String(this.framesShown);
 
-        // End-to-end: from sending the newest own change this frame includes to the frame arriving here.
-        let e2eMs = null;
-        let newest = null;
-        for (const p of this.pending) if (p.revision <= m.revision && (!newest || p.revision > newest.revision)) newest = p;
-        if (newest) {
-            e2eMs = receivedAt - newest.sentAt;
-            this.pending = this.pending.filter(p => p.revision > m.revision);
-            this.lastE2E = { revision: m.revision, ms: e2eMs };
-        } else if (m.isRefinement && this.lastE2E && this.lastE2E.revision === m.revision) {
-            e2eMs = this.lastE2E.ms; // the refinement of a revision this browser changed: keep its stroke-to-frame time
+        // End-to-end: from sending the newest own change this frame includes to the frame arriving here. A change is
+        // known to be in a frame once its acknowledgement (which carries the revision it made) has come; the hub
+        // acknowledges a change once it is durable, which can be after the frame that shows it. So a frame that arrives
+        // while own changes are unacknowledged is reported once those are (or once a newer frame replaces it).
+        let sentAt = this.held ? this.held.sentAt : null;
+        for (const p of this.pending) if (p.revision <= m.revision && (sentAt === null || p.sentAt > sentAt)) sentAt = p.sentAt;
+        this.pending = this.pending.filter(p => p.revision > m.revision);
+        this.held = { frame: withoutImage(m), bytes: bytes.length, receivedAt, sentAt, due: this.changesSent };
+        if (sentAt === null && m.isRefinement && this.lastE2E && this.lastE2E.revision === m.revision) {
+            this.held.e2eMs = this.lastE2E.ms; // the refinement of a revision this browser changed: keep its stroke-to-frame time
         }
-        this.frameReceivedAt = receivedAt;
-        this.frameE2EMs = e2eMs;
-        this.emit("frame", Object.assign(withoutImage(m), { endToEndMs: e2eMs, bytes: bytes.length }));
+        this.reportHeldFrame();
         this.emitRenderState();
     },
 
-    /** Remembers an acknowledged own change until the frame that includes it arrives. */
+    /** Remembers an acknowledged own change until the frame that includes it arrives (or credits the frame held). */
     trackChange(revision, sentAt) {
         if (revision > this.frameRevision) {
             this.pending.push({ revision, sentAt });
             if (this.pending.length > LATENCY_PENDING_LIMIT) this.pending.shift();
-        } else if (this.frame && this.frameE2EMs === null && !this.frame.isRefinement) {
-            // The frame with this change arrived before the change's acknowledgement (the hub acknowledges EndStroke once
-            // the stroke is stored): time it now, from the send to that frame's arrival.
-            this.frameE2EMs = this.frameReceivedAt - sentAt;
-            this.lastE2E = { revision: this.frameRevision, ms: this.frameE2EMs };
-            this.emit("frame", Object.assign(withoutImage(this.frame), { endToEndMs: this.frameE2EMs, bytes: this.frame.image.length }));
+        } else if (this.held && (this.held.sentAt === null || sentAt > this.held.sentAt)) {
+            this.held.sentAt = sentAt;
         }
+    },
+
+    /** Tells .NET about the frame on screen once the changes sent before it arrived are acknowledged. */
+    reportHeldFrame() {
+        const h = this.held;
+        if (!h || this.changesSettled < h.due) return;
+        this.held = null;
+        let e2eMs = h.e2eMs ?? null;
+        if (h.sentAt !== null) {
+            e2eMs = h.receivedAt - h.sentAt;
+            this.lastE2E = { revision: h.frame.revision, ms: e2eMs };
+        }
+        this.emit("frame", Object.assign(h.frame, { endToEndMs: e2eMs, bytes: h.bytes }));
     },
 
     /** The frame on screen as PNG bytes with text chunks from the frame itself (prompt, seed, steps, model), or null. */

@@ -53,8 +53,9 @@ class SketchRoom {
         this.snapshotRevision = 0;  // stroke events at or below it are already in the snapshot
         this.frameRevision = -1;    // revision of the frame on screen
         this.frame = null;          // the frame on screen (FrameMessage with bytes)
-        this.frameReceivedAt = 0;   // when it arrived (performance.now())
-        this.frameE2EMs = null;     // its end-to-end time, null until one of this browser's changes is known to be in it
+        this.changesSent = 0;       // own changes sent ...
+        this.changesSettled = 0;    // ... and acknowledged or failed (the hub answers one connection's calls in order)
+        this.held = null;           // a frame shown but not yet reported, waiting for the acknowledgements in flight
         this.frameUrl = null;
         this.framesShown = 0;
         this.pending = [];          // own changes waiting for a frame: { revision, sentAt }

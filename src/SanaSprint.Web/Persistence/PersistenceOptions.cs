@@ -23,7 +23,8 @@ public sealed class PersistenceOptions
     [Required]
     public string DataDirectory { get; set; } = "data";
 
-    /// <summary>Longest time an acknowledged change waits in the write-behind queue before it is on disk.</summary>
+    /// <summary>Longest time a written-behind change (begun strokes, appended points) waits before it is on disk; acknowledged
+    /// changes are committed before their acknowledgement.</summary>
     /// <remarks>Defaults to 200 ms; at most 1 s.</remarks>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:00:01")]
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);

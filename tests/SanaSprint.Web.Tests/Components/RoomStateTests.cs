@@ -89,23 +89,6 @@ public sealed class RoomStateTests
     }
 
     [Fact]
-    public void AFrameTimedLateReplacesItsServerTimeInsteadOfAddingAPoint()
-    {
-        // The browser saw the frame before the acknowledgement of the change in it, then reports it again with its
-        // end-to-end time: the readout switches to end-to-end and the sparkline keeps one point for the frame.
-        var state = new RoomState();
-        state.ApplyFrame(Components.FrameViewTests.Frame(revision: 4, e2e: 90));
-        state.ApplyFrame(Components.FrameViewTests.Frame(revision: 7, e2e: null, server: 60));
-        Assert.Null(state.LastFrame!.EndToEndMs);
-        Assert.Equal([90.0, 60.0], state.Latencies);
-
-        state.ApplyFrame(Components.FrameViewTests.Frame(revision: 7, e2e: 240));
-
-        Assert.Equal(240, state.LastFrame!.EndToEndMs);
-        Assert.Equal([90.0, 240.0], state.Latencies);
-    }
-
-    [Fact]
     public void LatencyHistoryKeepsTheNewestLiveFramesOnly()
     {
         var state = new RoomState();

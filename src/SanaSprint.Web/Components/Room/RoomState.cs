@@ -232,16 +232,12 @@ public sealed class RoomState
     {
         ArgumentNullException.ThrowIfNull(f);
         if (LastFrame is not null && f.Revision < LastFrame.Revision) return; // older than the one shown
-        // The same frame again with its end-to-end time, measured once the change's acknowledgement came after it.
-        bool lateTiming = LastFrame is { EndToEndMs: null } && f.EndToEndMs is not null
-            && f.Revision == LastFrame.Revision && f.IsRefinement == LastFrame.IsRefinement && f.Seed == LastFrame.Seed;
         LastFrame = f;
         Revision = Math.Max(Revision, f.Revision);
         Render = Revision > f.Revision ? RenderStatus.Rendering : RenderStatus.UpToDate;
         if (LastFailure is not null && LastFailure.Revision <= f.Revision) LastFailure = null;
         // A refinement re-renders a revision already timed; the sparkline tracks live frames only.
-        if (lateTiming && _latencies.Count > 0) _latencies[^1] = f.DisplayMs;
-        else if (!f.IsRefinement) _latencies.Add(f.DisplayMs);
+        if (!f.IsRefinement) _latencies.Add(f.DisplayMs);
         if (_latencies.Count > LatencyHistoryLength) _latencies.RemoveRange(0, _latencies.Count - LatencyHistoryLength);
         Raise();
     }
