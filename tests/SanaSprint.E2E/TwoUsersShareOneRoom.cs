@@ -225,7 +225,7 @@ public sealed partial class TwoUsersShareOneRoom(PaintingGeneratorAppFixture app
         "() => { const c = document.querySelector('[data-testid=sketch-canvas]'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;" +
         " let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 128 && d[i + 1] < 128 && d[i + 2] < 128) n++; return n; }";
 
-    private async Task<StrokeData> WaitForStrokeAsync(string roomId)
+    private async Task<StrokeSnapshot> WaitForStrokeAsync(string roomId)
     {
         for (var i = 0; i < 100; i++)
         {

@@ -105,7 +105,7 @@ public sealed partial class SketchHub(IRoomDirectory rooms, IModelInfo generator
     /// <param name="points">New points, each <c>[x, y, pressure]</c>.</param>
     /// <returns>The new revision.</returns>
     public Task<long> AppendPoints(string strokeId, StrokePoint[] points) => Run(async () =>
-        (await rooms.AppendPointsAsync(await Caller(), strokeId, points, Context.ConnectionAborted)).Revision);
+        (await rooms.AppendPointsAsync(await Caller(), strokeId, points.ToDomain(), Context.ConnectionAborted)).Revision);
 
     /// <summary>Finishes the caller's stroke; once this returns, the stroke is committed.</summary>
     /// <param name="strokeId">The stroke.</param>
@@ -152,7 +152,7 @@ public sealed partial class SketchHub(IRoomDirectory rooms, IModelInfo generator
     /// <param name="settings">The settings.</param>
     /// <returns>The new revision.</returns>
     public Task<long> SetSettings(RoomSettings settings) => Run(async () =>
-        (await rooms.SetSettingsAsync(await Caller(), settings, Context.ConnectionAborted)).Revision);
+        (await rooms.SetSettingsAsync(await Caller(), settings.ToDomain(), Context.ConnectionAborted)).Revision);
 
     /// <summary>Relays the caller's pointer to the others (best effort; throttled).</summary>
     /// <param name="x">Canvas x.</param>

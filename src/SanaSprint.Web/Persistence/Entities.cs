@@ -9,7 +9,7 @@ public sealed class RoomEntity
     /// <summary>Current prompt.</summary>
     public string Prompt { get; set; } = "";
 
-    /// <summary>The <c>RoomSettings</c> as JSON.</summary>
+    /// <summary>The <c>FrameSettings</c> as JSON.</summary>
     public string SettingsJson { get; set; } = "{}";
 
     /// <summary>The room revision at the last write.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Rooms;
 
 namespace SanaSprint.Web.Persistence;
 
@@ -43,7 +44,7 @@ public sealed record StoredSettings(int Steps, long Seed, bool SeedLocked, Guida
     /// <summary>The stored form of room settings.</summary>
     /// <param name="settings">The settings.</param>
     /// <returns>The record to store.</returns>
-    public static StoredSettings From(RoomSettings settings)
+    public static StoredSettings From(FrameSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         return new(settings.Steps, settings.Seed, settings.SeedLocked, settings.Mode, settings.Strength, settings.ControlScale, settings.PresetId);
@@ -51,7 +52,7 @@ public sealed record StoredSettings(int Steps, long Seed, bool SeedLocked, Guida
 
     /// <summary>The room settings this record stores.</summary>
     /// <returns>The settings.</returns>
-    public RoomSettings ToSettings() => new(Steps, Seed, SeedLocked, Mode, Strength, ControlScale, PresetId);
+    public FrameSettings ToSettings() => new(Steps, Seed, SeedLocked, Mode, Strength, ControlScale, PresetId);
 }
 
 /// <summary>A participant a room admitted, as stored in <see cref="RoomEntity.ParticipantsJson"/>.</summary>

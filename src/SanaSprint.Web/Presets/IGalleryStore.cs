@@ -26,7 +26,7 @@ public interface IGalleryStore
     /// (<see cref="StylePreset.Compose"/>). An unknown or null preset id leaves the prompt as it is.
     /// </summary>
     /// <param name="prompt">The room's prompt.</param>
-    /// <param name="presetId">The room's <c>RoomSettings.PresetId</c>.</param>
+    /// <param name="presetId">The room's <c>FrameSettings.PresetId</c>.</param>
     /// <returns>The composed prompt.</returns>
     string ComposePrompt(string prompt, string? presetId);
 

@@ -1,5 +1,5 @@
 using SanaSprint.Inference.Pipeline;
-using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Rooms;
 
 namespace SanaSprint.Web.Presets;
 
@@ -79,13 +79,13 @@ public sealed record StylePreset
     }
 
     /// <summary>
-    /// The room settings after applying this preset: <see cref="RoomSettings.PresetId"/> becomes <see cref="Id"/>, and each
+    /// The room settings after applying this preset: <see cref="FrameSettings.PresetId"/> becomes <see cref="Id"/>, and each
     /// suggested setting replaces the room's (a suggested mode only when the model supports it; a saved seed also locks it).
     /// </summary>
     /// <param name="current">The room's settings now.</param>
     /// <param name="supportedModes">Modes the model supports; null accepts any.</param>
     /// <returns>The new settings.</returns>
-    public RoomSettings ApplyTo(RoomSettings current, IReadOnlyCollection<GuidanceMode>? supportedModes = null)
+    public FrameSettings ApplyTo(FrameSettings current, IReadOnlyCollection<GuidanceMode>? supportedModes = null)
     {
         ArgumentNullException.ThrowIfNull(current);
         var mode = Mode is { } m && (supportedModes is null || supportedModes.Contains(m)) ? m : current.Mode;

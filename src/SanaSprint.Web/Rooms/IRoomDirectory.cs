@@ -82,7 +82,7 @@ public interface IRoomDirectory
     ValueTask<StrokeBegun> BeginStrokeAsync(RoomCaller caller, string? strokeId, string? colour, float width, CancellationToken cancellationToken = default);
 
     /// <summary>The caller extends its own stroke in progress (see <see cref="RoomEditor.AppendPoints"/>).</summary>
-    ValueTask<PointsAppended> AppendPointsAsync(RoomCaller caller, string? strokeId, IReadOnlyList<Hubs.StrokePoint>? points, CancellationToken cancellationToken = default);
+    ValueTask<PointsAppended> AppendPointsAsync(RoomCaller caller, string? strokeId, IReadOnlyList<CanvasPoint>? points, CancellationToken cancellationToken = default);
 
     /// <summary>The caller finishes its own stroke; completes once the stroke is committed.</summary>
     ValueTask<StrokeEnded> EndStrokeAsync(RoomCaller caller, string? strokeId, CancellationToken cancellationToken = default);
@@ -103,10 +103,10 @@ public interface IRoomDirectory
     ValueTask<PromptChanged> SetPromptAsync(RoomCaller caller, string? prompt, CancellationToken cancellationToken = default);
 
     /// <summary>Replaces the room's settings (see <see cref="RoomEditor.SetSettings"/>); completes once committed.</summary>
-    ValueTask<SettingsChanged> SetSettingsAsync(RoomCaller caller, Hubs.RoomSettings? settings, CancellationToken cancellationToken = default);
+    ValueTask<SettingsChanged> SetSettingsAsync(RoomCaller caller, FrameSettings? settings, CancellationToken cancellationToken = default);
 
     /// <summary>Applies a style preset's settings and subject in one change (see <see cref="RoomEditor.ApplyPreset"/>); completes once committed.</summary>
-    ValueTask<SettingsChanged> ApplyPresetAsync(RoomCaller caller, Hubs.RoomSettings? settings, string? prompt, CancellationToken cancellationToken = default);
+    ValueTask<SettingsChanged> ApplyPresetAsync(RoomCaller caller, FrameSettings? settings, string? prompt, CancellationToken cancellationToken = default);
 
     /// <summary>The caller's pointer moved (best effort, throttled).</summary>
     /// <returns>The event, or null when throttled.</returns>

@@ -158,7 +158,7 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
         ChangeAsync(caller, room => _editor.BeginStroke(room, caller, strokeId, colour, width), Ack.WriteBehind, cancellationToken)!;
 
     /// <inheritdoc />
-    public ValueTask<PointsAppended> AppendPointsAsync(RoomCaller caller, string? strokeId, IReadOnlyList<StrokePoint>? points, CancellationToken cancellationToken = default) =>
+    public ValueTask<PointsAppended> AppendPointsAsync(RoomCaller caller, string? strokeId, IReadOnlyList<CanvasPoint>? points, CancellationToken cancellationToken = default) =>
         ChangeAsync(caller, room => _editor.AppendPoints(room, caller, strokeId, points), Ack.WriteBehind, cancellationToken)!;
 
     /// <inheritdoc />
@@ -182,11 +182,11 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
         ChangeAsync(caller, room => _editor.SetPrompt(room, caller, prompt), Ack.Committed, cancellationToken)!;
 
     /// <inheritdoc />
-    public ValueTask<SettingsChanged> SetSettingsAsync(RoomCaller caller, RoomSettings? settings, CancellationToken cancellationToken = default) =>
+    public ValueTask<SettingsChanged> SetSettingsAsync(RoomCaller caller, FrameSettings? settings, CancellationToken cancellationToken = default) =>
         ChangeAsync(caller, room => _editor.SetSettings(room, caller, settings), Ack.Committed, cancellationToken)!;
 
     /// <inheritdoc />
-    public async ValueTask<SettingsChanged> ApplyPresetAsync(RoomCaller caller, RoomSettings? settings, string? prompt, CancellationToken cancellationToken = default)
+    public async ValueTask<SettingsChanged> ApplyPresetAsync(RoomCaller caller, FrameSettings? settings, string? prompt, CancellationToken cancellationToken = default)
     {
         var room = RequireRoom(caller.RoomId);
         (SettingsChanged Settings, PromptChanged? Prompt) result;

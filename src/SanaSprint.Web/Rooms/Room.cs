@@ -10,7 +10,7 @@ namespace SanaSprint.Web.Rooms;
 /// <param name="id">The room id (22 URL-safe characters, 128 random bits).</param>
 /// <param name="prompt">Initial prompt.</param>
 /// <param name="settings">Initial settings.</param>
-public sealed class Room(string id, string prompt, RoomSettings settings)
+public sealed class Room(string id, string prompt, FrameSettings settings)
 {
     /// <summary>The room id (22 URL-safe characters, 128 random bits).</summary>
     public string Id { get; } = id;
@@ -28,7 +28,7 @@ public sealed class Room(string id, string prompt, RoomSettings settings)
     public string Prompt { get; internal set; } = prompt;
 
     /// <summary>Current settings.</summary>
-    public RoomSettings Settings { get; internal set; } = settings;
+    public FrameSettings Settings { get; internal set; } = settings;
 
     /// <summary>All strokes the room keeps, bottom to top (hidden ones included, for undo and redo).</summary>
     internal List<Stroke> Strokes { get; } = [];
@@ -60,7 +60,7 @@ public sealed class Room(string id, string prompt, RoomSettings settings)
     /// <summary>Counter for clear action ids.</summary>
     internal long ClearCounter { get; set; }
 
-    /// <summary>The newest frame, for joiners.</summary>
+    /// <summary>The newest frame exactly as it was sent to the room, kept to send to joiners as it is.</summary>
     public FrameMessage? LastFrame { get; internal set; }
 
     /// <summary>Persistent changes made since the holder last handed them to the store (see <see cref="TakeChanges"/>).</summary>

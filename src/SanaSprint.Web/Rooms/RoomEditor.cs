@@ -64,7 +64,7 @@ public sealed partial class RoomEditor
     /// <param name="roomId">Its id.</param>
     public Room CreateRoom(string roomId)
     {
-        var settings = new RoomSettings(_options.DefaultSteps, RoomRules.NewSeed(), false, _options.DefaultMode, _options.DefaultStrength,
+        var settings = new FrameSettings(_options.DefaultSteps, RoomRules.NewSeed(), false, _options.DefaultMode, _options.DefaultStrength,
             _options.DefaultControlScale, null);
         var room = new Room(roomId, _options.DefaultPrompt, settings) { RevisionTimestamp = _time.GetTimestamp() };
         room.RecordChange(new RoomChange(RoomChangeKind.Created));
@@ -212,7 +212,7 @@ public sealed partial class RoomEditor
     /// <param name="strokeId">A stroke the caller began and has not ended.</param>
     /// <param name="points">1 to <see cref="RoomOptions.MaxPointsPerAppend"/> points, finite, inside the canvas, pressure in [0, 1].</param>
     /// <exception cref="RoomException">Not joined, bad points, unknown, foreign or ended stroke, or the stroke is too long.</exception>
-    public PointsAppended AppendPoints(Room room, RoomCaller caller, string? strokeId, IReadOnlyList<StrokePoint>? points)
+    public PointsAppended AppendPoints(Room room, RoomCaller caller, string? strokeId, IReadOnlyList<CanvasPoint>? points)
     {
         CheckStrokeId(strokeId);
         CheckPoints(points);
@@ -316,7 +316,7 @@ public sealed partial class RoomEditor
     /// <param name="settings">Within <see cref="RoomRules"/>; preset id null or 1–64 of <c>a–z 0–9 -</c>.</param>
     /// <exception cref="RoomException">Not joined or bad settings, or a new preset that would take the room's prompt past
     /// <see cref="RoomOptions.MaxPromptTokens"/>.</exception>
-    public SettingsChanged SetSettings(Room room, RoomCaller caller, RoomSettings? settings)
+    public SettingsChanged SetSettings(Room room, RoomCaller caller, FrameSettings? settings)
     {
         CheckSettings(settings);
         var participant = RequirePresent(room, caller);
@@ -339,7 +339,7 @@ public sealed partial class RoomEditor
     /// <param name="prompt">The preset's subject, or null to keep the room's prompt.</param>
     /// <returns>The settings event and, when the prompt changed, the prompt event (same revision).</returns>
     /// <exception cref="RoomException">Not joined, bad settings or prompt, or a prompt too long within the preset.</exception>
-    public (SettingsChanged Settings, PromptChanged? Prompt) ApplyPreset(Room room, RoomCaller caller, RoomSettings? settings, string? prompt)
+    public (SettingsChanged Settings, PromptChanged? Prompt) ApplyPreset(Room room, RoomCaller caller, FrameSettings? settings, string? prompt)
     {
         CheckSettings(settings);
         if (prompt is not null) CheckPrompt(prompt);
@@ -378,7 +378,7 @@ public sealed partial class RoomEditor
     {
         ArgumentNullException.ThrowIfNull(room);
         return new(room.Id, participantId, room.Revision, _options.CanvasWidth, _options.CanvasHeight,
-            [.. room.Strokes.Where(s => s.Visible).Select(s => s.ToData())],
+            [.. room.Strokes.Where(s => s.Visible).Select(s => s.ToSnapshot())],
             [.. Present(room)],
             room.Prompt, room.Settings, room.LastFrame,
             participantId.Length > 0 && room.RejoinTokens.TryGetValue(participantId, out var token) ? token : "",
@@ -391,7 +391,7 @@ public sealed partial class RoomEditor
     {
         ArgumentNullException.ThrowIfNull(room);
         return new RoomRenderState(room.Id, room.Revision, _time.GetElapsedTime(room.RevisionTimestamp),
-            [.. room.Strokes.Where(s => s.Visible && s.Points.Count > 0).Select(s => s.ToData())],
+            [.. room.Strokes.Where(s => s.Visible && s.Points.Count > 0).Select(s => s.ToSnapshot())],
             room.Prompt, ComposePrompt(room.Prompt, room.Settings.PresetId), room.Settings, _options.CanvasWidth, _options.CanvasHeight);
     }
 
@@ -523,7 +523,7 @@ public sealed partial class RoomEditor
         if (hidden.Count == 0 && shown.Count == 0) return null;
         var revision = Bump(room);
         room.RecordChange(new RoomChange(RoomChangeKind.Visibility));
-        return new StrokesVisibilityChanged(room.Id, revision, participant, [.. hidden.Select(s => s.Id)], [.. shown.Select(s => s.ToData())],
+        return new StrokesVisibilityChanged(room.Id, revision, participant, [.. hidden.Select(s => s.Id)], [.. shown.Select(s => s.ToSnapshot())],
             shown.Count > 0 ? [.. room.Strokes.Where(s => s.Visible).Select(s => s.Id)] : []);
     }
 
@@ -555,7 +555,7 @@ public sealed partial class RoomEditor
             throw Invalid($"`strokeId` must be 1–64 characters of A–Z a–z 0–9 _ - but is {Quote(strokeId)}.");
     }
 
-    private void CheckPoints([NotNull] IReadOnlyList<StrokePoint>? points)
+    private void CheckPoints([NotNull] IReadOnlyList<CanvasPoint>? points)
     {
         if (points is null || points.Count == 0) throw Invalid("`points` must hold at least one point.");
         if (points.Count > _options.MaxPointsPerAppend)
@@ -576,7 +576,7 @@ public sealed partial class RoomEditor
         if (value < 0 || value > extent) throw Invalid($"`{name}` must be within [0, {extent}] canvas units but is {value}.");
     }
 
-    private static void CheckSettings([NotNull] RoomSettings? settings)
+    private static void CheckSettings([NotNull] FrameSettings? settings)
     {
         var problem = RoomRules.CheckSettings(settings);
         if (problem is not null || settings is null) throw Invalid(problem ?? "`settings` must not be null.");

@@ -22,7 +22,7 @@ public abstract record RoomEvent(string RoomId, long Revision);
 public sealed record StrokeBegun(string RoomId, long Revision, string StrokeId, string OwnerId, string Colour, float Width) : RoomEvent(RoomId, Revision);
 
 /// <summary>Points were added to a stroke in progress.</summary>
-public sealed record PointsAppended(string RoomId, long Revision, string StrokeId, IReadOnlyList<StrokePoint> Points) : RoomEvent(RoomId, Revision);
+public sealed record PointsAppended(string RoomId, long Revision, string StrokeId, IReadOnlyList<CanvasPoint> Points) : RoomEvent(RoomId, Revision);
 
 /// <summary>A stroke ended; its points never change again.</summary>
 public sealed record StrokeEnded(string RoomId, long Revision, string StrokeId) : RoomEvent(RoomId, Revision);
@@ -35,16 +35,16 @@ public sealed record StrokeEnded(string RoomId, long Revision, string StrokeId) 
 /// <param name="Shown">Strokes visible again (empty when none).</param>
 /// <param name="VisibleOrder">When strokes were shown: the ids of every visible stroke, bottom to top.</param>
 public sealed record StrokesVisibilityChanged(string RoomId, long Revision, string ParticipantId, IReadOnlyList<string> Hidden,
-    IReadOnlyList<StrokeData> Shown, IReadOnlyList<string> VisibleOrder) : RoomEvent(RoomId, Revision);
+    IReadOnlyList<StrokeSnapshot> Shown, IReadOnlyList<string> VisibleOrder) : RoomEvent(RoomId, Revision);
 
 /// <summary>A participant cleared the canvas.</summary>
 public sealed record CanvasCleared(string RoomId, long Revision, string ParticipantId) : RoomEvent(RoomId, Revision);
 
 /// <summary>The prompt changed (and, without a seed lock, the seed with it).</summary>
-public sealed record PromptChanged(string RoomId, long Revision, string Prompt, RoomSettings Settings, string ParticipantId) : RoomEvent(RoomId, Revision);
+public sealed record PromptChanged(string RoomId, long Revision, string Prompt, FrameSettings Settings, string ParticipantId) : RoomEvent(RoomId, Revision);
 
 /// <summary>The settings changed.</summary>
-public sealed record SettingsChanged(string RoomId, long Revision, RoomSettings Settings, string ParticipantId) : RoomEvent(RoomId, Revision);
+public sealed record SettingsChanged(string RoomId, long Revision, FrameSettings Settings, string ParticipantId) : RoomEvent(RoomId, Revision);
 
 /// <summary>A participant joined or left.</summary>
 /// <param name="RoomId">The room.</param>
@@ -73,5 +73,5 @@ public sealed record CursorMoved(string RoomId, string ParticipantId, float X, f
 /// <param name="PresenceVersion">The room's count of presence changes that <paramref name="Participants"/> reflects (see
 /// <see cref="PresenceChanged.PresenceVersion"/>).</param>
 public sealed record RoomView(string RoomId, string ParticipantId, long Revision, int CanvasWidth, int CanvasHeight,
-    IReadOnlyList<StrokeData> Strokes, IReadOnlyList<Participant> Participants, string Prompt, RoomSettings Settings,
+    IReadOnlyList<StrokeSnapshot> Strokes, IReadOnlyList<Participant> Participants, string Prompt, FrameSettings Settings,
     FrameMessage? LastFrame, string RejoinToken, long PresenceVersion = 0);

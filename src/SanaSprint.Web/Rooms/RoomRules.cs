@@ -1,5 +1,4 @@
 using SanaSprint.Inference.Pipeline;
-using SanaSprint.Web.Hubs;
 
 namespace SanaSprint.Web.Rooms;
 
@@ -39,7 +38,7 @@ public static class RoomRules
 
     /// <summary>Why <paramref name="settings"/> break a rule, naming the argument, or null when they keep every rule.</summary>
     /// <param name="settings">The settings to check.</param>
-    public static string? CheckSettings(RoomSettings? settings)
+    public static string? CheckSettings(FrameSettings? settings)
     {
         if (settings is null) return "`settings` must not be null.";
         if (settings.Steps is < MinSteps or > MaxSteps) return $"`settings.steps` must be {MinSteps}–{MaxSteps} but is {settings.Steps}.";

@@ -399,7 +399,7 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
         var strokeCount = 0;
         foreach (var entity in context.Rooms.AsNoTracking().ToList())
         {
-            RoomSettings settings;
+            FrameSettings settings;
             try
             {
                 settings = StoredJson.Deserialize<StoredSettings>(entity.SettingsJson).ToSettings();
@@ -458,7 +458,7 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
         }
     }
 
-    private static byte[] PackPoints(List<StrokePoint> points)
+    private static byte[] PackPoints(List<CanvasPoint> points)
     {
         var floats = new float[points.Count * 3];
         for (var i = 0; i < points.Count; i++)
@@ -472,10 +472,10 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
         return bytes;
     }
 
-    private static IEnumerable<StrokePoint> UnpackPoints(byte[] bytes)
+    private static IEnumerable<CanvasPoint> UnpackPoints(byte[] bytes)
     {
         var floats = MemoryMarshal.Cast<byte, float>(bytes.AsSpan(0, bytes.Length / 12 * 12)).ToArray();
-        for (var i = 0; i + 2 < floats.Length; i += 3) yield return new StrokePoint(floats[i], floats[i + 1], floats[i + 2]);
+        for (var i = 0; i + 2 < floats.Length; i += 3) yield return new CanvasPoint(floats[i], floats[i + 1], floats[i + 2]);
     }
 
     private sealed class RoomTracking

@@ -1,5 +1,3 @@
-using SanaSprint.Web.Hubs;
-
 namespace SanaSprint.Web.Rooms;
 
 /// <summary>One stroke of a room, authoritative on the server. Mutated only under its room's lock.</summary>
@@ -24,7 +22,7 @@ public sealed class Stroke(string id, string ownerId, string colour, float width
     public float Width { get; } = width;
 
     /// <summary>Points in drawing order.</summary>
-    public List<StrokePoint> Points { get; } = [];
+    public List<CanvasPoint> Points { get; } = [];
 
     /// <summary>True once its owner ended it (or undid it while drawing).</summary>
     public bool Ended { get; set; }
@@ -42,12 +40,12 @@ public sealed class Stroke(string id, string ownerId, string colour, float width
 
     internal bool RemoveClear(long clearId) => _clearedBy.Remove(clearId);
 
-    /// <summary>A copy for the wire. An ended stroke's points never change, so its copy is made once and shared.</summary>
-    public StrokeData ToData()
+    /// <summary>A copy of the stroke now. An ended stroke's points never change, so its copy is made once and shared.</summary>
+    public StrokeSnapshot ToSnapshot()
     {
         if (!Ended) return new(Id, OwnerId, Colour, Width, [.. Points], false);
         return new(Id, OwnerId, Colour, Width, _frozen ??= [.. Points], true);
     }
 
-    private StrokePoint[]? _frozen;
+    private CanvasPoint[]? _frozen;
 }

@@ -1,4 +1,5 @@
 using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Rooms;
 
 namespace SanaSprint.Web.Scheduling;
 
@@ -40,5 +41,5 @@ public interface IRenderSource
 /// <param name="Settings">Settings.</param>
 /// <param name="CanvasWidth">Canvas width in canvas units.</param>
 /// <param name="CanvasHeight">Canvas height in canvas units.</param>
-public sealed record RoomRenderState(string RoomId, long Revision, TimeSpan RevisionAge, IReadOnlyList<StrokeData> Strokes,
-    string Prompt, string ComposedPrompt, RoomSettings Settings, int CanvasWidth, int CanvasHeight);
+public sealed record RoomRenderState(string RoomId, long Revision, TimeSpan RevisionAge, IReadOnlyList<StrokeSnapshot> Strokes,
+    string Prompt, string ComposedPrompt, FrameSettings Settings, int CanvasWidth, int CanvasHeight);

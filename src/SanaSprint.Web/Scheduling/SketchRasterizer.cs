@@ -1,6 +1,6 @@
 using SanaSprint.Inference.Caching;
 using SanaSprint.Inference.Pipeline;
-using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Rooms;
 using SkiaSharp;
 
 namespace SanaSprint.Web.Scheduling;
@@ -44,7 +44,7 @@ public sealed class SketchRasterizer
     /// <param name="cacheKey">The room id, to reuse the bitmap of its ended strokes; null draws everything.</param>
     /// <returns>An RGB image of <paramref name="width"/> × <paramref name="height"/>.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
-    public RgbImage Rasterize(IReadOnlyList<StrokeData> strokes, int canvasWidth, int canvasHeight, int width, int height, string? cacheKey = null)
+    public RgbImage Rasterize(IReadOnlyList<StrokeSnapshot> strokes, int canvasWidth, int canvasHeight, int width, int height, string? cacheKey = null)
     {
         ArgumentNullException.ThrowIfNull(strokes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(canvasWidth);
@@ -102,7 +102,7 @@ public sealed class SketchRasterizer
         return bitmap;
     }
 
-    private static void Draw(SKBitmap bitmap, IReadOnlyList<StrokeData> strokes, int from, int to, int canvasWidth, int canvasHeight)
+    private static void Draw(SKBitmap bitmap, IReadOnlyList<StrokeSnapshot> strokes, int from, int to, int canvasWidth, int canvasHeight)
     {
         if (from >= to) return;
         using var canvas = new SKCanvas(bitmap);
@@ -132,7 +132,7 @@ public sealed class SketchRasterizer
         public (int Width, int Height) Canvas;
         public readonly List<(string Id, int Points)> Strokes = [];
 
-        public bool IsPrefixOf(IReadOnlyList<StrokeData> strokes)
+        public bool IsPrefixOf(IReadOnlyList<StrokeSnapshot> strokes)
         {
             if (Strokes.Count > strokes.Count) return false;
             for (var i = 0; i < Strokes.Count; i++)
@@ -143,7 +143,7 @@ public sealed class SketchRasterizer
         }
     }
 
-    private static void DrawStroke(SKCanvas canvas, SKPaint paint, StrokeData stroke)
+    private static void DrawStroke(SKCanvas canvas, SKPaint paint, StrokeSnapshot stroke)
     {
         if (stroke.Points.Count == 0) return;
         paint.Color = SKColor.TryParse(stroke.Colour, out var colour) ? colour : SKColors.Black;

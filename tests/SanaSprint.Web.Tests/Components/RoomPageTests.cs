@@ -65,7 +65,7 @@ public sealed class RoomPageTests : UiTestContext
         cut.Find("[data-testid=steps-4]").Click();
 
         var sent = Assert.Single(Connections.Last!.Settings);
-        Assert.Equal(before with { Steps = 4 }, sent);
+        Assert.Equal(before.ToDomain()! with { Steps = 4 }, sent);
         cut.WaitForAssertion(() => Assert.Equal("4", cut.Find("[data-testid=steps]").GetAttribute("data-value")));
     }
 
@@ -105,7 +105,7 @@ public sealed class RoomPageTests : UiTestContext
 
         cut.WaitForAssertion(() => Assert.Single(Connections.Last!.Settings), TimeSpan.FromSeconds(10));
         var sent = Assert.Single(Connections.Last!.Settings);
-        Assert.Equal(before with { PresetId = "pixel-art", Steps = 1 }, sent);
+        Assert.Equal(before.ToDomain()! with { PresetId = "pixel-art", Steps = 1 }, sent);
         Assert.Empty(Connections.Last.Prompts); // a style preset keeps the room's prompt
     }
 

@@ -1,6 +1,7 @@
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Hubs;
 using SanaSprint.Web.Presets;
+using SanaSprint.Web.Rooms;
 
 namespace SanaSprint.Web.Tests.Presets;
 
@@ -9,7 +10,7 @@ public sealed class StylePresetTests
     private static StylePreset Preset(string template, int? steps = null, GuidanceMode? mode = null, long? seed = null, float? scale = null) =>
         new() { Id = "p", Name = "P", PromptTemplate = template, Steps = steps, Mode = mode, Seed = seed, ControlScale = scale };
 
-    private static readonly RoomSettings Room = new(2, 99, false, GuidanceMode.ControlNet, 0.6f, 1.0f, null);
+    private static readonly FrameSettings Room = new(2, 99, false, GuidanceMode.ControlNet, 0.6f, 1.0f, null);
 
     [Theory]
     [InlineData("watercolour painting of {prompt}, soft washes", "a harbour", "watercolour painting of a harbour, soft washes")]

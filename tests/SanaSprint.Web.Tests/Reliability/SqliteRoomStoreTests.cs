@@ -24,7 +24,7 @@ public sealed class SqliteRoomStoreTests : IDisposable
     {
         string roomA, roomB;
         RoomSnapshot before;
-        RoomSettings settings;
+        FrameSettings settings;
         await using (var first = new StoreHarness(_data.Path))
         {
             roomA = first.Rooms.CreateRoom();
@@ -37,7 +37,7 @@ public sealed class SqliteRoomStoreTests : IDisposable
             first.Draw("c2", "b2", 2);
             first.Rooms.Undo("c2"); // b2 is hidden: not restored (no history survives a restart)
             first.Rooms.SetPrompt("c1", "a lighthouse in fog");
-            settings = new RoomSettings(3, 1234, true, Inference.Pipeline.GuidanceMode.Img2Img, 0.4f, 1.5f, "watercolour");
+            settings = new FrameSettings(3, 1234, true, Inference.Pipeline.GuidanceMode.Img2Img, 0.4f, 1.5f, "watercolour");
             first.Rooms.SetSettings("c2", settings);
             first.Join(roomB, "c3");
             first.Draw("c3", "x", 2);
@@ -54,7 +54,7 @@ public sealed class SqliteRoomStoreTests : IDisposable
         for (var i = 0; i < before.Strokes.Count; i++) Assert.Equal(before.Strokes[i].Points, after.Strokes[i].Points);
         Assert.All(after.Strokes, s => Assert.True(s.Ended));
         Assert.Equal("a lighthouse in fog", after.Prompt);
-        Assert.Equal(settings, after.Settings);
+        Assert.Equal(settings.ToWire(), after.Settings);
         Assert.True(after.Revision > before.Revision, "revisions keep growing across a restart");
         Assert.Empty(second.Rooms.GetSnapshot(roomB, StoreHarness.Model).Strokes);
     }
@@ -68,12 +68,12 @@ public sealed class SqliteRoomStoreTests : IDisposable
             room = first.Rooms.CreateRoom();
             first.Join(room, "c1");
             first.Rooms.BeginStroke("c1", "open", "#000000", 2f); // never ended: ended at restore
-            first.Rooms.AppendPoints("c1", "open", [new StrokePoint(1, 1, 0.5f)]);
+            first.Rooms.AppendPoints("c1", "open", [new CanvasPoint(1, 1, 0.5f)]);
         }
         await using var second = new StoreHarness(_data.Path);
         var newcomer = second.Join(room, "c9");
         Assert.NotEqual("p1", newcomer);
-        var ex = Assert.Throws<RoomException>(() => second.Rooms.AppendPoints("c9", "open", [new StrokePoint(2, 2, 0.5f)]));
+        var ex = Assert.Throws<RoomException>(() => second.Rooms.AppendPoints("c9", "open", [new CanvasPoint(2, 2, 0.5f)]));
         Assert.Equal(RoomErrorCodes.Forbidden, ex.Code);
         Assert.True(second.Rooms.GetSnapshot(room, StoreHarness.Model).Strokes.Single().Ended);
     }

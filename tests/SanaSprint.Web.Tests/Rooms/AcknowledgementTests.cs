@@ -54,7 +54,7 @@ public sealed class AcknowledgementTests
         var (rooms, store, caller) = await JoinedAsync();
 
         Assert.True(rooms.BeginStrokeAsync(caller, "s", "#000000", 2).IsCompletedSuccessfully);
-        Assert.True(rooms.AppendPointsAsync(caller, "s", [new StrokePoint(1, 1, 0.5f)]).IsCompletedSuccessfully);
+        Assert.True(rooms.AppendPointsAsync(caller, "s", [new CanvasPoint(1, 1, 0.5f)]).IsCompletedSuccessfully);
         Assert.Equal(0, store.Commits);
 
         var end = rooms.EndStrokeAsync(caller, "s").AsTask();
@@ -69,7 +69,7 @@ public sealed class AcknowledgementTests
         var (rooms, store, caller) = await JoinedAsync();
         var settings = (await rooms.GetViewAsync(caller.RoomId)).Settings;
         await rooms.BeginStrokeAsync(caller, "s", "#000000", 2);
-        await rooms.AppendPointsAsync(caller, "s", [new StrokePoint(1, 1, 0.5f)]);
+        await rooms.AppendPointsAsync(caller, "s", [new CanvasPoint(1, 1, 0.5f)]);
         var end = rooms.EndStrokeAsync(caller, "s").AsTask();
         store.Release();
         await end;

@@ -160,7 +160,7 @@ public sealed class LocalRoomDirectoryTests
         var roomId = rooms.CreateRoom();
         Join(rooms, roomId, "a");
         rooms.BeginStroke("a", "s", "#000000", 2);
-        var four = Enumerable.Repeat(new StrokePoint(1, 1, 0.5f), 4).ToArray();
+        var four = Enumerable.Repeat(new CanvasPoint(1, 1, 0.5f), 4).ToArray();
 
         Assert.Equal(RoomErrorCodes.Limit, Assert.Throws<RoomException>(() => rooms.AppendPoints("a", "s", [.. four, four[0]])).Code);
         rooms.AppendPoints("a", "s", four);

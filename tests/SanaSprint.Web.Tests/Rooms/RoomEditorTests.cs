@@ -289,7 +289,7 @@ public sealed class RoomEditorTests
         var editor = Editor(o => { o.MaxPointsPerRoom = 10; o.MaxPointsPerAppend = 8; });
         var room = NewRoom(editor);
         var ann = Join(editor, room, "s1");
-        StrokePoint[] Points(int n) => [.. Enumerable.Range(0, n).Select(i => new StrokePoint(i, i, 0.5f))];
+        CanvasPoint[] Points(int n) => [.. Enumerable.Range(0, n).Select(i => new CanvasPoint(i, i, 0.5f))];
         editor.BeginStroke(room, ann, "a", "#000000", 2f);
         editor.AppendPoints(room, ann, "a", Points(6));
         editor.EndStroke(room, ann, "a");
@@ -319,11 +319,11 @@ public sealed class RoomEditorTests
         var room = NewRoom(editor);
         var ann = Join(editor, room, "s1");
         editor.BeginStroke(room, ann, "a", "#000000", 2f);
-        editor.AppendPoints(room, ann, "a", [.. Enumerable.Range(0, 20).Select(i => new StrokePoint(i, i, 0.5f))]);
+        editor.AppendPoints(room, ann, "a", [.. Enumerable.Range(0, 20).Select(i => new CanvasPoint(i, i, 0.5f))]);
         editor.EndStroke(room, ann, "a");
         editor.BeginStroke(room, ann, "b", "#000000", 2f); // the snapshot is now exactly at the bound
 
-        var ex = Assert.Throws<RoomException>(() => editor.AppendPoints(room, ann, "b", [new StrokePoint(1, 1, 0.5f)]));
+        var ex = Assert.Throws<RoomException>(() => editor.AppendPoints(room, ann, "b", [new CanvasPoint(1, 1, 0.5f)]));
         Assert.Contains("RoomOptions.MaxSnapshotBytes", ex.Message, StringComparison.Ordinal);
         Assert.Throws<RoomException>(() => editor.BeginStroke(room, ann, "c", "#000000", 2f));
         Assert.Equal(2, room.Strokes.Count);

@@ -6,7 +6,7 @@ namespace SanaSprint.Web.Tests.Rooms;
 
 public sealed class RoomRulesTests
 {
-    private static readonly RoomSettings Valid = new(2, 7, false, GuidanceMode.ControlNet, 0.6f, 1f, null);
+    private static readonly FrameSettings Valid = new(2, 7, false, GuidanceMode.ControlNet, 0.6f, 1f, null);
 
     [Fact]
     public void TheRangesAreStepsOneToFourSeedsBelowTwoToThe53StrengthZeroToOneControlScaleZeroToTwo()

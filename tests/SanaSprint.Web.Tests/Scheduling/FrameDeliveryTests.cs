@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Rooms;
 using SanaSprint.Web.Scheduling;
 
 namespace SanaSprint.Web.Tests.Scheduling;
@@ -56,7 +57,7 @@ public sealed class FrameDeliveryTests
 
     private static RenderedFrame Frame(string roomId, long revision)
     {
-        var state = new RoomRenderState(roomId, revision, TimeSpan.Zero, [], "p", "p", new RoomSettings(2, 1, false, GuidanceMode.Text, 0.5f, 1f, null), 1024, 1024);
+        var state = new RoomRenderState(roomId, revision, TimeSpan.Zero, [], "p", "p", new FrameSettings(2, 1, false, GuidanceMode.Text, 0.5f, 1f, null), 1024, 1024);
         var result = new GenerationResult(new RgbImage(8, 8, new byte[8 * 8 * 3]), new StageTimings
         {
             Steps = [TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(10)],

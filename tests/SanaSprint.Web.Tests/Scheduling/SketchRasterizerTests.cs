@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Rooms;
 using SanaSprint.Web.Scheduling;
 using SkiaSharp;
 
@@ -20,7 +21,7 @@ public sealed class SketchRasterizerTests
     public void StrokesAreDrawnInTheirColoursOnWhiteScaledFromCanvasUnits(int width, int height)
     {
         // A horizontal red line across the middle of a 1000×500 canvas.
-        var stroke = new StrokeData("s", "p1", "#ff0000", 40, [new(0, 250, 0.5f), new(1000, 250, 0.5f)], true);
+        var stroke = new StrokeSnapshot("s", "p1", "#ff0000", 40, [new(0, 250, 0.5f), new(1000, 250, 0.5f)], true);
 
         var image = new SketchRasterizer().Rasterize([stroke], 1000, 500, width, height);
 
@@ -34,9 +35,9 @@ public sealed class SketchRasterizerTests
     [Fact]
     public void PressureScalesTheWidthAndASinglePointIsADot()
     {
-        var light = new StrokeData("a", "p", "#000000", 10, [new(10, 10, 0.1f), new(90, 10, 0.1f)], true);
-        var heavy = new StrokeData("b", "p", "#000000", 10, [new(10, 50, 1f), new(90, 50, 1f)], true);
-        var dot = new StrokeData("c", "p", "#000000", 10, [new(50, 85, 0.5f)], true);
+        var light = new StrokeSnapshot("a", "p", "#000000", 10, [new(10, 10, 0.1f), new(90, 10, 0.1f)], true);
+        var heavy = new StrokeSnapshot("b", "p", "#000000", 10, [new(10, 50, 1f), new(90, 50, 1f)], true);
+        var dot = new StrokeSnapshot("c", "p", "#000000", 10, [new(50, 85, 0.5f)], true);
 
         var image = new SketchRasterizer().Rasterize([light, heavy, dot], 100, 100, 100, 100);
 
@@ -50,8 +51,8 @@ public sealed class SketchRasterizerTests
     public void TheCachedRoomBitmapGivesTheSamePixelsAsDrawingAfresh()
     {
         var random = new Random(7);
-        StrokeData Stroke(string id, bool ended, int points) => new(id, "p", $"#{random.Next(0x1000000):x6}", random.Next(2, 30),
-            [.. Enumerable.Range(0, points).Select(_ => new StrokePoint(random.Next(0, 400), random.Next(0, 300), (float)random.NextDouble()))], ended);
+        StrokeSnapshot Stroke(string id, bool ended, int points) => new(id, "p", $"#{random.Next(0x1000000):x6}", random.Next(2, 30),
+            [.. Enumerable.Range(0, points).Select(_ => new CanvasPoint(random.Next(0, 400), random.Next(0, 300), (float)random.NextDouble()))], ended);
         var a = Stroke("a", true, 20);
         var b = Stroke("b", true, 1);
         var c = Stroke("c", false, 5);
@@ -59,7 +60,7 @@ public sealed class SketchRasterizerTests
         var cEnded = cMore with { Ended = true };
         var d = Stroke("d", true, 12);
         // Growth, a stroke in progress under an ended one, its end, an undo under the cached run, a clear, a redraw.
-        List<StrokeData>[] steps = [[a], [a, b], [a, b, c], [a, b, c, d], [a, b, cMore, d], [a, b, cEnded, d], [a, cEnded, d], [], [d, a], [d, a]];
+        List<StrokeSnapshot>[] steps = [[a], [a, b], [a, b, c], [a, b, c, d], [a, b, cMore, d], [a, b, cEnded, d], [a, cEnded, d], [], [d, a], [d, a]];
         var cached = new SketchRasterizer();
 
         foreach (var step in steps)
@@ -75,7 +76,7 @@ public sealed class SketchRasterizerTests
     [Fact]
     public void TheCacheKeepsAtMostMaxCachedRoomsAndStillDrawsEvictedRoomsRight()
     {
-        var stroke = new StrokeData("s", "p", "#000000", 5, [new(1, 1, 0.5f), new(50, 50, 0.5f)], true);
+        var stroke = new StrokeSnapshot("s", "p", "#000000", 5, [new(1, 1, 0.5f), new(50, 50, 0.5f)], true);
         var rasterizer = new SketchRasterizer();
         var expected = new SketchRasterizer().Rasterize([stroke], 100, 100, 32, 32).Pixels;
 

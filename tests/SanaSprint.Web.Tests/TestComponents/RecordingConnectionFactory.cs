@@ -56,7 +56,7 @@ public sealed class RecordingConnection : IRoomConnection
     public List<string> Prompts { get; } = [];
 
     /// <summary>Settings the room took.</summary>
-    public List<RoomSettings> Settings { get; } = [];
+    public List<FrameSettings> Settings { get; } = [];
 
     /// <summary>Tools set.</summary>
     public List<CanvasTool> Tools { get; } = [];

@@ -68,7 +68,7 @@ public sealed class SessionRooms(LocalRoomDirectory directory)
     public StrokeBegun BeginStroke(string session, string strokeId, string colour, float width) =>
         Wait(directory.BeginStrokeAsync(Caller(session), strokeId, colour, width));
 
-    public PointsAppended AppendPoints(string session, string strokeId, StrokePoint[] points) =>
+    public PointsAppended AppendPoints(string session, string strokeId, CanvasPoint[] points) =>
         Wait(directory.AppendPointsAsync(Caller(session), strokeId, points));
 
     public StrokeEnded EndStroke(string session, string strokeId) => Wait(directory.EndStrokeAsync(Caller(session), strokeId));
@@ -77,7 +77,7 @@ public sealed class SessionRooms(LocalRoomDirectory directory)
     public void Draw(string session, string strokeId, int points = 3, string colour = "#000000", float width = 2f)
     {
         BeginStroke(session, strokeId, colour, width);
-        AppendPoints(session, strokeId, [.. Enumerable.Range(0, points).Select(i => new StrokePoint(10 + i, 20 + 2 * i, 0.5f))]);
+        AppendPoints(session, strokeId, [.. Enumerable.Range(0, points).Select(i => new CanvasPoint(10 + i, 20 + 2 * i, 0.5f))]);
         EndStroke(session, strokeId);
     }
 
@@ -89,7 +89,7 @@ public sealed class SessionRooms(LocalRoomDirectory directory)
 
     public PromptChanged SetPrompt(string session, string prompt) => Wait(directory.SetPromptAsync(Caller(session), prompt));
 
-    public SettingsChanged SetSettings(string session, RoomSettings settings) => Wait(directory.SetSettingsAsync(Caller(session), settings));
+    public SettingsChanged SetSettings(string session, FrameSettings settings) => Wait(directory.SetSettingsAsync(Caller(session), settings));
 
     public CursorMoved? Cursor(string session, float x, float y) => Wait(directory.CursorAsync(Caller(session), x, y));
 

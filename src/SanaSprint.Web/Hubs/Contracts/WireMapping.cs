@@ -13,6 +13,42 @@ public static class WireMapping
         return new(info.ModelName, info.IsDemo, info.DemoNotice, info.IsAvailable, info.UnavailableReason, [.. info.SupportedModes], info.Provider, info.ProviderNote);
     }
 
+    /// <summary>Settings as sent to browsers.</summary>
+    public static RoomSettings ToWire(this FrameSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return new(settings.Steps, settings.Seed, settings.SeedLocked, settings.Mode, settings.Strength, settings.ControlScale, settings.PresetId);
+    }
+
+    /// <summary>Settings as a browser sent them, for the room's rules to check (null stays null, which the rules refuse).</summary>
+    public static FrameSettings? ToDomain(this RoomSettings? settings) => settings is null ? null
+        : new(settings.Steps, settings.Seed, settings.SeedLocked, settings.Mode, settings.Strength, settings.ControlScale, settings.PresetId);
+
+    /// <summary>A stroke as sent to browsers.</summary>
+    public static StrokeData ToWire(this StrokeSnapshot stroke)
+    {
+        ArgumentNullException.ThrowIfNull(stroke);
+        return new(stroke.Id, stroke.OwnerId, stroke.Colour, stroke.Width, stroke.Points.ToWire(), stroke.Ended);
+    }
+
+    /// <summary>Points as sent to browsers.</summary>
+    public static StrokePoint[] ToWire(this IReadOnlyList<CanvasPoint> points)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        var wire = new StrokePoint[points.Count];
+        for (var i = 0; i < wire.Length; i++) wire[i] = new(points[i].X, points[i].Y, points[i].Pressure);
+        return wire;
+    }
+
+    /// <summary>Points as a browser sent them, for the room's rules to check (null stays null, which the rules refuse).</summary>
+    public static CanvasPoint[]? ToDomain(this StrokePoint[]? points)
+    {
+        if (points is null) return null;
+        var domain = new CanvasPoint[points.Length];
+        for (var i = 0; i < domain.Length; i++) domain[i] = new(points[i].X, points[i].Y, points[i].Pressure);
+        return domain;
+    }
+
     /// <summary>A participant as everyone sees it.</summary>
     public static ParticipantInfo ToWire(this Participant participant)
     {
@@ -26,8 +62,8 @@ public static class WireMapping
     public static RoomSnapshot ToWire(this RoomView view, ModelInfo model)
     {
         ArgumentNullException.ThrowIfNull(view);
-        return new(view.RoomId, view.ParticipantId, view.Revision, view.CanvasWidth, view.CanvasHeight, view.Strokes,
-            [.. view.Participants.Select(ToWire)], view.Prompt, view.Settings, view.LastFrame, model, view.RejoinToken, view.PresenceVersion);
+        return new(view.RoomId, view.ParticipantId, view.Revision, view.CanvasWidth, view.CanvasHeight, [.. view.Strokes.Select(ToWire)],
+            [.. view.Participants.Select(ToWire)], view.Prompt, view.Settings.ToWire(), view.LastFrame, model, view.RejoinToken, view.PresenceVersion);
     }
 
     /// <summary>Presence as sent to the room.</summary>
@@ -41,14 +77,14 @@ public static class WireMapping
     public static PromptChangedMessage ToWire(this PromptChanged e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        return new(e.Prompt, e.Settings, e.ParticipantId, e.Revision);
+        return new(e.Prompt, e.Settings.ToWire(), e.ParticipantId, e.Revision);
     }
 
     /// <summary>A settings change as sent to the room.</summary>
     public static SettingsChangedMessage ToWire(this SettingsChanged e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        return new(e.Settings, e.ParticipantId, e.Revision);
+        return new(e.Settings.ToWire(), e.ParticipantId, e.Revision);
     }
 
     /// <summary>Sends a room event to SignalR clients as its wire message.</summary>
@@ -60,7 +96,7 @@ public static class WireMapping
         return roomEvent switch
         {
             StrokeBegun e => clients.StrokeBegun(new StrokeBegunMessage(e.StrokeId, e.OwnerId, e.Colour, e.Width, e.Revision)),
-            PointsAppended e => clients.PointsAppended(new PointsAppendedMessage(e.StrokeId, e.Points, e.Revision)),
+            PointsAppended e => clients.PointsAppended(new PointsAppendedMessage(e.StrokeId, e.Points.ToWire(), e.Revision)),
             StrokeEnded e => clients.StrokeEnded(new StrokeEndedMessage(e.StrokeId, e.Revision)),
             StrokesVisibilityChanged e => SendVisibilityAsync(clients, e),
             CanvasCleared e => clients.Cleared(new ClearedMessage(e.ParticipantId, e.Revision)),
@@ -75,6 +111,6 @@ public static class WireMapping
     private static async Task SendVisibilityAsync(ISketchClient clients, StrokesVisibilityChanged e)
     {
         if (e.Hidden.Count > 0) await clients.StrokesRemoved(new StrokesRemovedMessage(e.Hidden, e.ParticipantId, e.Revision));
-        if (e.Shown.Count > 0) await clients.StrokesRestored(new StrokesRestoredMessage(e.Shown, e.VisibleOrder, e.ParticipantId, e.Revision));
+        if (e.Shown.Count > 0) await clients.StrokesRestored(new StrokesRestoredMessage([.. e.Shown.Select(ToWire)], e.VisibleOrder, e.ParticipantId, e.Revision));
     }
 }

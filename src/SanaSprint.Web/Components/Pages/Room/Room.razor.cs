@@ -185,7 +185,7 @@ public partial class Room : IAsyncDisposable
         Caller is { } caller ? SendAsync(() => Rooms.SetPromptAsync(caller, prompt, _disposed.Token).AsTask()) : Task.CompletedTask;
 
     private Task PushSettingsAsync(RoomSettings settings) =>
-        Caller is { } caller ? SendAsync(() => Rooms.SetSettingsAsync(caller, settings, _disposed.Token).AsTask()) : Task.CompletedTask;
+        Caller is { } caller ? SendAsync(() => Rooms.SetSettingsAsync(caller, settings.ToDomain(), _disposed.Token).AsTask()) : Task.CompletedTask;
 
     private async Task ApplyPresetByIdAsync(string? presetId)
     {
@@ -198,7 +198,7 @@ public partial class Room : IAsyncDisposable
         }
 
         // One change: the preset's settings and its subject together.
-        await SendAsync(() => Rooms.ApplyPresetAsync(caller, preset.ApplyTo(current, Model.SupportedModes.ToArray()), preset.Subject, _disposed.Token).AsTask());
+        await SendAsync(() => Rooms.ApplyPresetAsync(caller, preset.ApplyTo(current.ToDomain()!, Model.SupportedModes.ToArray()), preset.Subject, _disposed.Token).AsTask());
     }
 
     /// <summary>Sends a change; a refusal is shown as the hub's errors are.</summary>
