@@ -56,7 +56,8 @@ export const inputMethods = {
     onPointerUp(ev) {
         if (this.active && ev.pointerId === this.active.pointerId) {
             if (ev.type === "pointerup") this.addPoint(ev);
-            this.endActiveStroke();
+            if (ev.type === "pointercancel" && this.active.pending) this.dropActiveStroke(); // the browser took the touch
+            else this.endActiveStroke();
         }
         if (ev.pointerType === "touch") this.trackTouchUp(ev);
     },

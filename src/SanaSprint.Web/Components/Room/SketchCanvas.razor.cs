@@ -3,9 +3,9 @@ using Microsoft.AspNetCore.Components;
 namespace SanaSprint.Web.Components.Room;
 
 /// <summary>
-/// The shared sketch: a toolbar (brush or eraser, colour, size, overlay and pen-only toggles, undo, redo, clear) above the <c>canvas</c> that
-/// <c>sketchCanvas.js</c> draws on. Pointer input never round-trips through the server circuit; this component only
-/// holds the tool and raises the toolbar's commands.
+/// The shared sketch: a toolbar (brush or eraser, colour, size, overlay and pen-only toggles, undo, redo, clear) above
+/// the <c>canvas</c> that <c>sketchCanvas.js</c> draws on. Pointer input never round-trips through the server circuit;
+/// this component only holds the tool and raises the toolbar's commands and preference changes.
 /// </summary>
 public partial class SketchCanvas
 {
