@@ -41,6 +41,17 @@ public sealed class DevicePointer
         await TouchAsync("touchEnd", []);
     }
 
+    /// <summary>Two fingers spread apart from 20 to 240 CSS pixels around the centre of <paramref name="target"/> (a pinch to zoom in).</summary>
+    public async Task PinchOutAsync(ILocator target)
+    {
+        var box = await target.BoundingBoxAsync() ?? throw new InvalidOperationException("the pinch target is not visible.");
+        var (x, y) = (box.X + box.Width / 2, box.Y + box.Height / 2);
+        Point[] Fingers(double half) => [new(x - half, y, 0), new(x + half, y, 1)];
+        await TouchAsync("touchStart", Fingers(10));
+        for (var half = 12; half <= 120; half += 2) await TouchAsync("touchMove", Fingers(half));
+        await TouchAsync("touchEnd", []);
+    }
+
     /// <summary>A pen stroke across the canvas (pressed, moved with the tip down, released).</summary>
     public async Task PenStrokeAsync(double fromX, double fromY, double toX, double toY)
     {

@@ -123,6 +123,27 @@ public sealed class PenAndTouch(PaintingGeneratorAppFixture app)
         await Expect(alice.Page.GetByTestId("sketch-canvas")).ToHaveAttributeAsync("data-strokes", "1", new() { Timeout = RoomPage.TimeoutMs });
     }
 
+    [BrowserFact]
+    public async Task APinchOnTheCanvasNeitherZoomsNorDrawsWhileThePageElsewhereStillZooms()
+    {
+        var roomId = app.CreateRoom();
+        await using var context = await app.NewContextAsync(Device(390, 844));
+        var alice = await RoomPage.OpenAsync(context, roomId, "Alice");
+        var fingers = await DevicePointer.OpenAsync(alice.Page);
+        var canvas = alice.Page.GetByTestId("sketch-canvas");
+
+        await fingers.PinchOutAsync(canvas);
+        // A stroke after the pinch is the sentinel: once it is on the canvas, the pinch before it has been handled.
+        await fingers.FingerStrokeAsync(0.2, 0.2, 0.8, 0.8);
+        await Expect(canvas).ToHaveAttributeAsync("data-strokes", "1", new() { Timeout = RoomPage.TimeoutMs });
+        Assert.Equal(1, await alice.Page.EvaluateAsync<double>("() => visualViewport.scale"));
+        Assert.Single(await WaitForStrokesAsync(roomId, s => s.Count >= 1 && s.All(x => x.Ended)));
+
+        // The same pinch on the room's header zooms the page: zoom stays available for reading.
+        await fingers.PinchOutAsync(alice.Page.Locator(".room-header"));
+        await alice.Page.WaitForFunctionAsync("() => visualViewport.scale > 1.5", null, new() { Timeout = RoomPage.TimeoutMs });
+    }
+
     /// <summary>Red pixels on the sketch canvas (the sentinel's colour).</summary>
     private const string RedPixels =
         "() => { const c = document.querySelector('[data-testid=sketch-canvas]'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;" +
