@@ -1,11 +1,11 @@
 // sketchCanvas.js: the browser half of a sketch room, loaded by the Room page through JS interop (import).
 //
 // connect() gives the page one room object that owns a SignalR connection to /hubs/sketch and everything that must be
-// fast in the browser: pointer input drawn at once and streamed as point batches (input.js, touch.js, surface.js), others'
-// strokes and cursors (remote.js), frames (frames.js) and downloads with PNG text chunks (pngText.js). Everything slow
-// (participants list, latency readout) goes to .NET as small JSON events (connection.js). Prompt and settings never pass
-// through here: the page sends and receives them on the server; this module only notes their revisions (the picture is
-// stale until a newer frame).
+// fast in the browser: pointer input drawn at once and streamed as point batches (input.js, touch.js, surface.js),
+// others' strokes and cursors (remote.js), frames (frames.js) and downloads with PNG text chunks (pngText.js).
+// Everything slow (participants list, latency readout) goes to .NET as small JSON events (connection.js). Prompt and
+// settings never pass through here: the page sends and receives them on the server; this module only notes their
+// revisions (the picture is stale until a newer frame).
 
 import { connectionMethods } from "./connection.js";
 import { surfaceMethods } from "./surface.js";
@@ -59,7 +59,7 @@ class SketchRoom {
         this.frameUrl = null;
         this.framesShown = 0;
         this.pending = [];          // own changes waiting for a frame: { revision, sentAt }
-        this.active = null;         // stroke being drawn: { stroke, pointerId, unsent: [], touch, pending (held finger stroke) }
+        this.active = null;         // stroke being drawn: { stroke, pointerId, unsent: [], touch, pending (held back) }
         this.touches = new Map();   // fingers on the canvas: pointerId -> { x, y } where it went down
         this.gesture = null;        // the fingers' current gesture: { start, fingers, moved }
         this.penSeen = false;       // a pen touched the canvas on this page
@@ -128,4 +128,5 @@ class SketchRoom {
     }
 }
 
-Object.assign(SketchRoom.prototype, connectionMethods, surfaceMethods, inputMethods, touchMethods, remoteMethods, frameMethods);
+Object.assign(SketchRoom.prototype,
+    connectionMethods, surfaceMethods, inputMethods, touchMethods, remoteMethods, frameMethods);

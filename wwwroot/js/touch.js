@@ -10,7 +10,7 @@
 //   (Pointer Events, https://www.w3.org/TR/pointerevents/#the-touch-action-css-property) and its touch events are
 //   cancelled, for browsers that still pan or pinch despite it. The rest of the page keeps pinch-zoom.
 
-/** The longest a two-finger tap lasts, first finger down to last finger up (ms); also how long a finger stroke is held. */
+/** The longest a two-finger tap lasts, first finger down to last up (ms); also how long a finger stroke is held back. */
 export const TAP_MS = 350;
 
 /** The farthest a finger of a tap may move (CSS pixels); a finger stroke is sent once it moves farther. */
@@ -18,7 +18,7 @@ export const TAP_SLOP_PX = 10;
 
 /** Methods of the room object for fingers and pens (mixed into SketchRoom; `this` is the room). */
 export const touchMethods = {
-    /** Notes a finger going down; true when it may draw: the only finger, and no pen in use unless fingers may draw too. */
+    /** Notes a finger going down; true when it may draw: the only finger, and no pen in use (or fingers allowed). */
     admitTouch(ev) {
         try {
             this.canvas.setPointerCapture(ev.pointerId); // its lift is seen even off the canvas, so the count stays right
@@ -29,7 +29,7 @@ export const touchMethods = {
         this.touches.set(ev.pointerId, { x: ev.clientX, y: ev.clientY });
         this.gesture.fingers = Math.max(this.gesture.fingers, this.touches.size);
         if (this.touches.size > 1) {
-            // A second finger makes a gesture, not a stroke: a finger stroke not yet sent is dropped, one already sent ends.
+            // A second finger makes a gesture, not a stroke: a finger stroke not yet sent is dropped, a sent one ends.
             if (this.active && this.active.touch) {
                 if (this.active.pending) this.dropActiveStroke();
                 else this.endActiveStroke();
@@ -99,7 +99,9 @@ export const touchMethods = {
     },
 
     detachTouch() {
-        for (const type of ["touchstart", "touchmove", "gesturestart"]) this.canvas.removeEventListener(type, this.blockTouch);
+        for (const type of ["touchstart", "touchmove", "gesturestart"]) {
+            this.canvas.removeEventListener(type, this.blockTouch);
+        }
         if (this.active && this.active.holdTimer) clearTimeout(this.active.holdTimer);
     },
 };
