@@ -1,6 +1,7 @@
 // input.js: local input. Pointer events (mouse, pen, touch; coalesced events; pen pressure) are drawn at once and
 // streamed to the hub as point batches about every FLUSH_MS, never one hub call per pointer event; cursors are sent best
-// effort; Ctrl/Cmd+Z and Ctrl/Cmd+Shift+Z (or +Y) undo and redo.
+// effort; Ctrl/Cmd+Z and Ctrl/Cmd+Shift+Z (or +Y) undo and redo. Fingers and pens (palm rejection, two-finger tap,
+// held finger strokes) are in touch.js.
 
 import { BACKGROUND, clamp } from "./surface.js";
 
@@ -12,6 +13,12 @@ const MIN_POINT_DISTANCE = 0.35; // canvas units; closer points add nothing visi
 /** Methods of the room object for local input (mixed into SketchRoom; `this` is the room). */
 export const inputMethods = {
     onPointerDown(ev) {
+        if (ev.pointerType === "touch") {
+            ev.preventDefault();
+            if (!this.admitTouch(ev)) return;
+        } else if (ev.pointerType === "pen") {
+            this.notePen();
+        }
         if (!this.me || this.active) return;
         if (ev.pointerType === "mouse" && ev.button !== 0) return;
         ev.preventDefault();
@@ -26,8 +33,10 @@ export const inputMethods = {
         const stroke = { id, ownerId: this.me, colour, width, points: [], ended: false };
         this.strokes.set(id, stroke);
         this.order.push(id);
-        this.active = { stroke, pointerId: ev.pointerId, unsent: [] };
-        this.change("BeginStroke", id, colour, width);
+        this.active = { stroke, pointerId: ev.pointerId, unsent: [], touch: ev.pointerType === "touch", pending: false };
+        this.showStrokeCount();
+        if (this.active.touch) this.holdStroke();
+        else this.change("BeginStroke", id, colour, width);
         this.addPoint(ev);
     },
 
@@ -38,18 +47,23 @@ export const inputMethods = {
             const [x, y] = this.toCanvasUnits(ev);
             this.connection.send("Cursor", x, y).catch(() => { /* cursors are best effort */ });
         }
+        if (ev.pointerType === "touch") this.trackTouchMove(ev);
         if (!this.active || ev.pointerId !== this.active.pointerId) return;
         const events = typeof ev.getCoalescedEvents === "function" ? ev.getCoalescedEvents() : null;
         for (const e of events && events.length ? events : [ev]) this.addPoint(e);
     },
 
     onPointerUp(ev) {
-        if (!this.active || ev.pointerId !== this.active.pointerId) return;
-        if (ev.type === "pointerup") this.addPoint(ev);
-        this.endActiveStroke();
+        if (this.active && ev.pointerId === this.active.pointerId) {
+            if (ev.type === "pointerup") this.addPoint(ev);
+            if (ev.type === "pointercancel" && this.active.pending) this.dropActiveStroke(); // the browser took the touch
+            else this.endActiveStroke();
+        }
+        if (ev.pointerType === "touch") this.trackTouchUp(ev);
     },
 
     endActiveStroke() {
+        if (this.active.pending) this.sendHeldStroke(); // a finger that lifts before moving far draws a dot
         const { stroke } = this.active;
         this.flush();
         this.active = null;
@@ -72,7 +86,7 @@ export const inputMethods = {
 
     /** Sends the points drawn since the last batch (called every FLUSH_MS and when a stroke ends). */
     flush() {
-        if (!this.active || this.active.unsent.length === 0) return;
+        if (!this.active || this.active.pending || this.active.unsent.length === 0) return;
         const { stroke, unsent } = this.active;
         while (unsent.length > 0) {
             const batch = unsent.splice(0, this.maxPointsPerAppend);
@@ -99,12 +113,14 @@ export const inputMethods = {
         this.canvas.addEventListener("pointercancel", this.onPointerUp);
         this.canvas.addEventListener("contextmenu", e => e.preventDefault());
         document.addEventListener("keydown", this.onKeyDown);
+        this.attachTouch();
         this.flushTimer = setInterval(() => this.flush(), FLUSH_MS);
     },
 
     detachInput() {
         clearInterval(this.flushTimer);
         document.removeEventListener("keydown", this.onKeyDown);
+        this.detachTouch();
     },
 };
 

@@ -12,6 +12,7 @@ export const remoteMethods = {
         if (m.revision <= this.snapshotRevision || this.strokes.has(m.strokeId)) return;
         this.strokes.set(m.strokeId, { id: m.strokeId, ownerId: m.ownerId, colour: m.colour, width: m.width, points: [], ended: false });
         this.order.push(m.strokeId);
+        this.showStrokeCount();
         this.emitRenderState();
     },
 

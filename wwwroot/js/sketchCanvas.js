@@ -1,15 +1,16 @@
 // sketchCanvas.js: the browser half of a sketch room, loaded by the Room page through JS interop (import).
 //
 // connect() gives the page one room object that owns a SignalR connection to /hubs/sketch and everything that must be
-// fast in the browser: pointer input drawn at once and streamed as point batches (input.js, surface.js), others'
-// strokes and cursors (remote.js), frames (frames.js) and downloads with PNG text chunks (pngText.js). Everything slow
-// (participants list, latency readout) goes to .NET as small JSON events (connection.js). Prompt and settings never pass
-// through here: the page sends and receives them on the server; this module only notes their revisions (the picture is
-// stale until a newer frame).
+// fast in the browser: pointer input drawn at once and streamed as point batches (input.js, touch.js, surface.js),
+// others' strokes and cursors (remote.js), frames (frames.js) and downloads with PNG text chunks (pngText.js).
+// Everything slow (participants list, latency readout) goes to .NET as small JSON events (connection.js). Prompt and
+// settings never pass through here: the page sends and receives them on the server; this module only notes their
+// revisions (the picture is stale until a newer frame).
 
 import { connectionMethods } from "./connection.js";
 import { surfaceMethods } from "./surface.js";
 import { inputMethods } from "./input.js";
+import { touchMethods } from "./touch.js";
 import { remoteMethods } from "./remote.js";
 import { frameMethods } from "./frames.js";
 import { addPngTextChunks, canvasPng, parseMeta, saveBytes } from "./pngText.js";
@@ -59,7 +60,12 @@ class SketchRoom {
         this.frameUrl = null;
         this.framesShown = 0;
         this.pending = [];          // own changes waiting for a frame: { revision, sentAt }
-        this.active = null;         // stroke being drawn: { stroke, pointerId, unsent: [] }
+        this.active = null;         // stroke being drawn: { stroke, pointerId, unsent: [], touch, pending (held back) }
+        this.touches = new Map();   // fingers on the canvas: pointerId -> { x, y } where it went down
+        this.gesture = null;        // the fingers' current gesture: { start, fingers, moved }
+        this.penSeen = false;       // a pen touched the canvas on this page
+        this.penOnly = true;        // then fingers do not draw (DrawingPreferences.PenOnly)
+        this.overlay = false;       // the canvas lies over the frame (DrawingPreferences.Overlay)
         this.tool = Object.assign({ mode: "brush", colour: "#1f1f1f", size: 6 }, options.tool || {});
         this.lastCursorSent = 0;
         this.disposed = false;
@@ -82,6 +88,14 @@ class SketchRoom {
 
     /** Sets brush or eraser, colour and size: { mode: "brush"|"eraser", colour: "#rrggbb", size: number }. */
     setTool(tool) { Object.assign(this.tool, typeof tool === "string" ? JSON.parse(tool) : tool); }
+
+    /** Sets this browser's preferences: { overlay: bool (paint no background), penOnly: bool (palm rejection) }. */
+    setPreferences(preferences) {
+        const p = typeof preferences === "string" ? JSON.parse(preferences) : preferences;
+        this.overlay = !!p.overlay;
+        this.penOnly = p.penOnly !== false;
+        this.redraw();
+    }
 
     undo() { return this.change("Undo"); }
 
@@ -115,4 +129,5 @@ class SketchRoom {
     }
 }
 
-Object.assign(SketchRoom.prototype, connectionMethods, surfaceMethods, inputMethods, remoteMethods, frameMethods);
+Object.assign(SketchRoom.prototype,
+    connectionMethods, surfaceMethods, inputMethods, touchMethods, remoteMethods, frameMethods);

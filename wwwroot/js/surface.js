@@ -1,5 +1,7 @@
 // surface.js: the drawing surface. Strokes are kept in canvas units (the room's canvas size) and drawn scaled to the
-// canvas element's device pixels; the eraser paints the background colour.
+// canvas element's device pixels; the eraser paints the background colour. In overlay mode the canvas lies over the
+// frame and paints no background, so the frame shows between the strokes; the room's sketch keeps its white background.
+// The canvas' data-strokes attribute says how many strokes it shows.
 
 /** Canvas background; the eraser paints it. */
 export const BACKGROUND = "#ffffff";
@@ -24,10 +26,20 @@ export const surfaceMethods = {
     redraw() {
         const ctx = this.ctx;
         ctx.setTransform(1, 0, 0, 1, 0, 0);
-        ctx.fillStyle = BACKGROUND;
-        ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
+        if (this.overlay) {
+            ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+        } else {
+            ctx.fillStyle = BACKGROUND;
+            ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
+        }
         ctx.setTransform(this.scale, 0, 0, this.scaleY || this.scale, 0, 0);
         drawStrokes(ctx, this.strokes, this.order);
+        this.showStrokeCount();
+    },
+
+    /** Writes the number of strokes on the canvas to its data-strokes attribute. */
+    showStrokeCount() {
+        this.canvas.dataset.strokes = String(this.order.length);
     },
 
     /** Draws the newest points of a stroke on top (the incremental path while someone draws). */

@@ -144,7 +144,8 @@ public sealed class RoomPageTests : UiTestContext
         cut.Find("[data-testid=redo]").Click();
         cut.Find("[data-testid=tool-eraser]").Click();
         cut.Find("[data-testid=clear]").Click();
-        cut.Find("[data-testid=clear-yes]").Click();
+        // The confirmation renders in the renderer's next batch, which a concurrent room event may hold back a moment.
+        cut.WaitForElement("[data-testid=clear-yes]").Click();
 
         Assert.Equal(["Undo", "Redo", "SetTool", "Clear"], Connections.Last!.Calls);
         Assert.True(Connections.Last.Tools.Single().IsEraser);

@@ -89,6 +89,50 @@ public sealed class SketchCanvasTests : UiTestContext
     }
 
     [Fact]
+    public void TheOverlayToggleRaisesPreferencesAndShowsTheOpacitySliderOnlyWhenOn()
+    {
+        var raised = new List<DrawingPreferences>();
+        var cut = Render<SketchCanvas>(p => p.Add(x => x.PreferencesChanged, v => raised.Add(v)));
+        Assert.Equal("false", cut.Find("[data-testid=overlay-toggle]").GetAttribute("aria-pressed"));
+        Assert.Empty(cut.FindAll("[data-testid=overlay-opacity]"));
+
+        cut.Find("[data-testid=overlay-toggle]").Click();
+
+        Assert.Equal([DrawingPreferences.Default with { Overlay = true }], raised);
+        Assert.Equal("true", cut.Find("[data-testid=overlay-toggle]").GetAttribute("aria-pressed"));
+        Assert.Equal("50", cut.Find("input[data-testid=overlay-opacity]").GetAttribute("value"));
+
+        cut.Find("input[data-testid=overlay-opacity]").Input("30");
+
+        Assert.Equal(DrawingPreferences.Default with { Overlay = true, OverlayOpacity = 30 }, raised[^1]);
+    }
+
+    [Fact]
+    public void ThePenOnlyToggleTurnsPalmRejectionOffAndOn()
+    {
+        var raised = new List<DrawingPreferences>();
+        var cut = Render<SketchCanvas>(p => p.Add(x => x.PreferencesChanged, v => raised.Add(v)));
+        Assert.Equal("true", cut.Find("[data-testid=pen-only-toggle]").GetAttribute("aria-pressed"));
+
+        cut.Find("[data-testid=pen-only-toggle]").Click();
+        Assert.Equal("false", cut.Find("[data-testid=pen-only-toggle]").GetAttribute("aria-pressed"));
+        cut.Find("[data-testid=pen-only-toggle]").Click();
+
+        Assert.Equal([false, true], raised.Select(p => p.PenOnly));
+    }
+
+    [Fact]
+    public void TheUndoAndRedoTooltipsNameTheirShortcuts()
+    {
+        var cut = Render<SketchCanvas>();
+
+        var tooltips = cut.FindComponents<MudBlazor.MudTooltip>().Select(t => t.Instance.Text ?? "").ToList();
+
+        Assert.Contains(tooltips, t => t.StartsWith("Undo", StringComparison.Ordinal) && t.Contains("Ctrl+Z", StringComparison.Ordinal) && t.Contains("two fingers", StringComparison.Ordinal));
+        Assert.Contains(tooltips, t => t.StartsWith("Redo", StringComparison.Ordinal) && t.Contains("Ctrl+Shift+Z", StringComparison.Ordinal) && t.Contains("Ctrl+Y", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void DisabledDisablesTheTools()
     {
         var cut = Render<SketchCanvas>(p => p.Add(x => x.Disabled, true));

@@ -61,6 +61,9 @@ public sealed class RecordingConnection : IRoomConnection
     /// <summary>Tools set.</summary>
     public List<CanvasTool> Tools { get; } = [];
 
+    /// <summary>Drawing preferences set, in order (kept apart from <see cref="Calls"/>: the page sets them on every join).</summary>
+    public List<DrawingPreferences> Preferences { get; } = [];
+
     /// <summary>True once disposed.</summary>
     public bool Disposed { get; private set; }
 
@@ -90,6 +93,13 @@ public sealed class RecordingConnection : IRoomConnection
     {
         Tools.Add(tool);
         return Record("SetTool");
+    }
+
+    /// <inheritdoc />
+    public Task SetPreferencesAsync(DrawingPreferences preferences)
+    {
+        Preferences.Add(preferences);
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc />

@@ -47,6 +47,9 @@ public interface IRoomConnection : IAsyncDisposable
     /// <summary>Changes the local brush.</summary>
     Task SetToolAsync(CanvasTool tool);
 
+    /// <summary>Tells the canvas whether it lies over the frame (overlay) and whether fingers stop drawing once a pen is in use.</summary>
+    Task SetPreferencesAsync(DrawingPreferences preferences);
+
     /// <summary>Downloads the sketch as PNG with text chunks.</summary>
     Task DownloadSketchAsync(PngText text, string fileName);
 

@@ -57,6 +57,9 @@ internal sealed class JsRoomConnection(IJSObjectReference module, IJSObjectRefer
 
     public Task SetToolAsync(CanvasTool tool) => room.InvokeVoidAsync("setTool", new { mode = tool.Mode, colour = tool.Colour, size = tool.Size }).AsTask();
 
+    public Task SetPreferencesAsync(DrawingPreferences preferences) =>
+        room.InvokeVoidAsync("setPreferences", new { overlay = preferences.Overlay, penOnly = preferences.PenOnly }).AsTask();
+
     public Task DownloadSketchAsync(PngText text, string fileName) =>
         room.InvokeVoidAsync("downloadSketch", JsonSerializer.Serialize(new { prompt = text.Prompt, seed = text.Seed, steps = text.Steps, model = text.Model }), fileName).AsTask();
 

@@ -3,9 +3,9 @@ using Microsoft.AspNetCore.Components;
 namespace SanaSprint.Web.Components.Room;
 
 /// <summary>
-/// The shared sketch: a toolbar (brush or eraser, colour, size, undo, redo, clear) above the <c>canvas</c> that
-/// <c>sketchCanvas.js</c> draws on. Pointer input never round-trips through the server circuit; this component only
-/// holds the tool and raises the toolbar's commands.
+/// The shared sketch: a toolbar (brush or eraser, colour, size, overlay and pen-only toggles, undo, redo, clear) above
+/// the <c>canvas</c> that <c>sketchCanvas.js</c> draws on. Pointer input never round-trips through the server circuit;
+/// this component only holds the tool and raises the toolbar's commands and preference changes.
 /// </summary>
 public partial class SketchCanvas
 {
@@ -25,6 +25,15 @@ public partial class SketchCanvas
     /// <summary>Raised when the user picks another mode, colour or size.</summary>
     [Parameter]
     public EventCallback<CanvasTool> ToolChanged { get; set; }
+
+    /// <summary>This browser's overlay and pen preferences, shown as the toolbar's toggles.</summary>
+    /// <remarks>Defaults to <see cref="DrawingPreferences.Default"/>.</remarks>
+    [Parameter]
+    public DrawingPreferences Preferences { get; set; } = DrawingPreferences.Default;
+
+    /// <summary>Raised when the user toggles the overlay or pen-only mode, or moves the overlay's opacity.</summary>
+    [Parameter]
+    public EventCallback<DrawingPreferences> PreferencesChanged { get; set; }
 
     /// <summary>Raised by the undo button.</summary>
     [Parameter]
@@ -59,6 +68,19 @@ public partial class SketchCanvas
     {
         Tool = tool;
         await ToolChanged.InvokeAsync(tool);
+    }
+
+    private Task ToggleOverlayAsync() => ChangePreferencesAsync(Preferences with { Overlay = !Preferences.Overlay });
+
+    private Task SetOverlayOpacityAsync(int percent) =>
+        ChangePreferencesAsync(Preferences with { OverlayOpacity = Math.Clamp(percent, DrawingPreferences.MinOpacity, DrawingPreferences.MaxOpacity) });
+
+    private Task TogglePenOnlyAsync() => ChangePreferencesAsync(Preferences with { PenOnly = !Preferences.PenOnly });
+
+    private async Task ChangePreferencesAsync(DrawingPreferences preferences)
+    {
+        Preferences = preferences;
+        await PreferencesChanged.InvokeAsync(preferences);
     }
 
     private async Task ConfirmClearAsync()

@@ -23,6 +23,7 @@ public partial class Room : IAsyncDisposable
     private SketchCanvas? _canvas;
     private FrameView? _frame;
     private CanvasTool _tool = CanvasTool.Default;
+    private DrawingPreferences _preferences = DrawingPreferences.Default;
     private IReadOnlyList<StylePreset> _presets = [];
     private bool _exists;
     private bool _presetApplied;
@@ -88,8 +89,10 @@ public partial class Room : IAsyncDisposable
         try
         {
             var name = await ResolveDisplayNameAsync();
+            await LoadPreferencesAsync();
             var elements = new RoomElements(_canvas.CanvasElement, _canvas.CursorLayer, _frame.ImageElement);
             _connection = await Connections.ConnectAsync(RoomId, name, elements, _tool, _state);
+            await _connection.SetPreferencesAsync(_preferences);
             await RememberRoomAsync();
             await ApplyPresetQueryAsync();
         }
@@ -143,6 +146,27 @@ public partial class Room : IAsyncDisposable
         var guest = $"Guest {Random.Shared.Next(1000, 10000)}";
         await TrySetItemAsync(RecentRooms.DisplayNameKey, guest);
         return guest;
+    }
+
+    private async Task LoadPreferencesAsync()
+    {
+        try
+        {
+            _preferences = DrawingPreferences.Parse(await JS.InvokeAsync<string?>("localStorage.getItem", DrawingPreferences.StorageKey));
+        }
+        catch (JSException)
+        {
+            // Storage disabled: the defaults apply.
+        }
+
+        if (_preferences != DrawingPreferences.Default) StateHasChanged();
+    }
+
+    private async Task SetPreferencesAsync(DrawingPreferences preferences)
+    {
+        _preferences = preferences;
+        await TrySetItemAsync(DrawingPreferences.StorageKey, preferences.Serialize());
+        if (_connection is not null) await _connection.SetPreferencesAsync(preferences);
     }
 
     private async Task RememberRoomAsync()
