@@ -16,8 +16,9 @@ namespace SanaSprint.Web.Extensions;
 public static class Extensions
 {
     /// <summary>
-    /// Rooms, the sketch hub (MessagePack and JSON), the frame scheduler, with <see cref="RoomOptions"/> and
-    /// <see cref="SchedulerOptions"/> bound from same-named sections and validated at start; Blazor Server and MudBlazor.
+    /// Rooms, the sketch hub (MessagePack and JSON) with its connections' outboxes, the frame scheduler, with
+    /// <see cref="RoomOptions"/>, <see cref="SchedulerOptions"/> and <see cref="OutboxOptions"/> bound from their sections and
+    /// validated at start; Blazor Server and MudBlazor.
     /// </summary>
     /// <param name="builder">The host builder.</param>
     /// <returns>The same builder.</returns>
@@ -33,6 +34,8 @@ public static class Extensions
         services.TryAddSingleton<IRoomStore, InMemoryRoomStore>();
         services.AddSingleton(sp => new RoomEditor(sp.GetRequiredService<IOptions<RoomOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IModelInfo>(), sp.GetService<IGalleryStore>()));
+        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ConnectionOutboxes>();
         services.AddSingleton<IRoomEventSink, SketchHubEvents>();
         services.AddSingleton<LocalRoomDirectory>();
         services.AddSingleton<IRoomDirectory>(sp => sp.GetRequiredService<LocalRoomDirectory>());
