@@ -62,13 +62,21 @@ public static class Extensions
         return builder;
     }
 
-    /// <summary>Maps the sketch hub at <see cref="SketchHub.Path"/> (WebSockets, with SSE and long polling as fallbacks).</summary>
+    /// <summary>
+    /// Maps the sketch hub at <see cref="SketchHub.Path"/> (WebSockets, with SSE and long polling as fallbacks), with
+    /// <see cref="OutboxOptions.SendTimeout"/> as its transport send timeout.
+    /// </summary>
     /// <param name="endpoints">The endpoint builder.</param>
     /// <returns>The hub's endpoint convention builder.</returns>
     public static HubEndpointConventionBuilder MapSketchHub(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        return endpoints.MapHub<SketchHub>(SketchHub.Path, o => o.Transports = HttpTransportType.WebSockets | HttpTransportType.ServerSentEvents | HttpTransportType.LongPolling);
+        var outbox = endpoints.ServiceProvider.GetRequiredService<IOptions<OutboxOptions>>().Value;
+        return endpoints.MapHub<SketchHub>(SketchHub.Path, o =>
+        {
+            o.Transports = HttpTransportType.WebSockets | HttpTransportType.ServerSentEvents | HttpTransportType.LongPolling;
+            o.TransportSendTimeout = outbox.SendTimeout;
+        });
     }
 
     /// <summary>The frame size must suit the model: a multiple of its VAE scale factor (<see cref="RoomRules.CheckFrameSize"/>).</summary>

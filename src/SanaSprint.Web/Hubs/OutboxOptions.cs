@@ -23,4 +23,13 @@ public sealed class OutboxOptions
     /// </remarks>
     [Range(16, 1_000_000)]
     public int EventCapacity { get; set; } = 4096;
+
+    /// <summary>
+    /// Longest one send to a client may wait for it to read before the client is disconnected (SignalR's
+    /// <c>HttpConnectionDispatcherOptions.TransportSendTimeout</c> for the sketch hub): a client that stops reading is
+    /// dropped after this or once its events overflow <see cref="EventCapacity"/>, whichever comes first.
+    /// </summary>
+    /// <remarks>Defaults to 10 seconds (SignalR's own default).</remarks>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
