@@ -153,7 +153,7 @@ public sealed partial class ConnectionOutboxes
     public Task FlushAsync(string connectionId) =>
         _connections.TryGetValue(connectionId, out var outbox) ? outbox.FlushAsync() : Task.CompletedTask;
 
-    /// <summary>Events queued for a connection and not yet sent, or null when it has no outbox.</summary>
+    /// <summary>Events (and flushes) queued for a connection and not yet taken by its pump, or null when it has no outbox.</summary>
     /// <param name="connectionId">The connection.</param>
     /// <returns>The count.</returns>
     public int? Backlog(string connectionId) => _connections.TryGetValue(connectionId, out var outbox) ? outbox.Backlog : null;
@@ -212,6 +212,7 @@ public sealed partial class ConnectionOutboxes
         private readonly Channel<bool> _doorbell; // rung after every write to a lane; holds at most one ring
         private volatile string? _roomId;
         private int _shut;
+        private int _unsent; // events posted and not yet sent: a flush with none waits for nothing
 
         public Outbox(ConnectionOutboxes owner, string id, Action abort)
         {
@@ -252,11 +253,13 @@ public sealed partial class ConnectionOutboxes
 
         public void PostEvent(RoomEvent roomEvent)
         {
+            Interlocked.Increment(ref _unsent);
             if (_events.Writer.TryWrite(roomEvent))
             {
                 Ring();
                 return;
             }
+            Interlocked.Decrement(ref _unsent);
             if (Volatile.Read(ref _shut) != 0) return;
             if (roomEvent is CursorMoved)
             {
@@ -273,6 +276,7 @@ public sealed partial class ConnectionOutboxes
 
         public Task FlushAsync()
         {
+            if (Volatile.Read(ref _unsent) == 0) return Task.CompletedTask;
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             if (_events.Writer.TryWrite(done))
             {
@@ -330,6 +334,10 @@ public sealed partial class ConnectionOutboxes
             catch (Exception ex)
             {
                 Log.SendFailed(_owner._logger, Id, item.GetType().Name, ex);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _unsent);
             }
         }
 
