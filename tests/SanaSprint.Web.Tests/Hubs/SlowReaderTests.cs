@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using SanaSprint.Web.Hubs;
 using SanaSprint.Web.Rooms;
 using SanaSprint.Web.Tests.TestSupport;
+using Xunit.Abstractions;
 
 namespace SanaSprint.Web.Tests.Hubs;
 
@@ -13,7 +14,7 @@ namespace SanaSprint.Web.Tests.Hubs;
 /// while it is still connected. The control run has the same raw client read, and shows that the same drawing sends it
 /// more than every buffer between the server and a client that does not read can hold.
 /// </summary>
-public sealed class SlowReaderTests(KestrelHubFixture app) : IClassFixture<KestrelHubFixture>
+public sealed class SlowReaderTests(KestrelHubFixture app, ITestOutputHelper output) : IClassFixture<KestrelHubFixture>
 {
     private const int Strokes = 5;
     private const int AppendsPerStroke = 40; // 200 AppendPoints calls in all
@@ -41,7 +42,9 @@ public sealed class SlowReaderTests(KestrelHubFixture app) : IClassFixture<Kestr
         Assert.Equal(Strokes * (AppendsPerStroke + 2), acknowledged);
         Assert.NotNull(await Directory.FindSessionAsync(stalled.ConnectionId));
         // ... and it really is stalled: the room's events are piling up for it, undelivered.
-        Assert.True(Outboxes.Backlog(stalled.ConnectionId) > 0, $"the stalled connection's backlog is {Outboxes.Backlog(stalled.ConnectionId)}");
+        var backlog = Outboxes.Backlog(stalled.ConnectionId);
+        output.WriteLine($"{acknowledged} calls acknowledged; {backlog} events waiting for the stalled connection");
+        Assert.True(backlog > 0, $"the stalled connection's backlog is {backlog}");
         // The reading participant got the whole drawing.
         await watcher.WaitForAsync<StrokeEndedMessage>(e => e.StrokeId == StrokeId(Strokes - 1), Guard);
         Assert.Equal(Strokes * AppendsPerStroke, watcher.All<PointsAppendedMessage>().Count);
@@ -78,6 +81,7 @@ public sealed class SlowReaderTests(KestrelHubFixture app) : IClassFixture<Kestr
         // not read makes the server's sends to it wait.
         var kestrel = app.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits.MaxResponseBufferSize ?? 0;
         var buffers = 2 * 64 * 1024 + kestrel + app.ServerSendBufferSize + reader.ReceiveBufferSize;
+        output.WriteLine($"a reader received {reader.BytesReceived} bytes; the buffers on the way hold {buffers} (server socket {app.ServerSendBufferSize}, client socket {reader.ReceiveBufferSize})");
         Assert.True(reader.BytesReceived > 4 * buffers, $"a reader received {reader.BytesReceived} bytes; the buffers on the way hold {buffers}");
         await drawer.DisposeAsync();
         await watcher.DisposeAsync();
