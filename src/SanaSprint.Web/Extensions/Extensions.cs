@@ -16,8 +16,9 @@ namespace SanaSprint.Web.Extensions;
 public static class Extensions
 {
     /// <summary>
-    /// Rooms, the sketch hub (MessagePack and JSON), the frame scheduler, with <see cref="RoomOptions"/> and
-    /// <see cref="SchedulerOptions"/> bound from same-named sections and validated at start; Blazor Server and MudBlazor.
+    /// Rooms, the sketch hub (MessagePack and JSON) with its connections' outboxes, the frame scheduler, with
+    /// <see cref="RoomOptions"/>, <see cref="SchedulerOptions"/> and <see cref="OutboxOptions"/> bound from their sections and
+    /// validated at start; Blazor Server and MudBlazor.
     /// </summary>
     /// <param name="builder">The host builder.</param>
     /// <returns>The same builder.</returns>
@@ -33,6 +34,8 @@ public static class Extensions
         services.TryAddSingleton<IRoomStore, InMemoryRoomStore>();
         services.AddSingleton(sp => new RoomEditor(sp.GetRequiredService<IOptions<RoomOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IModelInfo>(), sp.GetService<IGalleryStore>()));
+        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ConnectionOutboxes>();
         services.AddSingleton<IRoomEventSink, SketchHubEvents>();
         services.AddSingleton<LocalRoomDirectory>();
         services.AddSingleton<IRoomDirectory>(sp => sp.GetRequiredService<LocalRoomDirectory>());
@@ -59,13 +62,21 @@ public static class Extensions
         return builder;
     }
 
-    /// <summary>Maps the sketch hub at <see cref="SketchHub.Path"/> (WebSockets, with SSE and long polling as fallbacks).</summary>
+    /// <summary>
+    /// Maps the sketch hub at <see cref="SketchHub.Path"/> (WebSockets, with SSE and long polling as fallbacks), with
+    /// <see cref="OutboxOptions.SendTimeout"/> as its transport send timeout.
+    /// </summary>
     /// <param name="endpoints">The endpoint builder.</param>
     /// <returns>The hub's endpoint convention builder.</returns>
     public static HubEndpointConventionBuilder MapSketchHub(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        return endpoints.MapHub<SketchHub>(SketchHub.Path, o => o.Transports = HttpTransportType.WebSockets | HttpTransportType.ServerSentEvents | HttpTransportType.LongPolling);
+        var outbox = endpoints.ServiceProvider.GetRequiredService<IOptions<OutboxOptions>>().Value;
+        return endpoints.MapHub<SketchHub>(SketchHub.Path, o =>
+        {
+            o.Transports = HttpTransportType.WebSockets | HttpTransportType.ServerSentEvents | HttpTransportType.LongPolling;
+            o.TransportSendTimeout = outbox.SendTimeout;
+        });
     }
 
     /// <summary>The frame size must suit the model: a multiple of its VAE scale factor (<see cref="RoomRules.CheckFrameSize"/>).</summary>

@@ -7,12 +7,14 @@ namespace SanaSprint.Web.Hubs;
 
 // The sketch hub at /hubs/sketch (MessagePack and JSON protocols): the canvas data plane.
 //
-// Contract. Each method changes the caller's room through IRoomDirectory (which validates, publishes the change to the
+// Contract. Each method changes the caller's room through IRoomDirectory (which validates, queues the change for the
 // room's connections through SketchHubEvents, and for the commit calls waits until the change is committed to the room
-// store) and returns the new revision; it never awaits inference (the FrameScheduler renders and pushes frames on its own). A rejected call changes nothing,
+// store) and returns the new revision; it never awaits inference (the FrameScheduler renders and pushes frames on its own)
+// nor the other members' delivery (each connection has its own outbox, ConnectionOutboxes; the reply waits only until the
+// caller's own queued events are sent, so a caller sees its call's events before the reply). A rejected call changes nothing,
 // sends an Error to the caller only, and fails the invocation with a HubException carrying the same sentence (clients
 // that `send` without waiting see only the Error event). Nothing a client sends can reach another room: every call acts
-// on the room the connection joined, and connections listen on group "room:{id}" only.
+// on the room the connection joined, and a connection is sent the events of that room only.
 //
 // Client → server                               reply      server → clients
 // CreateRoom()                                  room id    —
@@ -37,13 +39,12 @@ namespace SanaSprint.Web.Hubs;
 /// <param name="generator">The model description for snapshots.</param>
 /// <param name="logger">Logger.</param>
 /// <param name="time">The clock of the refusal log's per-connection budget.</param>
-public sealed partial class SketchHub(IRoomDirectory rooms, IModelInfo generator, ILogger<SketchHub> logger, TimeProvider time) : Hub<ISketchClient>
+/// <param name="outboxes">Which room each connection is sent, and what it is sent.</param>
+public sealed partial class SketchHub(IRoomDirectory rooms, IModelInfo generator, ILogger<SketchHub> logger, TimeProvider time,
+    ConnectionOutboxes outboxes) : Hub<ISketchClient>
 {
     /// <summary>The path the hub is mapped at.</summary>
     public const string Path = "/hubs/sketch";
-
-    /// <summary>The SignalR group of a room's connections.</summary>
-    public static string GroupName(string roomId) => $"room:{roomId}";
 
     /// <summary>Creates a room with an unguessable id.</summary>
     /// <returns>The new room's id.</returns>
@@ -79,7 +80,7 @@ public sealed partial class SketchHub(IRoomDirectory rooms, IModelInfo generator
         try
         {
             // Listen first, then snapshot: events in between carry revisions the snapshot already covers.
-            await Groups.AddToGroupAsync(Context.ConnectionId, GroupName(joining.RoomId), Context.ConnectionAborted);
+            outboxes.Enter(Context.ConnectionId, joining.RoomId, Context.Abort);
             var view = await rooms.AdmitAsync(joining, Context.ConnectionAborted);
             Log.Joined(logger, joining.RoomId, Context.ConnectionId, joining.Id);
             return view.ToWire(generator.Info.ToWire());
@@ -87,7 +88,7 @@ public sealed partial class SketchHub(IRoomDirectory rooms, IModelInfo generator
         catch
         {
             await rooms.LeaveAsync(Context.ConnectionId);
-            await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupName(joining.RoomId));
+            outboxes.Leave(Context.ConnectionId);
             throw;
         }
     }, method);
@@ -167,6 +168,7 @@ public sealed partial class SketchHub(IRoomDirectory rooms, IModelInfo generator
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
         await LeaveCurrentRoom();
+        outboxes.Close(Context.ConnectionId);
         await base.OnDisconnectedAsync(exception);
     }
 
@@ -176,19 +178,24 @@ public sealed partial class SketchHub(IRoomDirectory rooms, IModelInfo generator
     private async Task LeaveCurrentRoom()
     {
         if (await rooms.FindSessionAsync(Context.ConnectionId) is not { } session) return;
-        await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupName(session.RoomId));
+        outboxes.Leave(Context.ConnectionId);
         if (await rooms.LeaveAsync(Context.ConnectionId) is { } left) Log.Left(logger, left, Context.ConnectionId);
     }
 
     private async ValueTask<RoomCaller> Caller() => await rooms.FindSessionAsync(Context.ConnectionId)
         ?? throw new RoomException(RoomErrorCodes.NotJoined, "Join a room first (`JoinRoom`).");
 
-    /// <summary>Runs a hub method body; a refused call becomes an Error to the caller only plus a failed invocation.</summary>
+    /// <summary>
+    /// Runs a hub method body, then waits until the events queued for the caller so far are sent (its own call's among
+    /// them); a refused call becomes an Error to the caller only plus a failed invocation.
+    /// </summary>
     private async Task<T> Run<T>(Func<Task<T>> body, [CallerMemberName] string method = "")
     {
         try
         {
-            return await body();
+            var result = await body();
+            await outboxes.FlushAsync(Context.ConnectionId);
+            return result;
         }
         catch (RoomException ex)
         {

@@ -1,18 +1,19 @@
-using Microsoft.AspNetCore.SignalR;
 using SanaSprint.Web.Rooms;
 
 namespace SanaSprint.Web.Hubs;
 
-/// <summary>Sends room events to the room's sketch hub connections (group <c>room:{id}</c>) as wire messages.</summary>
-/// <param name="hub">The sketch hub's clients.</param>
-public sealed class SketchHubEvents(IHubContext<SketchHub, ISketchClient> hub) : IRoomEventSink
+/// <summary>
+/// Hands room events to the outboxes of the room's sketch hub connections (<see cref="ConnectionOutboxes"/>): returns at
+/// once, whoever is slow to read.
+/// </summary>
+/// <param name="outboxes">The connections' outboxes.</param>
+public sealed class SketchHubEvents(ConnectionOutboxes outboxes) : IRoomEventSink
 {
     /// <inheritdoc />
-    public async ValueTask PublishAsync(RoomEvent roomEvent, string? exceptSessionId)
+    public ValueTask PublishAsync(RoomEvent roomEvent, string? exceptSessionId)
     {
         ArgumentNullException.ThrowIfNull(roomEvent);
-        var group = SketchHub.GroupName(roomEvent.RoomId);
-        var clients = exceptSessionId is null ? hub.Clients.Group(group) : hub.Clients.GroupExcept(group, exceptSessionId);
-        await clients.SendAsync(roomEvent);
+        outboxes.Publish(roomEvent, exceptSessionId);
+        return ValueTask.CompletedTask;
     }
 }

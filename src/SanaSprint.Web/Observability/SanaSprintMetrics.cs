@@ -17,10 +17,13 @@ namespace SanaSprint.Web.Observability;
 /// <c>sanasprint_managed_memory_bytes</c> (heap in use, garbage included), <c>sanasprint_managed_memory_live_bytes</c> (what
 /// survived the last full blocking GC: the number a leak check compares), <c>sanasprint_managed_memory_live_gc</c> (the index of
 /// that GC).</item>
+/// <item><c>sanasprint_outbox_frames_dropped_total</c> (unsent frames replaced by a newer one: a client slower than the frame rate),
+/// <c>sanasprint_outbox_cursors_dropped_total</c> and <c>sanasprint_outbox_overflow_disconnects_total</c> (connections dropped because
+/// their events piled up past <c>Outbox:EventCapacity</c>).</item>
 /// </list>
 /// </summary>
 /// <remarks>Frame and hub-error instruments are static (recorded from the scheduler and the hub filter); the observable ones are
-/// registered per app by <see cref="SanaSprintMetrics(IMeterFactory, IRoomStore, FrameScheduler, HubLimitFilter)"/>.</remarks>
+/// registered per app by <see cref="SanaSprintMetrics(IMeterFactory, IRoomStore, FrameScheduler, HubLimitFilter, ConnectionOutboxes)"/>.</remarks>
 public sealed class SanaSprintMetrics
 {
     /// <summary>The meter name.</summary>
@@ -44,7 +47,8 @@ public sealed class SanaSprintMetrics
     /// <param name="rooms">The rooms this server holds (their count).</param>
     /// <param name="scheduler">Frame counters.</param>
     /// <param name="hubFilter">Connection count.</param>
-    public SanaSprintMetrics(IMeterFactory meterFactory, IRoomStore rooms, FrameScheduler scheduler, HubLimitFilter hubFilter)
+    /// <param name="outboxes">What slow connections lost.</param>
+    public SanaSprintMetrics(IMeterFactory meterFactory, IRoomStore rooms, FrameScheduler scheduler, HubLimitFilter hubFilter, ConnectionOutboxes outboxes)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
@@ -60,6 +64,12 @@ public sealed class SanaSprintMetrics
         meter.CreateObservableCounter("sanasprint.model.runs", () => scheduler.Counters.ModelRuns, "{run}", "Model runs (batched).");
         meter.CreateObservableCounter("sanasprint.frames.skipped", () => scheduler.Counters.RevisionsSkipped, "{revision}",
             "Revisions never rendered because a newer one was rendered instead (latest wins).");
+        meter.CreateObservableCounter("sanasprint.outbox.frames.dropped", () => outboxes.FramesDropped, "{frame}",
+            "Unsent frames replaced by a newer one for the same connection (latest wins per connection).");
+        meter.CreateObservableCounter("sanasprint.outbox.cursors.dropped", () => outboxes.CursorsDropped, "{message}",
+            "Cursor moves dropped because their connection's event lane was full.");
+        meter.CreateObservableCounter("sanasprint.outbox.overflow.disconnects", () => outboxes.OverflowDisconnects, "{connection}",
+            "Connections disconnected because their unsent events exceeded Outbox:EventCapacity.");
     }
 
     /// <summary>

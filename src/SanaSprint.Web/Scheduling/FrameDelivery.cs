@@ -1,24 +1,24 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using Microsoft.AspNetCore.SignalR;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Hubs;
 
 namespace SanaSprint.Web.Scheduling;
 
 /// <summary>
-/// Encodes rendered frames and sends them (or failures) to their rooms, each room's in the order they were handed over:
-/// one <see cref="Channel{T}"/> and one reader per room, so rooms deliver in parallel and the next model run need not
-/// wait for any of them.
+/// Encodes rendered frames and hands them (or failures) to their rooms' connections, each room's in the order they were
+/// handed over: one <see cref="Channel{T}"/> and one reader per room, so rooms encode in parallel and the next model run
+/// need not wait for any of them. Sending is the connections' own (<see cref="ConnectionOutboxes"/>: latest wins per
+/// connection), so a slow client delays no room.
 /// </summary>
 /// <param name="rooms">Told of every frame and failure (the room keeps its newest frame for joiners).</param>
-/// <param name="hub">Pushes frames to room groups.</param>
+/// <param name="outboxes">The room members' outboxes.</param>
 /// <param name="encoder">Image → JPEG/WebP.</param>
 /// <param name="time">The clock frame timings are measured on.</param>
 /// <param name="logger">Logger.</param>
 public sealed partial class FrameDelivery(
     IRenderSource rooms,
-    IHubContext<SketchHub, ISketchClient> hub,
+    ConnectionOutboxes outboxes,
     FrameEncoder encoder,
     TimeProvider time,
     ILogger<FrameDelivery> logger)
@@ -35,7 +35,7 @@ public sealed partial class FrameDelivery(
     /// <summary>Frame failures sent since start.</summary>
     public long FramesFailed => Interlocked.Read(ref _framesFailed);
 
-    /// <summary>How many of a room's frames (or failures) are handed over and not yet sent.</summary>
+    /// <summary>How many of a room's frames (or failures) are handed over and not yet passed on to its connections.</summary>
     /// <param name="roomId">The room.</param>
     /// <returns>The count.</returns>
     public int Pending(string roomId) => _outboxes.TryGetValue(roomId, out var outbox) ? Volatile.Read(ref outbox.Pending) : 0;
@@ -56,22 +56,15 @@ public sealed partial class FrameDelivery(
     /// <summary>Tells a room's members that its frame failed, now (not after its queued frames).</summary>
     /// <param name="roomId">The room.</param>
     /// <param name="failure">What they are told.</param>
-    /// <returns>Done when sent.</returns>
+    /// <returns>Done when queued for every member and told to the room.</returns>
     public async Task FailAsync(string roomId, FrameFailedMessage failure)
     {
         Interlocked.Increment(ref _framesFailed);
-        try
-        {
-            await hub.Clients.Group(SketchHub.GroupName(roomId)).FrameFailed(failure);
-        }
-        catch (Exception ex)
-        {
-            Log.SendFailed(logger, roomId, ex);
-        }
+        outboxes.PublishFrameFailed(roomId, failure);
         await rooms.FrameFailedAsync(roomId, failure);
     }
 
-    /// <summary>Waits until everything handed over so far has been sent, or <paramref name="timeout"/> has passed.</summary>
+    /// <summary>Waits until everything handed over so far has been passed on, or <paramref name="timeout"/> has passed.</summary>
     /// <param name="timeout">The longest wait.</param>
     /// <returns>Done when drained or timed out.</returns>
     public Task DrainAsync(TimeSpan timeout)
@@ -133,7 +126,7 @@ public sealed partial class FrameDelivery(
             f.Steps, f.State.Settings.Seed, f.State.Prompt, f.ModelName, f.IsRefinement, timings,
             f.Result.Decoder == FrameDecoder.Preview ? "preview" : "full");
         await rooms.FrameReadyAsync(f.State.RoomId, message);
-        await hub.Clients.Group(SketchHub.GroupName(f.State.RoomId)).Frame(message);
+        outboxes.PublishFrame(f.State.RoomId, message);
         Observability.SanaSprintMetrics.RecordFrame(message);
         Interlocked.Increment(ref _framesSent);
     }

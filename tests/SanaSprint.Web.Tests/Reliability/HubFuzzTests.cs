@@ -138,7 +138,7 @@ public sealed class HubFuzzTests(FuzzFixture app) : IClassFixture<FuzzFixture>
         var okFloat = Gen.Float[0f, 1f];
         var junk = Gen.String[0, 30];
         var huge = Gen.Int[1_001, 20_000].Select(n => new string('x', n));
-        var badStrokeId = Gen.OneOf<string>(Gen.OneOf("", "has space", "slash/../x", "emoji\U0001F600", new string('s', 65), "abc\n", "abc\r\n", "a\u0085"), huge);
+        var badStrokeId = Gen.OneOf<string>(Gen.OneOf("", "has space", "slash/../x", "emoji\U0001F600", new string('s', 65), "abc\n", "abc\r\n", "a\u0085", "abc\u202E", "\u2066abc"), huge);
         var unknownStrokeId = Gen.Int.Select(n => $"unknown-{n & int.MaxValue}");
         var foreignStrokeId = Gen.OneOf("good-1", "good-2"); // the good room's strokes: not in the caller's room
         var missingStroke = Gen.OneOf<string>(unknownStrokeId, foreignStrokeId);
@@ -162,15 +162,17 @@ public sealed class HubFuzzTests(FuzzFixture app) : IClassFixture<FuzzFixture>
             Gen.Const<object?>(new[] { "a", "b" }),
             Gen.Const<object?>(new object[] { new object[] { "x", 1, 2 } }),
             Gen.Const<object?>("points"));
-        var badName = Gen.OneOf<string?>(Gen.OneOf<string?>("", "   ", "<script>", "tab\tname", "a;b", "Bob\u202E", "Eve\u2066"), NullString, Gen.Int[33, 5000].Select(n => (string?)new string('n', n)));
-        var badRoomId = Gen.OneOf<string?>(junk.Select(s => (string?)s), Gen.Int.Select(n => (string?)$"AAAAAAAAAAAAAAAAAA{n & 0xFFF:x4}"[..22]), NullString);
-        var badColour = Gen.OneOf<string?>(Gen.OneOf<string?>("red", "#12345", "#1234567", "#gggggg", "", "javascript:alert(1)", "#123456\n"), NullString);
+        var badName = Gen.OneOf<string?>(Gen.OneOf<string?>("", "   ", "<script>", "tab\tname", "a;b", "Bob\u202E", "Eve\u2066", "Bo\nb", "ne\u0085l", "lri\u2067x\u2069", "nul\u0000", "esc\u001bx"), NullString, Gen.Int[33, 5000].Select(n => (string?)new string('n', n)));
+        var badRoomId = Gen.OneOf<string?>(junk.Select(s => (string?)s), Gen.Int.Select(n => (string?)$"AAAAAAAAAAAAAAAAAA{n & 0xFFF:x4}"[..22]), NullString,
+            Gen.OneOf<string?>(goodRoom + "\n", goodRoom + "\r\n", goodRoom + "\u0085"));
+        var badColour = Gen.OneOf<string?>(Gen.OneOf<string?>("red", "#12345", "#1234567", "#gggggg", "", "javascript:alert(1)", "#123456\n", "#123456\r", "#123456\u0085", "#123456\u202E"), NullString);
         var badWidth = Gen.OneOf(float.NaN, float.PositiveInfinity, float.NegativeInfinity, 0f, -3f, 0.49f, 128.5f, 1e30f);
         var badPrompt = Gen.OneOf<object?>(
             Gen.Int[1_001, 20_000].Select(n => (object?)new string('p', n)),
             Gen.Const<object?>("bell\u0007"), Gen.Const<object?>("esc\u001b[31m"), NullObject, Gen.Const<object?>(42),
             // C1 controls and the bidirectional embeddings, overrides and isolates.
-            Gen.OneOf("next\u0085line", "csi\u009b31m", "\u202Eevil", "lre\u202A", "isolate\u2066x\u2069").Select(p => (object?)p));
+            Gen.OneOf("next\u0085line", "csi\u009b31m", "apc\u009f", "\u202Eevil", "lre\u202A", "pdf\u202C", "isolate\u2066x\u2069", "fsi\u2068x",
+                "nul\u0000", "cr only\r", "del\u007f").Select(p => (object?)p));
         var badSettings = Gen.OneOf<object?>(
             Gen.Int[5, 1000].Select(s => (object?)Settings(steps: s)),
             Gen.Int[-1000, 0].Select(s => (object?)Settings(steps: s)),
@@ -180,6 +182,7 @@ public sealed class HubFuzzTests(FuzzFixture app) : IClassFixture<FuzzFixture>
             Gen.Const<object?>(Settings(mode: "Telepathy")),
             Gen.Const<object?>(Settings(presetId: "Bad Preset!")),
             Gen.Const<object?>(Settings(presetId: "watercolour\n")),
+            Gen.Const<object?>(Settings(presetId: "watercolour\u202E")),
             NullObject,
             Gen.Const<object?>("settings"));
 

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Reflection;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -8,49 +6,61 @@ using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Hubs;
 using SanaSprint.Web.Rooms;
 using SanaSprint.Web.Scheduling;
+using SanaSprint.Web.Tests.TestSupport;
 
 namespace SanaSprint.Web.Tests.Scheduling;
 
-/// <summary>Per-room delivery alone, with a recording hub: each room's events in order, rooms independent of each other.</summary>
+/// <summary>Per-room delivery alone, with a recording hub: each room's frames in order, no room or connection holding another up.</summary>
 public sealed class FrameDeliveryTests
 {
-    private readonly RecordingHub _hub = new();
+    private readonly RecordingHubContext _hub = new();
     private readonly RecordingRooms _rooms = new();
+    private readonly ConnectionOutboxes _outboxes;
     private readonly FrameDelivery _delivery;
 
-    public FrameDeliveryTests() => _delivery = new FrameDelivery(_rooms, _hub.Context,
-        new FrameEncoder(Options.Create(new SchedulerOptions())), new FakeTimeProvider(), NullLogger<FrameDelivery>.Instance);
+    public FrameDeliveryTests()
+    {
+        _outboxes = new ConnectionOutboxes(_hub.Context, Options.Create(new OutboxOptions()), NullLogger<ConnectionOutboxes>.Instance);
+        _outboxes.Enter("in-a", "a", () => { });
+        _outboxes.Enter("in-b", "b", () => { });
+        _delivery = new FrameDelivery(_rooms, _outboxes, new FrameEncoder(Options.Create(new SchedulerOptions())), new FakeTimeProvider(),
+            NullLogger<FrameDelivery>.Instance);
+    }
 
     [Fact]
-    public async Task ARoomsFramesAndFailuresLeaveInOrderWhileASlowRoomHoldsNoOtherRoomUp()
+    public async Task ARoomsFramesAndFailuresAreHandedOnInOrderWhileASlowConnectionHoldsNothingUp()
     {
-        var slow = _hub.Hold(SketchHub.GroupName("a"));
-
+        var slow = _hub.Hold("in-a");
         _delivery.Enqueue(Frame("a", 1));
+        await _hub.WaitForStartedAsync("in-a", 1);
+
+        // Room a's only connection is still taking frame 1: the room goes on, and so does room b.
         _delivery.EnqueueFailure("a", new FrameFailedMessage(2, "failed", false));
         _delivery.Enqueue(Frame("a", 3));
         _delivery.Enqueue(Frame("b", 1));
-        await _hub.WaitForAsync(SketchHub.GroupName("b"), 1);
-
-        // Room a is still sending its first frame; b's frame went out meanwhile.
-        Assert.Equal(3, _delivery.Pending("a"));
-        slow.SetResult();
-        await _delivery.DrainAsync(TimeSpan.FromSeconds(10));
-
-        Assert.Equal(["Frame 1", "FrameFailed 2", "Frame 3"], _hub.Sent(SketchHub.GroupName("a")));
-        Assert.Equal(["a 1", "a failed 2", "a 3"], _rooms.Told.Where(t => t.StartsWith("a ", StringComparison.Ordinal)));
+        await _hub.WaitForAsync("in-b", 1);
+        await _delivery.DrainAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(0, _delivery.Pending("a"));
+        Assert.Equal(["a 1", "a failed 2", "a 3"], _rooms.Told.Where(t => t.StartsWith("a ", StringComparison.Ordinal)));
         Assert.Equal(3, _delivery.FramesSent);
         Assert.Equal(1, _delivery.FramesFailed);
+
+        // Once it reads again it gets the newest: the failure of 2 was replaced by frame 3 before it was sent.
+        slow.SetResult();
+        await _hub.WaitForAsync("in-a", 2);
+        Assert.Equal([1L, 3L], _hub.Sent<FrameMessage>("in-a").Select(f => f.Revision));
+        Assert.Empty(_hub.Sent<FrameFailedMessage>("in-a"));
+        Assert.Equal(1, _outboxes.FramesDropped);
     }
 
     [Fact]
     public async Task AFrameCarriesItsRunsTimings()
     {
         _delivery.Enqueue(Frame("a", 7) with { WaitMs = 12, RasterMs = 3, BatchSize = 2 });
-        await _hub.WaitForAsync(SketchHub.GroupName("a"), 1);
+        await _hub.WaitForAsync("in-a", 1);
 
         var frame = Assert.Single(_rooms.Frames);
+        Assert.Same(frame, Assert.Single(_hub.Sent<FrameMessage>("in-a")));
         Assert.Equal((7L, "image/jpeg", 8, 2, 12.0, 3.0, 2), (frame.Revision, frame.ContentType, frame.Width, frame.Steps, frame.Timings.WaitMs, frame.Timings.RasterMs, frame.Timings.BatchSize));
         Assert.Equal([10.0, 10.0], frame.Timings.StepsMs);
     }
@@ -91,58 +101,5 @@ public sealed class FrameDeliveryTests
             _told.Enqueue($"{roomId} {failure.Message} {failure.Revision}");
             return ValueTask.CompletedTask;
         }
-    }
-
-    /// <summary>A hub context whose groups record what they are sent; a held group's first send waits until released.</summary>
-    private sealed class RecordingHub
-    {
-        private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _sent = new();
-        private readonly ConcurrentDictionary<string, TaskCompletionSource> _held = new();
-        private readonly SemaphoreSlim _changed = new(0);
-
-        public RecordingHub() => Context = Proxy<IHubContext<SketchHub, ISketchClient>>.Create((method, _) => method.Name switch
-        {
-            "get_Clients" => Proxy<IHubClients<ISketchClient>>.Create((m, args) => m.Name == "Group" ? Group((string)args[0]!) : throw new NotSupportedException(m.Name)),
-            _ => throw new NotSupportedException(method.Name),
-        });
-
-        public IHubContext<SketchHub, ISketchClient> Context { get; }
-
-        public TaskCompletionSource Hold(string group) => _held.GetOrAdd(group, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-
-        public IReadOnlyList<string> Sent(string group) => [.. _sent.GetOrAdd(group, _ => new())];
-
-        public async Task WaitForAsync(string group, int count)
-        {
-            while (Sent(group).Count < count)
-            {
-                if (!await _changed.WaitAsync(TimeSpan.FromSeconds(10))) throw new TimeoutException($"{group} got {Sent(group).Count} of {count} events.");
-            }
-        }
-
-        private ISketchClient Group(string group) => Proxy<ISketchClient>.Create((method, args) => SendAsync(group, method.Name, args[0]!));
-
-        private async Task SendAsync(string group, string method, object message)
-        {
-            if (_held.TryGetValue(group, out var held)) await held.Task;
-            var revision = message switch { FrameMessage f => f.Revision, FrameFailedMessage f => f.Revision, _ => -1 };
-            _sent.GetOrAdd(group, _ => new()).Enqueue($"{method} {revision}");
-            _changed.Release();
-        }
-    }
-
-    /// <summary>An interface implemented by a delegate.</summary>
-    public class Proxy<T> : DispatchProxy where T : class
-    {
-        private Func<MethodInfo, object?[], object?> _handler = (m, _) => throw new NotSupportedException(m.Name);
-
-        public static T Create(Func<MethodInfo, object?[], object?> handler)
-        {
-            var proxy = DispatchProxy.Create<T, Proxy<T>>();
-            ((Proxy<T>)(object)proxy)._handler = handler;
-            return proxy;
-        }
-
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => _handler(targetMethod!, args ?? []);
     }
 }

@@ -19,6 +19,8 @@ public sealed class OptionsValidationTests
     [InlineData("RoomOptions:MaxPointsPerAppend", "0", "MaxPointsPerAppend")]
     [InlineData("RoomOptions:DefaultSteps", "5", "DefaultSteps")]
     [InlineData("RoomOptions:MaxPromptTokens", "0", "MaxPromptTokens")]
+    [InlineData("Outbox:EventCapacity", "0", "EventCapacity")]
+    [InlineData("Outbox:SendTimeout", "00:00:00", "SendTimeout")]
     public async Task BadSettingsStopTheAppAtStartNamingTheSetting(string key, string value, string name)
     {
         await using var app = new AppWith(key, value);
