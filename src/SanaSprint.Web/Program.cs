@@ -22,6 +22,7 @@ app.UseSecurityHeaders();
 app.UseStaticFiles();
 app.UseAntiforgery();
 app.UseRateLimiter();
+app.UseOwnerCookie();
 
 app.MapDefaultEndpoints();
 app.MapSanaSprintMetrics();
