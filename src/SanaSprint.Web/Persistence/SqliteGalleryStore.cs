@@ -209,7 +209,14 @@ public sealed class SqliteGalleryStore : IGalleryStore
         var row = await context.RoomMembers.FindAsync([roomId, owner], cancellationToken);
         if (row is null) context.RoomMembers.Add(new RoomMemberEntity { RoomId = roomId, OwnerId = owner, JoinedAtMs = now.ToUnixTimeMilliseconds() });
         else row.JoinedAtMs = now.ToUnixTimeMilliseconds();
-        await context.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await context.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException) when (row is null)
+        {
+            // The same browser joined the same room at the same moment in another tab: the membership is there.
+        }
         if (_options.RoomRetention > TimeSpan.Zero)
         {
             var cutoff = (now - _options.RoomRetention).ToUnixTimeMilliseconds();
