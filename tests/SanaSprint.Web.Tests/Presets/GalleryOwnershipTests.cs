@@ -122,5 +122,32 @@ public sealed class GalleryOwnershipTests : IDisposable
         Assert.True(await reopened.DeletePresetAsync(saved.Id, Ann));
     }
 
+    [Fact]
+    public async Task FramesKeptBeforeFramesHadOwnersAreSeenByTheirRoomsMembersAfterTheUpgrade()
+    {
+        await Open("sqlite").KeepResultAsync(Frame("room-1"), Ann);
+        // Back to the schema before owners: no owner or room columns, no memberships, the migration not yet applied.
+        var options = Options.Create(new PersistenceOptions { DataDirectory = _data.Path });
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection(new SanaSprintDatabase(options, NullLogger<SanaSprintDatabase>.Instance).ConnectionString))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                DROP TABLE room_members; DROP INDEX IX_kept_results_OwnerId; DROP INDEX IX_kept_results_RoomId;
+                ALTER TABLE kept_results DROP COLUMN OwnerId; ALTER TABLE kept_results DROP COLUMN RoomId;
+                DELETE FROM __EFMigrationsHistory WHERE MigrationId LIKE '%_AddGalleryOwners';
+                """;
+            command.ExecuteNonQuery();
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        var upgraded = Open("sqlite");
+        await upgraded.AddMemberAsync("room-1", Bob);
+
+        Assert.Empty(await upgraded.GetKeptResultsAsync(Ann)); // no owner recorded then, and Ann never joined here
+        Assert.Equal("room-1", Assert.Single(await upgraded.GetKeptResultsAsync(Bob)).RoomId);
+        Assert.Empty(await upgraded.GetKeptResultsAsync(Cy));
+    }
+
     public void Dispose() => _data.Dispose();
 }
