@@ -4,6 +4,7 @@ using SanaSprint.Web.Components;
 using SanaSprint.Web.Extensions;
 using SanaSprint.Web.Observability;
 using SanaSprint.Web.Persistence;
+using SanaSprint.Web.Rooms;
 using SanaSprint.Web.Security;
 
 var builder = WebApplication.CreateBuilder(ServiceDefaults.CreateOptions(args));
@@ -20,11 +21,14 @@ var app = builder.Build();
 app.UseSecurityHeaders();
 app.UseStaticFiles();
 app.UseAntiforgery();
+app.UseRateLimiter();
+app.UseOwnerCookie();
 
 app.MapDefaultEndpoints();
 app.MapSanaSprintMetrics();
 app.MapStaticAssets();
 app.MapSketchHub();
+app.MapRoomCreation();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();

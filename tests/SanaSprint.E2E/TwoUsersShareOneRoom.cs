@@ -192,6 +192,38 @@ public sealed partial class TwoUsersShareOneRoom(PaintingGeneratorAppFixture app
     }
 
     [BrowserFact]
+    public async Task TheCreateRoomButtonStillWorksOnceTheLobbyIsInteractive()
+    {
+        await using var context = await app.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("");
+        // The name is saved to localStorage only by the live circuit: once it is there, the lobby is interactive and
+        // its form carries the token the circuit rendered.
+        var saved = false;
+        for (var attempt = 0; attempt < 30 && !saved; attempt++)
+        {
+            await page.GetByTestId("display-name").FillAsync($"Zoe {attempt}");
+            await page.GetByTestId("display-name").BlurAsync();
+            try
+            {
+                await page.WaitForFunctionAsync("k => localStorage.getItem(k) !== null", "sanasprint.displayName", new() { Timeout = 1000 });
+                saved = true;
+            }
+            catch (TimeoutException)
+            {
+                // Not interactive yet: type again.
+            }
+        }
+        Assert.True(saved, "the lobby never became interactive");
+
+        await page.GetByTestId("create-room").ClickAsync();
+
+        await page.WaitForURLAsync(RoomUrlPattern(), new() { Timeout = RoomPage.TimeoutMs });
+        var roomId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
+        Assert.True(await app.Services.GetRequiredService<IRoomDirectory>().RoomExistsAsync(roomId));
+    }
+
+    [BrowserFact]
     public async Task ApplyingAPresetInTheGalleryChangesTheRoomsStyle()
     {
         var roomId = app.CreateRoom();

@@ -9,7 +9,7 @@ public static class ComponentServices
 {
     /// <summary>
     /// Registers the preset catalog (<c>presets.json</c>), the gallery store (in memory unless another
-    /// <see cref="IGalleryStore"/> was registered first) and the browser room connection factory.
+    /// <see cref="IGalleryStore"/> was registered first), the browser room connection factory and the gallery owner cookie.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <returns>The same collection.</returns>
@@ -20,6 +20,7 @@ public static class ComponentServices
         services.TryAddSingleton(_ => PresetCatalog.LoadDefault());
         services.TryAddSingleton<IGalleryStore, InMemoryGalleryStore>();
         services.TryAddScoped<IRoomConnectionFactory, JsRoomConnectionFactory>();
+        services.TryAddSingleton<Security.OwnerCookie>();
         return services;
     }
 }

@@ -40,6 +40,8 @@ public static class Extensions
         services.AddSingleton<LocalRoomDirectory>();
         services.AddSingleton<IRoomDirectory>(sp => sp.GetRequiredService<LocalRoomDirectory>());
         services.AddSingleton<IRenderSource>(sp => sp.GetRequiredService<LocalRoomDirectory>());
+        services.AddHostedService<EmptyRoomSweeper>();
+        services.AddRoomCreation();
         services.AddSingleton<IValidateOptions<SchedulerOptions>, FrameSizeValidation>();
         services.AddSingleton<SketchRasterizer>();
         services.AddSingleton<FrameEncoder>();

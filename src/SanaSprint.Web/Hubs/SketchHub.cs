@@ -40,15 +40,21 @@ namespace SanaSprint.Web.Hubs;
 /// <param name="logger">Logger.</param>
 /// <param name="time">The clock of the refusal log's per-connection budget.</param>
 /// <param name="outboxes">Which room each connection is sent, and what it is sent.</param>
+/// <param name="creations">The per-address budget of room creations (shared with the lobby's form).</param>
 public sealed partial class SketchHub(IRoomDirectory rooms, IModelInfo generator, ILogger<SketchHub> logger, TimeProvider time,
-    ConnectionOutboxes outboxes) : Hub<ISketchClient>
+    ConnectionOutboxes outboxes, RoomCreationLimiter creations) : Hub<ISketchClient>
 {
     /// <summary>The path the hub is mapped at.</summary>
     public const string Path = "/hubs/sketch";
 
-    /// <summary>Creates a room with an unguessable id.</summary>
+    /// <summary>Creates a room with an unguessable id, within the caller's address budget (<see cref="RoomCreationLimiter"/>).</summary>
     /// <returns>The new room's id.</returns>
-    public Task<string> CreateRoom() => Run(() => rooms.CreateRoomAsync(Context.ConnectionAborted).AsTask());
+    public Task<string> CreateRoom() => Run(() =>
+    {
+        if (!creations.TryAcquire(Context.GetHttpContext()?.Connection.RemoteIpAddress, out var retryAfter))
+            throw new RoomException(RoomErrorCodes.Limit, creations.RefusalMessage(retryAfter));
+        return rooms.CreateRoomAsync(Context.ConnectionAborted).AsTask();
+    });
 
     /// <summary>Joins a room (leaving any other); returns everything needed to show what the others see.</summary>
     /// <param name="roomId">The room id.</param>

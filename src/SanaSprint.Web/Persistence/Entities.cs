@@ -99,4 +99,23 @@ public sealed class KeptResultEntity
 
     /// <summary>The encoded image.</summary>
     public byte[] Image { get; set; } = [];
+
+    /// <summary>The owner id of the browser that kept it ("" for frames kept before frames had owners: nobody's).</summary>
+    public string OwnerId { get; set; } = "";
+
+    /// <summary>The room it came from (its members see it).</summary>
+    public string RoomId { get; set; } = "";
+}
+
+/// <summary>A browser (owner id) that joined a room, so it sees the room's kept frames.</summary>
+public sealed class RoomMemberEntity
+{
+    /// <summary>The room.</summary>
+    public required string RoomId { get; set; }
+
+    /// <summary>The browser's owner id.</summary>
+    public required string OwnerId { get; set; }
+
+    /// <summary>Unix milliseconds of its latest join (memberships older than <c>Persistence:RoomRetention</c> are dropped).</summary>
+    public long JoinedAtMs { get; set; }
 }

@@ -1,5 +1,9 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using SanaSprint.Web.Extensions;
 using SanaSprint.Web.Presets;
 using SanaSprint.Web.Rooms;
 
@@ -12,7 +16,8 @@ public static class PersistenceExtensions
     /// Binds <see cref="PersistenceOptions"/> from <c>Persistence</c> (validated at start). When enabled, registers
     /// <see cref="SanaSprintDatabase"/>, <see cref="SqliteRoomStore"/> as the <see cref="IRoomStore"/> (and as a hosted
     /// service: its write-behind loop, and the final flush at shutdown), <see cref="SqliteGalleryStore"/> as the
-    /// <see cref="IGalleryStore"/>, and the <c>database</c> health check. Call before <c>AddApplicationServices</c>, whose
+    /// <see cref="IGalleryStore"/>, the <c>database</c> health check, and the Data Protection key ring in
+    /// <c>keys/</c> of the data folder. Call before <c>AddApplicationServices</c>, whose
     /// in-memory stores are fallbacks.
     /// </summary>
     /// <param name="builder">The host builder.</param>
@@ -31,6 +36,15 @@ public static class PersistenceExtensions
             ? ActivatorUtilities.CreateInstance<SqliteGalleryStore>(sp)
             : ActivatorUtilities.CreateInstance<InMemoryGalleryStore>(sp));
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        // The Data Protection key ring (it protects each browser's gallery owner cookie) lives beside the database, so
+        // owners stay owners across restarts and container rebuilds that keep the data folder.
+        services.AddDataProtection();
+        services.AddOptions<KeyManagementOptions>().Configure<IOptions<PersistenceOptions>, ILoggerFactory>((keys, persistence, loggers) =>
+        {
+            if (!persistence.Value.Enabled) return;
+            var folder = Path.Combine(Path.GetDirectoryName(persistence.Value.ResolveDatabasePath(ServiceDefaults.RepoRoot ?? Directory.GetCurrentDirectory()))!, "keys");
+            keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(folder), loggers);
+        });
         return builder;
     }
 

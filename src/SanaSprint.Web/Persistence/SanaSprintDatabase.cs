@@ -70,6 +70,7 @@ public sealed partial class SanaSprintDatabase
     [
         ("20261207211424_InitialCreate", "rooms"),
         ("20261207211425_AddRoomFrames", "room_frames"),
+        ("20261207233108_AddGalleryOwners", "room_members"),
     ];
 
     /// <summary>

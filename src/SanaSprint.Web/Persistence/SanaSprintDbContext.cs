@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace SanaSprint.Web.Persistence;
 
-/// <summary>The app's SQLite database: rooms, strokes, each room's newest frame, user presets and kept results.</summary>
+/// <summary>The app's SQLite database: rooms, strokes, each room's newest frame, user presets, kept results and room members.</summary>
 /// <param name="options">Context options (the SQLite connection).</param>
 public sealed class SanaSprintDbContext(DbContextOptions<SanaSprintDbContext> options) : DbContext(options)
 {
@@ -20,6 +20,9 @@ public sealed class SanaSprintDbContext(DbContextOptions<SanaSprintDbContext> op
 
     /// <summary>Kept results.</summary>
     public DbSet<KeptResultEntity> KeptResults => Set<KeptResultEntity>();
+
+    /// <summary>Which browsers joined which rooms.</summary>
+    public DbSet<RoomMemberEntity> RoomMembers => Set<RoomMemberEntity>();
 
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -54,6 +57,14 @@ public sealed class SanaSprintDbContext(DbContextOptions<SanaSprintDbContext> op
             e.ToTable("kept_results");
             e.HasKey(k => k.Id);
             e.HasIndex(k => k.KeptAtMs);
+            e.HasIndex(k => k.OwnerId);
+            e.HasIndex(k => k.RoomId);
+        });
+        modelBuilder.Entity<RoomMemberEntity>(e =>
+        {
+            e.ToTable("room_members");
+            e.HasKey(m => new { m.RoomId, m.OwnerId });
+            e.HasIndex(m => m.OwnerId);
         });
     }
 }

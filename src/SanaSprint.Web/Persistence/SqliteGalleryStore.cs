@@ -11,6 +11,8 @@ namespace SanaSprint.Web.Persistence;
 /// A durable <see cref="IGalleryStore"/> over SQLite: user presets (thumbnails inline) and kept results (images as blobs),
 /// bounded by <see cref="PersistenceOptions.MaxUserPresets"/>, <see cref="PersistenceOptions.MaxKeptResults"/> and
 /// <see cref="PersistenceOptions.MaxImageBytes"/>. User presets are also cached in memory for <see cref="ComposePrompt"/>.
+/// Who sees and changes what is <see cref="GalleryAccess"/>'s rule; room memberships older than
+/// <see cref="PersistenceOptions.RoomRetention"/> are dropped.
 /// </summary>
 public sealed class SqliteGalleryStore : IGalleryStore
 {
@@ -47,20 +49,20 @@ public sealed class SqliteGalleryStore : IGalleryStore
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<StylePreset>> GetPresetsAsync(CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<StylePreset>> GetPresetsAsync(string? viewerId, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
-            IReadOnlyList<StylePreset> all = [.. _catalog.Presets, .. _userPresets];
+            IReadOnlyList<StylePreset> all = [.. _catalog.Presets, .. _userPresets.Select(p => GalleryAccess.VisibleTo(p, viewerId)).OfType<StylePreset>()];
             return ValueTask.FromResult(all);
         }
     }
 
     /// <inheritdoc />
-    public ValueTask<StylePreset?> FindPresetAsync(string id, CancellationToken cancellationToken = default)
+    public ValueTask<StylePreset?> FindPresetAsync(string id, string? viewerId, CancellationToken cancellationToken = default)
     {
         if (_catalog.Find(id) is { } builtIn) return ValueTask.FromResult<StylePreset?>(builtIn);
-        lock (_gate) return ValueTask.FromResult(_userPresets.FirstOrDefault(p => p.Id == id));
+        lock (_gate) return ValueTask.FromResult(_userPresets.FirstOrDefault(p => p.Id == id) is { } preset ? GalleryAccess.VisibleTo(preset, viewerId) : null);
     }
 
     /// <inheritdoc />
@@ -76,9 +78,10 @@ public sealed class SqliteGalleryStore : IGalleryStore
     }
 
     /// <inheritdoc />
-    public async ValueTask<StylePreset> SavePresetAsync(StylePreset preset, CancellationToken cancellationToken = default)
+    public async ValueTask<StylePreset> SavePresetAsync(StylePreset preset, string? ownerId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(preset);
+        var owner = GalleryOwner.Require(ownerId);
         var name = preset.Name?.Trim() ?? "";
         if (name.Length == 0) throw new ArgumentException("`name` must not be empty.", nameof(preset));
         if (name.Length > MaxNameLength)
@@ -97,6 +100,9 @@ public sealed class SqliteGalleryStore : IGalleryStore
             Name = name,
             BuiltIn = false,
             CreatedAt = now,
+            OwnerId = owner,
+            Published = false,
+            PublishPrompt = false,
         };
         await using (var context = _database.CreateContext())
         {
@@ -114,8 +120,12 @@ public sealed class SqliteGalleryStore : IGalleryStore
     }
 
     /// <inheritdoc />
-    public async ValueTask<bool> DeletePresetAsync(string id, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> DeletePresetAsync(string id, string? ownerId, CancellationToken cancellationToken = default)
     {
+        var owner = GalleryOwner.Require(ownerId);
+        var stored = _catalog.Find(id) ?? Cached(id);
+        if (stored is null) return false;
+        GalleryAccess.RequireOwner(stored, owner, "delete");
         await using var context = _database.CreateContext();
         var removed = await context.Presets.Where(p => p.Id == id).ExecuteDeleteAsync(cancellationToken);
         lock (_gate) _userPresets.RemoveAll(p => p.Id == id);
@@ -123,14 +133,40 @@ public sealed class SqliteGalleryStore : IGalleryStore
     }
 
     /// <inheritdoc />
-    public async ValueTask<KeptResult> KeepResultAsync(KeptResult result, CancellationToken cancellationToken = default)
+    public async ValueTask<StylePreset> PublishPresetAsync(string id, string? ownerId, bool published, bool includePrompt, CancellationToken cancellationToken = default)
+    {
+        var owner = GalleryOwner.Require(ownerId);
+        var stored = _catalog.Find(id) ?? Cached(id) ?? throw new ArgumentException($"There is no preset '{id}'.", nameof(id));
+        GalleryAccess.RequireOwner(stored, owner, "publish");
+        var changed = stored with { Published = published, PublishPrompt = published && includePrompt };
+        await using (var context = _database.CreateContext())
+        {
+            var json = JsonSerializer.Serialize(changed, Json);
+            await context.Presets.Where(p => p.Id == id).ExecuteUpdateAsync(u => u.SetProperty(p => p.Json, json), cancellationToken);
+        }
+        lock (_gate)
+        {
+            var index = _userPresets.FindIndex(p => p.Id == id);
+            if (index >= 0) _userPresets[index] = changed;
+        }
+        return changed;
+    }
+
+    private StylePreset? Cached(string id)
+    {
+        lock (_gate) return _userPresets.FirstOrDefault(p => p.Id == id);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<KeptResult> KeepResultAsync(KeptResult result, string? ownerId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(result);
+        var owner = GalleryOwner.Require(ownerId);
         if (result.Image is not { Length: > 0 }) throw new ArgumentException("`image` must not be empty.", nameof(result));
         if (result.Image.Length > _options.MaxImageBytes)
             throw new ArgumentException($"`image` must be at most {_options.MaxImageBytes} bytes (`Persistence:MaxImageBytes`) but is {result.Image.Length}.", nameof(result));
         var now = _time.GetUtcNow();
-        var stored = result with { Id = "k-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), KeptAt = now };
+        var stored = result with { Id = "k-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), KeptAt = now, OwnerId = owner };
         await using var context = _database.CreateContext();
         context.KeptResults.Add(new KeptResultEntity
         {
@@ -138,6 +174,8 @@ public sealed class SqliteGalleryStore : IGalleryStore
             KeptAtMs = now.ToUnixTimeMilliseconds(),
             Json = JsonSerializer.Serialize(stored with { Image = [] }, Json),
             Image = stored.Image,
+            OwnerId = owner,
+            RoomId = stored.RoomId,
         });
         await context.SaveChangesAsync(cancellationToken);
         var overflow = await context.KeptResults.OrderByDescending(k => k.KeptAtMs).Skip(_options.MaxKeptResults).Select(k => k.Id).ToListAsync(cancellationToken);
@@ -146,10 +184,43 @@ public sealed class SqliteGalleryStore : IGalleryStore
     }
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<KeptResult>> GetKeptResultsAsync(CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<KeptResult>> GetKeptResultsAsync(string? viewerId, CancellationToken cancellationToken = default)
     {
+        if (!GalleryOwner.IsOwnerId(viewerId)) return [];
         await using var context = _database.CreateContext();
-        var rows = await context.KeptResults.AsNoTracking().OrderByDescending(k => k.KeptAtMs).ToListAsync(cancellationToken);
-        return [.. rows.Select(r => JsonSerializer.Deserialize<KeptResult>(r.Json, Json) is { } meta ? meta with { Image = r.Image } : null).OfType<KeptResult>()];
+        var rooms = (await context.RoomMembers.Where(m => m.OwnerId == viewerId).Select(m => m.RoomId).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        // The query picks the candidates; GalleryAccess decides.
+        var rows = await context.KeptResults.AsNoTracking()
+            .Where(k => k.OwnerId == viewerId || context.RoomMembers.Any(m => m.OwnerId == viewerId && m.RoomId == k.RoomId))
+            .OrderByDescending(k => k.KeptAtMs).ToListAsync(cancellationToken);
+        return [.. rows
+            .Select(r => JsonSerializer.Deserialize<KeptResult>(r.Json, Json) is { } meta ? meta with { Image = r.Image, OwnerId = r.OwnerId, RoomId = r.RoomId } : null)
+            .OfType<KeptResult>()
+            .Where(k => GalleryAccess.CanSee(k, viewerId, rooms.Contains))];
+    }
+
+    /// <inheritdoc />
+    public async ValueTask AddMemberAsync(string roomId, string? ownerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(roomId);
+        var owner = GalleryOwner.Require(ownerId);
+        var now = _time.GetUtcNow();
+        await using var context = _database.CreateContext();
+        var row = await context.RoomMembers.FindAsync([roomId, owner], cancellationToken);
+        if (row is null) context.RoomMembers.Add(new RoomMemberEntity { RoomId = roomId, OwnerId = owner, JoinedAtMs = now.ToUnixTimeMilliseconds() });
+        else row.JoinedAtMs = now.ToUnixTimeMilliseconds();
+        try
+        {
+            await context.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException) when (row is null)
+        {
+            // The same browser joined the same room at the same moment in another tab: the membership is there.
+        }
+        if (_options.RoomRetention > TimeSpan.Zero)
+        {
+            var cutoff = (now - _options.RoomRetention).ToUnixTimeMilliseconds();
+            await context.RoomMembers.Where(m => m.JoinedAtMs < cutoff).ExecuteDeleteAsync(cancellationToken);
+        }
     }
 }

@@ -25,19 +25,23 @@ public sealed class InMemoryGalleryStore(PresetCatalog catalog, TimeProvider tim
     private readonly Lock _gate = new();
     private readonly LinkedList<StylePreset> _userPresets = new();
     private readonly LinkedList<KeptResult> _kept = new();
+    private readonly LinkedList<(string RoomId, string OwnerId)> _members = new(); // newest first
+
+    /// <summary>Most room memberships kept; the oldest go first.</summary>
+    public const int MaxMembers = 10_000;
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<StylePreset>> GetPresetsAsync(CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<StylePreset>> GetPresetsAsync(string? viewerId, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
-            IReadOnlyList<StylePreset> all = [.. catalog.Presets, .. _userPresets];
+            IReadOnlyList<StylePreset> all = [.. catalog.Presets, .. _userPresets.Select(p => GalleryAccess.VisibleTo(p, viewerId)).OfType<StylePreset>()];
             return ValueTask.FromResult(all);
         }
     }
 
     /// <inheritdoc />
-    public ValueTask<StylePreset?> FindPresetAsync(string id, CancellationToken cancellationToken = default)
+    public ValueTask<StylePreset?> FindPresetAsync(string id, string? viewerId, CancellationToken cancellationToken = default)
     {
         if (catalog.Find(id) is { } builtIn)
         {
@@ -46,7 +50,7 @@ public sealed class InMemoryGalleryStore(PresetCatalog catalog, TimeProvider tim
 
         lock (_gate)
         {
-            return ValueTask.FromResult(_userPresets.FirstOrDefault(p => p.Id == id));
+            return ValueTask.FromResult(_userPresets.FirstOrDefault(p => p.Id == id) is { } preset ? GalleryAccess.VisibleTo(preset, viewerId) : null);
         }
     }
 
@@ -67,9 +71,10 @@ public sealed class InMemoryGalleryStore(PresetCatalog catalog, TimeProvider tim
     }
 
     /// <inheritdoc />
-    public ValueTask<StylePreset> SavePresetAsync(StylePreset preset, CancellationToken cancellationToken = default)
+    public ValueTask<StylePreset> SavePresetAsync(StylePreset preset, string? ownerId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(preset);
+        var owner = GalleryOwner.Require(ownerId);
         var name = preset.Name?.Trim() ?? "";
         if (name.Length == 0)
         {
@@ -97,6 +102,9 @@ public sealed class InMemoryGalleryStore(PresetCatalog catalog, TimeProvider tim
             Name = name,
             BuiltIn = false,
             CreatedAt = timeProvider.GetUtcNow(),
+            OwnerId = owner,
+            Published = false,
+            PublishPrompt = false,
         };
         lock (_gate)
         {
@@ -111,14 +119,17 @@ public sealed class InMemoryGalleryStore(PresetCatalog catalog, TimeProvider tim
     }
 
     /// <inheritdoc />
-    public ValueTask<bool> DeletePresetAsync(string id, CancellationToken cancellationToken = default)
+    public ValueTask<bool> DeletePresetAsync(string id, string? ownerId, CancellationToken cancellationToken = default)
     {
+        var owner = GalleryOwner.Require(ownerId);
+        if (catalog.Find(id) is { } builtIn) GalleryAccess.RequireOwner(builtIn, owner, "delete");
         lock (_gate)
         {
             for (var node = _userPresets.First; node is not null; node = node.Next)
             {
                 if (node.Value.Id == id)
                 {
+                    GalleryAccess.RequireOwner(node.Value, owner, "delete");
                     _userPresets.Remove(node);
                     return ValueTask.FromResult(true);
                 }
@@ -129,9 +140,31 @@ public sealed class InMemoryGalleryStore(PresetCatalog catalog, TimeProvider tim
     }
 
     /// <inheritdoc />
-    public ValueTask<KeptResult> KeepResultAsync(KeptResult result, CancellationToken cancellationToken = default)
+    public ValueTask<StylePreset> PublishPresetAsync(string id, string? ownerId, bool published, bool includePrompt, CancellationToken cancellationToken = default)
+    {
+        var owner = GalleryOwner.Require(ownerId);
+        if (catalog.Find(id) is { } builtIn) GalleryAccess.RequireOwner(builtIn, owner, "publish");
+        lock (_gate)
+        {
+            for (var node = _userPresets.First; node is not null; node = node.Next)
+            {
+                if (node.Value.Id == id)
+                {
+                    GalleryAccess.RequireOwner(node.Value, owner, "publish");
+                    node.Value = node.Value with { Published = published, PublishPrompt = published && includePrompt };
+                    return ValueTask.FromResult(node.Value);
+                }
+            }
+        }
+
+        throw new ArgumentException($"There is no preset '{id}'.", nameof(id));
+    }
+
+    /// <inheritdoc />
+    public ValueTask<KeptResult> KeepResultAsync(KeptResult result, string? ownerId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(result);
+        var owner = GalleryOwner.Require(ownerId);
         if (result.Image is not { Length: > 0 })
         {
             throw new ArgumentException("`image` must not be empty.", nameof(result));
@@ -146,6 +179,7 @@ public sealed class InMemoryGalleryStore(PresetCatalog catalog, TimeProvider tim
         {
             Id = "k-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)),
             KeptAt = timeProvider.GetUtcNow(),
+            OwnerId = owner,
         };
         lock (_gate)
         {
@@ -160,12 +194,30 @@ public sealed class InMemoryGalleryStore(PresetCatalog catalog, TimeProvider tim
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<KeptResult>> GetKeptResultsAsync(CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<KeptResult>> GetKeptResultsAsync(string? viewerId, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
-            IReadOnlyList<KeptResult> all = [.. _kept];
-            return ValueTask.FromResult(all);
+            var rooms = _members.Where(m => m.OwnerId == viewerId).Select(m => m.RoomId).ToHashSet(StringComparer.Ordinal);
+            IReadOnlyList<KeptResult> visible = [.. _kept.Where(k => GalleryAccess.CanSee(k, viewerId, rooms.Contains))];
+            return ValueTask.FromResult(visible);
         }
+    }
+
+    /// <inheritdoc />
+    public ValueTask AddMemberAsync(string roomId, string? ownerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(roomId);
+        var owner = GalleryOwner.Require(ownerId);
+        lock (_gate)
+        {
+            if (!_members.Contains((roomId, owner)))
+            {
+                _members.AddFirst((roomId, owner));
+                while (_members.Count > MaxMembers) _members.RemoveLast();
+            }
+        }
+
+        return ValueTask.CompletedTask;
     }
 }

@@ -8,8 +8,11 @@ public sealed record KeptResult
     /// <summary>Identifier (<c>k-</c> + random hex).</summary>
     public required string Id { get; init; }
 
-    /// <summary>The room the frame came from.</summary>
+    /// <summary>The room the frame came from; its members see the frame (<see cref="GalleryAccess.CanSee"/>).</summary>
     public required string RoomId { get; init; }
+
+    /// <summary>The <see cref="GalleryOwner"/> id of the browser that kept the frame.</summary>
+    public string OwnerId { get; init; } = "";
 
     /// <summary>The encoded frame (JPEG, PNG or WebP bytes as the scheduler sent them).</summary>
     public required byte[] Image { get; init; }

@@ -54,6 +54,18 @@ public sealed record StylePreset
     public DateTimeOffset? CreatedAt { get; init; }
 
     /// <summary>
+    /// The <see cref="GalleryOwner"/> id of the browser that saved a user preset; null for built-ins, and in a copy shown to
+    /// anyone else (<see cref="GalleryAccess.VisibleTo"/>).
+    /// </summary>
+    public string? OwnerId { get; init; }
+
+    /// <summary>True when the owner published the preset for everyone (otherwise only its owner sees it).</summary>
+    public bool Published { get; init; }
+
+    /// <summary>True when the owner published <see cref="Subject"/> (the room's prompt) with the preset; otherwise others do not see it.</summary>
+    public bool PublishPrompt { get; init; }
+
+    /// <summary>
     /// The prompt the model sees: the template with <see cref="Slot"/> replaced by <paramref name="subject"/>.
     /// An empty subject leaves the template's style words alone (dangling separators are trimmed); a
     /// template without a slot gets the subject appended after a comma.

@@ -19,7 +19,7 @@ public interface IRoomDirectory
 
     /// <summary>Creates a room with an unguessable id (128 random bits, 22 URL-safe characters).</summary>
     /// <returns>The new room's id.</returns>
-    /// <exception cref="RoomException">The server already holds <see cref="RoomOptions.MaxRooms"/> rooms.</exception>
+    /// <exception cref="RoomException">The server already holds <see cref="RoomOptions.MaxRooms"/> rooms in use (empty rooms do not count).</exception>
     ValueTask<string> CreateRoomAsync(CancellationToken cancellationToken = default);
 
     /// <summary>True when <paramref name="roomId"/> is well formed and the room exists.</summary>

@@ -20,6 +20,14 @@ public interface IRoomStore
     /// <summary>All rooms (a moment's copy).</summary>
     IReadOnlyCollection<Room> All();
 
+    /// <summary>
+    /// Removes a room for good: from memory at once, and from storage (its strokes and frame too) before the returned task
+    /// completes. Changes of the room still queued are dropped. No-op for an unknown id.
+    /// </summary>
+    /// <param name="roomId">The room.</param>
+    /// <param name="cancellationToken">Stops waiting (the removal itself goes on).</param>
+    ValueTask RemoveAsync(string roomId, CancellationToken cancellationToken = default);
+
     /// <summary>A room's persistent state changed (strokes, prompt, settings, newest frame); called under the room's lock.</summary>
     /// <param name="room">The room.</param>
     /// <param name="change">What changed.</param>

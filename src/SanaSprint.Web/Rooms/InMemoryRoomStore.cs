@@ -20,6 +20,13 @@ public sealed class InMemoryRoomStore : IRoomStore
     public IReadOnlyCollection<Room> All() => [.. _rooms.Values];
 
     /// <inheritdoc />
+    public ValueTask RemoveAsync(string roomId, CancellationToken cancellationToken = default)
+    {
+        _rooms.TryRemove(roomId, out _);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public void OnChanged(Room room, RoomChange change)
     {
         // Nothing to persist.

@@ -51,8 +51,8 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
     {
         lock (_createGate)
         {
-            if (_store.Count >= Options.MaxRooms)
-                throw new RoomException(RoomErrorCodes.Limit, $"The server already holds {Options.MaxRooms} rooms (`RoomOptions.MaxRooms`).");
+            if (CountRoomsInUse() >= Options.MaxRooms)
+                throw new RoomException(RoomErrorCodes.Limit, $"The server already holds {Options.MaxRooms} rooms in use (`RoomOptions.MaxRooms`).");
             while (true)
             {
                 var room = _editor.CreateRoom(RoomEditor.NewRoomId());
@@ -61,6 +61,44 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
                 return ValueTask.FromResult(room.Id);
             }
         }
+    }
+
+    /// <summary>How many rooms are in use (someone in them, or strokes kept): the rooms <see cref="RoomOptions.MaxRooms"/> counts.</summary>
+    public int CountRoomsInUse()
+    {
+        var count = 0;
+        foreach (var room in _store.All())
+        {
+            lock (room.Gate)
+            {
+                if (!room.Evicted && RoomEditor.IsInUse(room)) count++;
+            }
+        }
+        return count;
+    }
+
+    /// <summary>
+    /// Removes every room that has been empty (nobody present or joining, no strokes) for <see cref="RoomOptions.EmptyRoomIdleTime"/>,
+    /// from memory and from the store. A join that found such a room just before is refused as if the room did not exist.
+    /// </summary>
+    /// <param name="cancellationToken">Stops between rooms.</param>
+    /// <returns>The number of rooms removed.</returns>
+    public async Task<int> EvictIdleRoomsAsync(CancellationToken cancellationToken = default)
+    {
+        var removed = 0;
+        foreach (var room in _store.All())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            lock (room.Gate)
+            {
+                if (room.Evicted || !_editor.IsIdleEmpty(room)) continue;
+                room.Evicted = true;
+            }
+            await _store.RemoveAsync(room.Id, cancellationToken);
+            removed++;
+        }
+        if (removed > 0) Log.Evicted(_logger, removed);
+        return removed;
     }
 
     /// <inheritdoc />
@@ -89,6 +127,7 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
         _editor.CheckDisplayName(displayName);
         lock (room.Gate)
         {
+            RequireLive(room);
             _editor.CheckPlace(room, rejoinParticipantId, rejoinToken);
             CheckSeatsOfAddress(room, clientAddress, rejoinParticipantId);
         }
@@ -113,6 +152,7 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
         var room = RequireRoom(roomId);
         lock (room.Gate)
         {
+            RequireLive(room);
             if (_sessions.ContainsKey(sessionId))
                 throw new RoomException(RoomErrorCodes.Conflict, "This connection is already in a room; leave it first.");
             CheckSeatsOfAddress(room, clientAddress, rejoinParticipantId);
@@ -307,6 +347,12 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
         return _store.Find(roomId) ?? throw new RoomException(RoomErrorCodes.NotFound, $"Room '{roomId}' does not exist.");
     }
 
+    /// <summary>Refuses a room removed as empty after the caller found it; under the room's lock.</summary>
+    private static void RequireLive(Room room)
+    {
+        if (room.Evicted) throw new RoomException(RoomErrorCodes.NotFound, $"Room '{room.Id}' does not exist.");
+    }
+
     /// <summary>When a change is acknowledged.</summary>
     private enum Ack
     {
@@ -334,5 +380,8 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
     {
         [LoggerMessage(1, LogLevel.Warning, "A listener of room '{RoomId}' failed on '{EventName}'", EventName = "RoomListenerFailed")]
         public static partial void ListenerFailed(ILogger logger, string roomId, string eventName, Exception exception);
+
+        [LoggerMessage(2, LogLevel.Information, "Removed {RoomCount} rooms that stayed empty for RoomOptions.EmptyRoomIdleTime", EventName = "EmptyRoomsRemoved")]
+        public static partial void Evicted(ILogger logger, int roomCount);
     }
 }

@@ -60,6 +60,15 @@ public sealed class Room(string id, string prompt, FrameSettings settings)
     /// <summary>Counter for clear action ids.</summary>
     internal long ClearCounter { get; set; }
 
+    /// <summary>
+    /// When the room was created, restored, or last left by a participant: an empty room is removed
+    /// <see cref="RoomOptions.EmptyRoomIdleTime"/> after it.
+    /// </summary>
+    internal DateTimeOffset LastActivity { get; set; }
+
+    /// <summary>True once the room was removed as empty; a join that found it before then is refused.</summary>
+    internal bool Evicted { get; set; }
+
     /// <summary>The newest frame exactly as it was sent to the room, kept to send to joiners as it is.</summary>
     public FrameMessage? LastFrame { get; internal set; }
 

@@ -66,10 +66,22 @@ public sealed partial class RoomEditor
     {
         var settings = new FrameSettings(_options.DefaultSteps, RoomRules.NewSeed(), false, _options.DefaultMode, _options.DefaultStrength,
             _options.DefaultControlScale, null);
-        var room = new Room(roomId, _options.DefaultPrompt, settings) { RevisionTimestamp = _time.GetTimestamp() };
+        var room = new Room(roomId, _options.DefaultPrompt, settings) { RevisionTimestamp = _time.GetTimestamp(), LastActivity = _time.GetUtcNow() };
         room.RecordChange(new RoomChange(RoomChangeKind.Created));
         return room;
     }
+
+    /// <summary>True while someone is in the room (present or joining) or the room keeps strokes (visible or undoable).</summary>
+    /// <param name="room">The room, under its lock.</param>
+    public static bool IsInUse(Room room)
+    {
+        ArgumentNullException.ThrowIfNull(room);
+        return room.Strokes.Count > 0 || room.Participants.Values.Any(p => p.HoldsPlace);
+    }
+
+    /// <summary>True when the room is not in use and has not been for <see cref="RoomOptions.EmptyRoomIdleTime"/>.</summary>
+    /// <param name="room">The room, under its lock.</param>
+    public bool IsIdleEmpty(Room room) => !IsInUse(room) && _time.GetUtcNow() - room.LastActivity >= _options.EmptyRoomIdleTime;
 
     /// <summary>A new unguessable room id (128 random bits, 22 URL-safe characters).</summary>
     public static string NewRoomId() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
@@ -166,6 +178,7 @@ public sealed partial class RoomEditor
         if (p is PresentParticipant { SessionId: var s } && s != sessionId || p is JoiningParticipant { SessionId: var j } && j != sessionId) return null;
         var left = new LeftParticipant(p.Id, p.DisplayName, p.Colour, _time.GetUtcNow());
         room.Participants[p.Id] = left;
+        room.LastActivity = left.LeftAt;
         DropDeparted(room);
         room.PresenceVersion++;
         room.LastCursor.Remove(p.Id);

@@ -78,10 +78,35 @@ public sealed class RoomOptions
     [Range(1, 256)]
     public int MaxDisplayNameLength { get; set; } = 32;
 
-    /// <summary>Most rooms one server holds.</summary>
+    /// <summary>
+    /// Most rooms in use one server holds: a room is in use while someone is in it or while it keeps strokes. Empty rooms
+    /// (nobody present, nothing drawn) do not count; they are dropped after <see cref="EmptyRoomIdleTime"/>.
+    /// </summary>
     /// <remarks>Defaults to <c>1000</c>.</remarks>
     [Range(1, 1_000_000)]
     public int MaxRooms { get; set; } = 1_000;
+
+    /// <summary>
+    /// How long a room may stay empty (nobody present or joining, no strokes) before it is removed from memory and from
+    /// the database; counted from its creation, its restore at start, or its last participant leaving.
+    /// </summary>
+    /// <remarks>Defaults to 5 minutes.</remarks>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan EmptyRoomIdleTime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Most rooms one client address may create per <see cref="RoomCreationWindow"/> (the lobby's form and the hub's
+    /// <c>CreateRoom</c> share the budget); IPv6 clients are counted per /64 network. Behind a reverse proxy the address is
+    /// the proxy's unless forwarded headers are configured.
+    /// </summary>
+    /// <remarks>Defaults to <c>10</c>.</remarks>
+    [Range(1, 100_000)]
+    public int RoomCreationsPerAddress { get; set; } = 10;
+
+    /// <summary>The window of <see cref="RoomCreationsPerAddress"/>.</summary>
+    /// <remarks>Defaults to 1 minute.</remarks>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan RoomCreationWindow { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Most participants present (or joining) in one room; the next gets "room full".</summary>
     /// <remarks>Defaults to <c>16</c>.</remarks>

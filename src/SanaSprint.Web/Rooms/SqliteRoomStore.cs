@@ -86,10 +86,39 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
     public IReadOnlyCollection<Room> All() => [.. _rooms.Values];
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The rows are deleted under the writer's gate, so a write of the room that was in progress finishes first and none
+    /// can follow (the room is no longer in memory to be captured).
+    /// </remarks>
+    public async ValueTask RemoveAsync(string roomId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(roomId);
+        if (!_rooms.TryRemove(roomId, out _)) return;
+        _tracking.TryRemove(roomId, out _);
+        _dirtyRooms.TryRemove(roomId, out _);
+        await _flushGate.WaitAsync(cancellationToken);
+        try
+        {
+            using var context = _database.CreateContext();
+            using var transaction = context.Database.BeginTransaction();
+            context.Strokes.Where(s => s.RoomId == roomId).ExecuteDelete();
+            context.RoomFrames.Where(f => f.RoomId == roomId).ExecuteDelete();
+            context.Rooms.Where(r => r.Id == roomId).ExecuteDelete();
+            transaction.Commit();
+        }
+        finally
+        {
+            _flushGate.Release();
+        }
+        Log.Removed(_logger, roomId);
+    }
+
+    /// <inheritdoc />
     public void OnChanged(Room room, RoomChange change)
     {
         ArgumentNullException.ThrowIfNull(room);
         ArgumentNullException.ThrowIfNull(change);
+        if (!_rooms.ContainsKey(room.Id)) return; // removed: nothing of it is written again
         var tracking = _tracking.GetOrAdd(room.Id, _ => new RoomTracking());
         lock (tracking)
         {
@@ -415,6 +444,8 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
                 Revision = entity.Revision + 1,
                 RevisionTimestamp = Stopwatch.GetTimestamp(),
                 ParticipantCounter = entity.ParticipantCounter,
+                // An empty restored room gets its whole idle time from now before it is removed.
+                LastActivity = _time.GetUtcNow(),
             };
             var leftAt = DateTimeOffset.FromUnixTimeMilliseconds(entity.UpdatedAtMs);
             foreach (var p in StoredJson.Deserialize<List<StoredParticipant>>(entity.ParticipantsJson))
@@ -503,5 +534,8 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
 
         [LoggerMessage(4, LogLevel.Warning, "Room '{RoomId}' in the database is unreadable and was skipped: {Reason}", EventName = "RoomUnreadable")]
         public static partial void RoomUnreadable(ILogger logger, string roomId, string reason);
+
+        [LoggerMessage(5, LogLevel.Debug, "Removed room '{RoomId}' from the database", EventName = "RoomRemoved")]
+        public static partial void Removed(ILogger logger, string roomId);
     }
 }

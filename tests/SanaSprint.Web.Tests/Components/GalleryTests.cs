@@ -75,7 +75,7 @@ public sealed class GalleryTests : UiTestContext
         cut.Find("input[data-testid=preset-name]").Input("Harbour mornings");
         cut.Find("[data-testid=save-preset]").Click();
 
-        var saved = (await Gallery.GetPresetsAsync()).Single(p => !p.BuiltIn);
+        var saved = (await Gallery.GetPresetsAsync(OwnerId)).Single(p => !p.BuiltIn);
         Assert.Equal("Harbour mornings", saved.Name);
         Assert.Equal(Rooms.Options.DefaultPrompt, saved.Subject);
         Assert.Equal((settings.Steps, settings.Seed, settings.Mode, settings.ControlScale), (saved.Steps!.Value, saved.Seed!.Value, saved.Mode!.Value, saved.ControlScale!.Value));
@@ -89,7 +89,7 @@ public sealed class GalleryTests : UiTestContext
     [Fact]
     public async Task AUserPresetCanBeDeletedButBuiltInsCannot()
     {
-        var saved = await Gallery.SavePresetAsync(new StylePreset { Id = "", Name = "Mine", PromptTemplate = "{prompt}" });
+        var saved = await Gallery.SavePresetAsync(new StylePreset { Id = "", Name = "Mine", PromptTemplate = "{prompt}" }, OwnerId);
         var cut = RenderGallery();
         Assert.Single(cut.FindAll("[data-testid=delete-preset]"));
 
@@ -102,12 +102,44 @@ public sealed class GalleryTests : UiTestContext
     [Fact]
     public async Task KeptFramesShowWithTheirPrompt()
     {
-        await Gallery.KeepResultAsync(new KeptResult { Id = "", RoomId = "r", Image = Jpeg(64), Prompt = "a quiet harbour", Seed = 3, Steps = 2, Mode = GuidanceMode.Text, Model = "demo" });
+        await Gallery.KeepResultAsync(new KeptResult { Id = "", RoomId = "r", Image = Jpeg(64), Prompt = "a quiet harbour", Seed = 3, Steps = 2, Mode = GuidanceMode.Text, Model = "demo" }, OwnerId);
 
         var cut = RenderGallery();
 
         var kept = cut.Find("[data-testid=kept-result]");
         Assert.Contains("a quiet harbour", kept.TextContent, StringComparison.Ordinal);
         Assert.StartsWith("data:image/jpeg;base64,", kept.QuerySelector("img")!.GetAttribute("src"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnotherBrowsersPresetsAndFramesStayHiddenUntilPublishedAndAreNeverDeletableHere()
+    {
+        var theirs = await Gallery.SavePresetAsync(new StylePreset { Id = "", Name = "Theirs", PromptTemplate = "{prompt}", Subject = "their secret" }, StrangerId);
+        await Gallery.KeepResultAsync(new KeptResult { Id = "", RoomId = "their-room", Image = Jpeg(64), Prompt = "their frame" }, StrangerId);
+
+        var hidden = RenderGallery();
+        Assert.Empty(hidden.FindAll($"[data-preset-id={theirs.Id}]"));
+        Assert.Empty(hidden.FindAll("[data-testid=kept-result]"));
+
+        await Gallery.PublishPresetAsync(theirs.Id, StrangerId, published: true, includePrompt: false);
+        var shown = RenderGallery();
+        var card = shown.Find($"[data-preset-id={theirs.Id}]");
+        Assert.Contains("Shared", card.TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain("their secret", shown.Markup, StringComparison.Ordinal);
+        Assert.Null(card.QuerySelector("[data-testid=delete-preset]"));
+        Assert.Null(card.QuerySelector("[data-testid=publish-preset]"));
+    }
+
+    [Fact]
+    public async Task TheOwnerPublishesWithoutThePromptUnlessTicked()
+    {
+        var mine = await Gallery.SavePresetAsync(new StylePreset { Id = "", Name = "Mine", PromptTemplate = "{prompt}", Subject = "my words" }, OwnerId);
+        var cut = RenderGallery();
+
+        cut.Find($"[data-preset-id={mine.Id}] [data-testid=publish-preset]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("published", cut.Find($"[data-preset-id={mine.Id}]").TextContent, StringComparison.Ordinal));
+        var seen = (await Gallery.GetPresetsAsync(StrangerId)).Single(p => p.Id == mine.Id);
+        Assert.Null(seen.Subject);
     }
 }

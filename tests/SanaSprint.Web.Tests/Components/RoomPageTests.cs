@@ -126,7 +126,7 @@ public sealed class RoomPageTests : UiTestContext
         var saved = await Gallery.SavePresetAsync(new Web.Presets.StylePreset
         {
             Id = "", Name = "Foxes", PromptTemplate = "anime artwork of {prompt}", Subject = "a fox", Seed = 1234, Steps = 3,
-        });
+        }, OwnerId);
 
         var cut = RenderRoom(Rooms.CreateRoom(), $"?preset={saved.Id}");
 
@@ -257,7 +257,7 @@ public sealed class RoomPageTests : UiTestContext
 
         cut.WaitForAssertion(() =>
         {
-            var kept = Assert.Single(Gallery.GetKeptResultsAsync().AsTask().Result);
+            var kept = Assert.Single(Gallery.GetKeptResultsAsync(OwnerId).AsTask().Result);
             Assert.Equal((roomId, 77L, 2, "a cat"), (kept.RoomId, kept.Seed, kept.Steps, kept.Prompt));
             Assert.Equal(image, kept.Image);
         });

@@ -8,6 +8,8 @@ public sealed class InMemoryGalleryStoreTests
 
     private InMemoryGalleryStore NewStore() => new(_catalog, TimeProvider.System);
 
+    private const string Owner = "OwnerOfTheseTestItems0";
+
     private static StylePreset Mine(string name = "Mine") => new() { Id = "ignored", Name = name, PromptTemplate = "ink sketch of {prompt}", Subject = "a fox" };
 
     [Fact]
@@ -15,16 +17,16 @@ public sealed class InMemoryGalleryStoreTests
     {
         var store = NewStore();
 
-        var first = await store.SavePresetAsync(Mine("First"));
-        var second = await store.SavePresetAsync(Mine("Second"));
-        var all = await store.GetPresetsAsync();
+        var first = await store.SavePresetAsync(Mine("First"), Owner);
+        var second = await store.SavePresetAsync(Mine("Second"), Owner);
+        var all = await store.GetPresetsAsync(Owner);
 
         Assert.Matches("^u-[0-9a-f]{16}$", first.Id);
         Assert.NotEqual(first.Id, second.Id);
         Assert.False(first.BuiltIn);
         Assert.NotNull(first.CreatedAt);
         Assert.Equal([.. _catalog.Presets.Select(p => p.Id), second.Id, first.Id], all.Select(p => p.Id));
-        Assert.Equal(first, await store.FindPresetAsync(first.Id));
+        Assert.Equal(first, await store.FindPresetAsync(first.Id, Owner));
     }
 
     [Theory]
@@ -32,7 +34,7 @@ public sealed class InMemoryGalleryStoreTests
     [InlineData("   ", "`name` must not be empty")]
     public async Task ABadPresetIsRejectedNamingTheField(string name, string expected)
     {
-        var ex = await Assert.ThrowsAsync<ArgumentException>(async () => await NewStore().SavePresetAsync(Mine(name)));
+        var ex = await Assert.ThrowsAsync<ArgumentException>(async () => await NewStore().SavePresetAsync(Mine(name), Owner));
 
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
     }
@@ -40,7 +42,7 @@ public sealed class InMemoryGalleryStoreTests
     [Fact]
     public async Task ATooLongNameIsRejected()
     {
-        var ex = await Assert.ThrowsAsync<ArgumentException>(async () => await NewStore().SavePresetAsync(Mine(new string('x', InMemoryGalleryStore.MaxNameLength + 1))));
+        var ex = await Assert.ThrowsAsync<ArgumentException>(async () => await NewStore().SavePresetAsync(Mine(new string('x', InMemoryGalleryStore.MaxNameLength + 1)), Owner));
 
         Assert.Contains($"at most {InMemoryGalleryStore.MaxNameLength}", ex.Message, StringComparison.Ordinal);
     }
@@ -49,7 +51,7 @@ public sealed class InMemoryGalleryStoreTests
     public async Task ComposePromptUsesBuiltInAndUserTemplatesAndLeavesUnknownIdsAlone()
     {
         var store = NewStore();
-        var mine = await store.SavePresetAsync(Mine());
+        var mine = await store.SavePresetAsync(Mine(), Owner);
 
         Assert.Equal("ink sketch of a harbour", store.ComposePrompt("a harbour", mine.Id));
         Assert.Equal(_catalog.Find("neon")!.Compose("a harbour"), store.ComposePrompt("a harbour", "neon"));
@@ -61,13 +63,13 @@ public sealed class InMemoryGalleryStoreTests
     public async Task OnlyUserPresetsCanBeDeleted()
     {
         var store = NewStore();
-        var mine = await store.SavePresetAsync(Mine());
+        var mine = await store.SavePresetAsync(Mine(), Owner);
 
-        Assert.False(await store.DeletePresetAsync("watercolour"));
-        Assert.True(await store.DeletePresetAsync(mine.Id));
-        Assert.False(await store.DeletePresetAsync(mine.Id));
-        Assert.NotNull(await store.FindPresetAsync("watercolour"));
-        Assert.Null(await store.FindPresetAsync(mine.Id));
+        await Assert.ThrowsAsync<GalleryAccessException>(async () => await store.DeletePresetAsync("watercolour", Owner));
+        Assert.True(await store.DeletePresetAsync(mine.Id, Owner));
+        Assert.False(await store.DeletePresetAsync(mine.Id, Owner));
+        Assert.NotNull(await store.FindPresetAsync("watercolour", Owner));
+        Assert.Null(await store.FindPresetAsync(mine.Id, Owner));
     }
 
     [Fact]
@@ -76,10 +78,10 @@ public sealed class InMemoryGalleryStoreTests
         var store = NewStore();
         for (var i = 0; i < InMemoryGalleryStore.MaxKeptResults + 3; i++)
         {
-            await store.KeepResultAsync(new KeptResult { Id = "", RoomId = "r", Image = [1, 2, 3], Revision = i });
+            await store.KeepResultAsync(new KeptResult { Id = "", RoomId = "r", Image = [1, 2, 3], Revision = i }, Owner);
         }
 
-        var kept = await store.GetKeptResultsAsync();
+        var kept = await store.GetKeptResultsAsync(Owner);
 
         Assert.Equal(InMemoryGalleryStore.MaxKeptResults, kept.Count);
         Assert.Equal(InMemoryGalleryStore.MaxKeptResults + 2, kept[0].Revision);
@@ -92,9 +94,9 @@ public sealed class InMemoryGalleryStoreTests
     {
         var store = NewStore();
 
-        await Assert.ThrowsAsync<ArgumentException>(async () => await store.KeepResultAsync(new KeptResult { Id = "", RoomId = "r", Image = [] }));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await store.KeepResultAsync(new KeptResult { Id = "", RoomId = "r", Image = [] }, Owner));
         var ex = await Assert.ThrowsAsync<ArgumentException>(async () =>
-            await store.KeepResultAsync(new KeptResult { Id = "", RoomId = "r", Image = new byte[InMemoryGalleryStore.MaxImageBytes + 1] }));
+            await store.KeepResultAsync(new KeptResult { Id = "", RoomId = "r", Image = new byte[InMemoryGalleryStore.MaxImageBytes + 1] }, Owner));
         Assert.Contains("`image` must be at most", ex.Message, StringComparison.Ordinal);
     }
 }

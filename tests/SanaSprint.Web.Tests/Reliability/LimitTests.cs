@@ -221,13 +221,28 @@ public sealed class LimitTests(SmallLimitsFixture app) : IClassFixture<SmallLimi
 public sealed class RoomsPerServerTests(ThreeRoomsFixture app) : IClassFixture<ThreeRoomsFixture>
 {
     [Fact]
-    public async Task TheServerRefusesARoomPastItsLimit()
+    public async Task TheServerRefusesARoomPastItsLimitOfRoomsInUse()
     {
         await using var client = await app.ConnectAsync();
-        while (app.Rooms.RoomCount < 3) await client.Connection.InvokeAsync<string>("CreateRoom");
-        var error = await LimitTests.ExpectErrorAsync(client, "CreateRoom");
-        Assert.Equal(RoomErrorCodes.Limit, error.Code);
-        Assert.Contains("MaxRooms", error.Message, StringComparison.Ordinal);
-        Assert.Equal(3, app.Rooms.RoomCount);
+        var members = new List<SketchClient>();
+        try
+        {
+            while (app.Rooms.Directory.CountRoomsInUse() < 3)
+            {
+                var roomId = await client.Connection.InvokeAsync<string>("CreateRoom");
+                var member = await app.ConnectAsync();
+                members.Add(member);
+                await member.JoinAsync(roomId, "member");
+            }
+            var count = app.Rooms.RoomCount;
+            var error = await LimitTests.ExpectErrorAsync(client, "CreateRoom");
+            Assert.Equal(RoomErrorCodes.Limit, error.Code);
+            Assert.Contains("MaxRooms", error.Message, StringComparison.Ordinal);
+            Assert.Equal(count, app.Rooms.RoomCount);
+        }
+        finally
+        {
+            foreach (var member in members) await member.DisposeAsync();
+        }
     }
 }

@@ -213,8 +213,12 @@ public sealed class SqliteRoomStoreTests : IDisposable
             first.Join(room, "c1");
             first.Draw("c1", "s1");
         }
-        // What the earliest versions made: no frame table and no migrations history.
-        Execute("DROP TABLE room_frames; DROP TABLE __EFMigrationsHistory;");
+        // What the earliest versions made: no frame table, no gallery owners, and no migrations history.
+        Execute("""
+            DROP TABLE room_frames; DROP TABLE __EFMigrationsHistory; DROP TABLE room_members;
+            DROP INDEX IX_kept_results_OwnerId; DROP INDEX IX_kept_results_RoomId;
+            ALTER TABLE kept_results DROP COLUMN OwnerId; ALTER TABLE kept_results DROP COLUMN RoomId;
+            """);
 
         await using (var upgraded = new StoreHarness(_data.Path))
         {

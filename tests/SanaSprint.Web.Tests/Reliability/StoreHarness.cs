@@ -15,13 +15,14 @@ public sealed class StoreHarness : IAsyncDisposable
     public static readonly ModelInfo Model = SketchHub.DescribeModel(new GeneratorInfo { ModelName = "test" });
 
     /// <summary>Opens the store (restoring what the folder holds) and, when <paramref name="start"/>, its write-behind loop.</summary>
-    public StoreHarness(string dataDirectory, TimeSpan? flushInterval = null, bool start = true, int? maxImageBytes = null)
+    public StoreHarness(string dataDirectory, TimeSpan? flushInterval = null, bool start = true, int? maxImageBytes = null, TimeProvider? time = null,
+        RoomOptions? roomOptions = null)
     {
         Options = new PersistenceOptions { DataDirectory = dataDirectory, FlushInterval = flushInterval ?? TimeSpan.FromMilliseconds(100) };
         if (maxImageBytes is { } max) Options.MaxImageBytes = max;
         Database = new SanaSprintDatabase(Microsoft.Extensions.Options.Options.Create(Options), NullLogger<SanaSprintDatabase>.Instance);
-        Store = new SqliteRoomStore(Database, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<SqliteRoomStore>.Instance);
-        Rooms = new SessionRooms(new LocalRoomDirectory(Store, new RoomEditor(new RoomOptions())));
+        Store = new SqliteRoomStore(Database, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<SqliteRoomStore>.Instance, time);
+        Rooms = new SessionRooms(new LocalRoomDirectory(Store, new RoomEditor(roomOptions ?? new RoomOptions(), time)));
         if (start) Store.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
     }
 
@@ -47,6 +48,13 @@ public sealed class StoreHarness : IAsyncDisposable
     {
         using var context = Database.CreateContext();
         return context.Strokes.Count(s => s.RoomId == roomId && (strokeId == null || s.Id == strokeId));
+    }
+
+    /// <summary>Whether the database holds a room row with this id, read through a fresh context.</summary>
+    public bool StoredRoom(string roomId)
+    {
+        using var context = Database.CreateContext();
+        return context.Rooms.Any(r => r.Id == roomId);
     }
 
     /// <summary>Stops the loop (final flush) and disposes.</summary>

@@ -22,6 +22,8 @@ public sealed class AcknowledgementTests
 
         public IReadOnlyCollection<Room> All() => _rooms.All();
 
+        public ValueTask RemoveAsync(string roomId, CancellationToken cancellationToken = default) => _rooms.RemoveAsync(roomId, cancellationToken);
+
         public void OnChanged(Room room, RoomChange change)
         {
         }

@@ -167,6 +167,7 @@ public sealed class LocalRoomDirectoryTests
         Assert.Equal(RoomErrorCodes.Limit, Assert.Throws<RoomException>(() => rooms.AppendPoints("a", "s", four)).Code);
         Assert.Equal(RoomErrorCodes.RoomFull, Assert.Throws<RoomException>(() => rooms.Reserve(roomId, "b", "bob")).Code);
         var second = rooms.CreateRoom();
+        Join(rooms, second, "c", "cy"); // empty rooms do not count against MaxRooms; rooms in use do
         Assert.Equal(RoomErrorCodes.Limit, Assert.Throws<RoomException>(() => rooms.CreateRoom()).Code);
         Assert.Contains("`displayName`", Assert.Throws<RoomException>(() => rooms.Reserve(second, "b", "toolongname")).Message);
         Assert.Contains("`displayName`", Assert.Throws<RoomException>(() => rooms.Reserve(second, "b", "<b>")).Message);

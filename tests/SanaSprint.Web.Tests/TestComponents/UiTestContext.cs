@@ -26,9 +26,17 @@ public abstract class UiTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton<IImageGenerator>(Generator);
         Services.AddSingleton<IModelInfo>(Generator);
         Services.AddSingleton<IRoomConnectionFactory>(Connections);
+        // The browser's gallery identity, as Routes cascades it in the app.
+        Services.AddCascadingValue(_ => new GalleryOwner(OwnerId));
         // Components render as they do in the running app: interactive (Blazor Server).
         SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
     }
+
+    /// <summary>The owner id of the browser the pages render for.</summary>
+    protected const string OwnerId = "BrowserOwnerIdForTests";
+
+    /// <summary>Another browser's owner id.</summary>
+    protected const string StrangerId = "AnotherBrowserOwnerId0";
 
     /// <summary>The built-in presets.</summary>
     protected PresetCatalog Catalog { get; }

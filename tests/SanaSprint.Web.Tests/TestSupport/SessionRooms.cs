@@ -15,8 +15,8 @@ namespace SanaSprint.Web.Tests.TestSupport;
 public sealed class SessionRooms(LocalRoomDirectory directory)
 {
     /// <summary>A directory over an in-memory store with these options.</summary>
-    public static SessionRooms InMemory(RoomOptions? options = null, IModelInfo? model = null, IGalleryStore? gallery = null) =>
-        new(new LocalRoomDirectory(new InMemoryRoomStore(), new RoomEditor(options ?? new RoomOptions(), null, model, gallery)));
+    public static SessionRooms InMemory(RoomOptions? options = null, IModelInfo? model = null, IGalleryStore? gallery = null, TimeProvider? time = null) =>
+        new(new LocalRoomDirectory(new InMemoryRoomStore(), new RoomEditor(options ?? new RoomOptions(), time, model, gallery)));
 
     /// <summary>The directory itself.</summary>
     public LocalRoomDirectory Directory => directory;

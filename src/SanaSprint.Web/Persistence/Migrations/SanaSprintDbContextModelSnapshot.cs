@@ -32,9 +32,21 @@ namespace SanaSprint.Web.Persistence.Migrations
                     b.Property<long>("KeptAtMs")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("OwnerId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RoomId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("KeptAtMs");
+
+                    b.HasIndex("OwnerId");
+
+                    b.HasIndex("RoomId");
 
                     b.ToTable("kept_results", (string)null);
                 });
@@ -109,6 +121,24 @@ namespace SanaSprint.Web.Persistence.Migrations
                     b.HasKey("RoomId");
 
                     b.ToTable("room_frames", (string)null);
+                });
+
+            modelBuilder.Entity("SanaSprint.Web.Persistence.RoomMemberEntity", b =>
+                {
+                    b.Property<string>("RoomId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OwnerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("JoinedAtMs")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("RoomId", "OwnerId");
+
+                    b.HasIndex("OwnerId");
+
+                    b.ToTable("room_members", (string)null);
                 });
 
             modelBuilder.Entity("SanaSprint.Web.Persistence.StrokeEntity", b =>

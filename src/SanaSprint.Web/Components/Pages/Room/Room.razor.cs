@@ -41,6 +41,10 @@ public partial class Room : IAsyncDisposable
     [SupplyParameterFromQuery(Name = "name")]
     public string? NameQuery { get; set; }
 
+    /// <summary>This browser's gallery identity (its kept frames and the rooms it joined), or null when it has none.</summary>
+    [CascadingParameter]
+    public GalleryOwner? Owner { get; set; }
+
     [Inject] private IRoomDirectory Rooms { get; set; } = default!;
     [Inject] private IModelInfo Generator { get; set; } = default!;
     [Inject] private IGalleryStore Gallery { get; set; } = default!;
@@ -79,7 +83,7 @@ public partial class Room : IAsyncDisposable
         _state = new RoomState { RoomId = RoomId };
         _state.Changed += OnStateChanged;
         if (_exists) _subscription = Rooms.Subscribe(RoomId, e => InvokeAsync(() => OnRoomEvent(e)));
-        _presets = await Gallery.GetPresetsAsync(_disposed.Token);
+        _presets = await Gallery.GetPresetsAsync(Owner?.Id, _disposed.Token);
     }
 
     /// <inheritdoc />
@@ -94,6 +98,8 @@ public partial class Room : IAsyncDisposable
             _connection = await Connections.ConnectAsync(RoomId, name, elements, _tool, _state);
             await _connection.SetPreferencesAsync(_preferences);
             await RememberRoomAsync();
+            // A member of the room from now on: it sees the frames kept here.
+            if (Owner is not null) await Gallery.AddMemberAsync(RoomId, Owner.Id, _disposed.Token);
             await ApplyPresetQueryAsync();
         }
         catch (JSDisconnectedException)
@@ -214,7 +220,7 @@ public partial class Room : IAsyncDisposable
     private async Task ApplyPresetByIdAsync(string? presetId)
     {
         if (Caller is not { } caller || _state.Settings is not { } current) return;
-        var preset = presetId is null ? null : await Gallery.FindPresetAsync(presetId, _disposed.Token);
+        var preset = presetId is null ? null : await Gallery.FindPresetAsync(presetId, Owner?.Id, _disposed.Token);
         if (preset is null)
         {
             Snackbar.Add($"Unknown preset '{presetId}'.", Severity.Warning);
@@ -290,6 +296,12 @@ public partial class Room : IAsyncDisposable
             return;
         }
 
+        if (Owner is null)
+        {
+            Snackbar.Add("This browser has no gallery identity (its cookie was refused), so it cannot keep frames.", Severity.Warning);
+            return;
+        }
+
         await Gallery.KeepResultAsync(new KeptResult
         {
             Id = "",
@@ -302,7 +314,7 @@ public partial class Room : IAsyncDisposable
             Mode = _state.Settings?.Mode ?? GuidanceMode.Text,
             Model = frame.ModelName,
             Revision = frame.Revision,
-        }, _disposed.Token);
+        }, Owner.Id, _disposed.Token);
         Snackbar.Add("Frame kept in the gallery", Severity.Success);
     }
 
