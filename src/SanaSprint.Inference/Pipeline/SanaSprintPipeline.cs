@@ -20,7 +20,8 @@ namespace SanaSprint.Inference.Pipeline;
 /// DC-AE encoder) and a sketch. <b>ControlNet</b> — additionally a Sana ControlNet checkpoint
 /// (<see cref="InferenceOptions.ControlNetPath"/>) and a sketch.</para>
 /// <para>Thread-safe: the components are loaded once (<see cref="LoadAsync"/>) and shared; prompt embeddings are cached per
-/// prompt text by the components' prompt encoder (<c>Text/PromptEncoder</c>), the one prompt cache. Noise comes only from
+/// prompt text by the components' prompt encoder (<c>Text/PromptEncoder</c>), the one prompt cache; encoded sketches per
+/// sketch content by <see cref="SketchLatentCache"/>. Noise comes only from
 /// the <see cref="INoiseSource"/> seam, so a seed reproduces a frame exactly. Timings are taken at the stage ends the recipe
 /// reports (<see cref="GenerationRequest.StageEnded"/>, <see cref="IPipelineObserver"/>), not inside its steps.</para>
 /// </remarks>
@@ -33,6 +34,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
     private readonly INoiseSource _noise;
     private readonly Lock _loadGate = new();
     private readonly IDefaultCheckpoint? _defaultCheckpoint;
+    private readonly SketchLatentCache _sketchLatents = new();
     private float[]? _sketchBuffer;
     private Task? _loadTask;
     private ISanaSprintComponents? _components;
@@ -272,12 +274,11 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         ct.ThrowIfCancellationRequested();
         var latents = PrepareLatents(requests, schedulers, width, height, n);
 
-        // ControlNet: sketch → scribble map → DC-AE encoder × scaling_factor.
+        // ControlNet: sketch → scribble map → DC-AE encoder × scaling_factor (cached per sketch).
         float[]? controlLatent = null, controlScale = null;
         if (requests[0].Mode == GuidanceMode.ControlNet)
         {
             controlLatent = EncodeImages(requests, width, height, control: true);
-            for (int i = 0; i < controlLatent.Length; i++) controlLatent[i] *= info.ScalingFactor;
             controlScale = requests.Select(r => r.ControlScale).ToArray();
         }
 
@@ -436,8 +437,51 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         return latents;
     }
 
-    /// <summary>Sketches → DC-AE encoder input (the scribble map for ControlNet, the image itself for img2img) → raw latents.</summary>
+    /// <summary>
+    /// Sketches → DC-AE encoder input (the scribble map for ControlNet, the image itself for img2img) → latents, raw for
+    /// img2img and × scaling_factor for ControlNet. Each sketch's latent comes from <see cref="SketchLatentCache"/> when the
+    /// same pixels were encoded for the same use before (a refinement, a prompt or settings change): only the others are
+    /// encoded, as one batch. The result must not be written (for one request it is the cached array itself).
+    /// </summary>
     private float[] EncodeImages(IReadOnlyList<GenerationRequest> requests, int width, int height, bool control)
+    {
+        var c = _components!;
+        var encoder = control ? DecoderFor(c, requests[0]) : FrameDecoder.Full;
+        var keys = new SketchLatentCache.Key[requests.Count];
+        Parallel.For(0, requests.Count, k => keys[k] = SketchLatentCache.KeyOf(requests[k].Sketch!, width, height, control, encoder));
+        var latents = new float[requests.Count][];
+        var missing = new List<int>();
+        for (int k = 0; k < requests.Count; k++)
+        {
+            if (_sketchLatents.TryGet(keys[k], out var cached)) latents[k] = cached;
+            else if (!missing.Any(m => keys[m] == keys[k])) missing.Add(k);
+        }
+
+        if (missing.Count > 0)
+        {
+            var encoded = EncodeSketches(missing.Select(k => requests[k]).ToList(), width, height, control, encoder);
+            int n = encoded.Length / missing.Count;
+            for (int m = 0; m < missing.Count; m++)
+            {
+                var latent = encoded.AsSpan(m * n, n).ToArray();
+                if (control) for (int i = 0; i < n; i++) latent[i] *= c.Info.ScalingFactor;
+                _sketchLatents.Set(keys[missing[m]], latent);
+                latents[missing[m]] = latent;
+            }
+
+            // Duplicates of an encoded sketch within this batch take its latent.
+            for (int k = 0; k < requests.Count; k++) latents[k] ??= latents[missing.First(m => keys[m] == keys[k])];
+        }
+
+        if (requests.Count == 1) return latents[0];
+        int size = latents[0].Length;
+        var stacked = new float[requests.Count * size];
+        for (int k = 0; k < requests.Count; k++) latents[k].CopyTo(stacked, k * size);
+        return stacked;
+    }
+
+    /// <summary>Runs the encoder on the sketches of <paramref name="requests"/>: raw latents, [B, C, h, w].</summary>
+    private float[] EncodeSketches(IReadOnlyList<GenerationRequest> requests, int width, int height, bool control, FrameDecoder encoder)
     {
         int plane = 3 * width * height;
         // The encoder input (0.8 MB per 256² sketch) is reused from the previous call of the same size: no large-object
@@ -451,7 +495,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
             if (control) ScribbleMap.ControlImage(requests[k].Sketch!, width, height, dst);
             else ImageProcessor.Preprocess(requests[k].Sketch!, width, height, dst);
         });
-        var latents = EncodeImages(_components!, control ? DecoderFor(_components!, requests[0]) : FrameDecoder.Full, images, requests.Count, height, width);
+        var latents = EncodeImages(_components!, encoder, images, requests.Count, height, width);
         _sketchBuffer = images;
         return latents;
     }
