@@ -49,8 +49,10 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
     /// <param name="options">Model paths and runtime settings.</param>
     /// <param name="loggerFactory">Logger factory (optional).</param>
     /// <param name="defaultCheckpoint">The checkpoint used when <see cref="InferenceOptions.CheckpointPath"/> is not set (the embedded demo, see <c>AddSanaSprintDemo</c>); null for none.</param>
-    public SanaSprintPipeline(IOptions<InferenceOptions> options, ILoggerFactory? loggerFactory = null, IDefaultCheckpoint? defaultCheckpoint = null)
-        : this(options?.Value ?? throw new ArgumentNullException(nameof(options)), null, null, loggerFactory)
+    /// <param name="servedFrames">The frames the host serves, which the load warms up; null for <see cref="InferenceOptions.WarmupSize"/>² single frames.</param>
+    public SanaSprintPipeline(IOptions<InferenceOptions> options, ILoggerFactory? loggerFactory = null, IDefaultCheckpoint? defaultCheckpoint = null,
+        ServedFrames? servedFrames = null)
+        : this(options?.Value ?? throw new ArgumentNullException(nameof(options)), null, null, loggerFactory, servedFrames)
     {
         _defaultCheckpoint = defaultCheckpoint;
     }
@@ -60,8 +62,11 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
     /// <param name="componentFactory">Creates the components on load; null loads from <paramref name="options"/>.</param>
     /// <param name="noise">The noise seam; defaults to <see cref="SeededNoiseSource"/>.</param>
     /// <param name="loggerFactory">Logger factory (optional).</param>
-    public SanaSprintPipeline(InferenceOptions options, Func<ISanaSprintComponents>? componentFactory, INoiseSource? noise = null, ILoggerFactory? loggerFactory = null)
+    /// <param name="servedFrames">The frames the host serves, which the load warms up; null for <see cref="InferenceOptions.WarmupSize"/>² single frames.</param>
+    public SanaSprintPipeline(InferenceOptions options, Func<ISanaSprintComponents>? componentFactory, INoiseSource? noise = null, ILoggerFactory? loggerFactory = null,
+        ServedFrames? servedFrames = null)
     {
+        ServedFrames = servedFrames;
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _componentFactory = componentFactory;
         _noise = noise ?? SeededNoiseSource.Instance;
@@ -74,6 +79,12 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
 
     /// <summary>Why the load failed when <c>Inference:Device = cuda</c> and CUDA cannot run (null otherwise): the host stops on it.</summary>
     public ProviderFailure? ProviderFailure { get; private set; }
+
+    /// <summary>The frames the host serves, which the load warms up (null: <see cref="InferenceOptions.WarmupSize"/>² single frames).</summary>
+    public ServedFrames? ServedFrames { get; }
+
+    /// <summary>The batch kinds the load's warm-up ran, in order (empty until it has run, or when it is disabled).</summary>
+    public IReadOnlyList<FrameSignature> WarmedUp { get; private set; } = [];
 
     /// <summary>The loaded components (null until loaded).</summary>
     public ISanaSprintComponents? Components => _components;
@@ -130,25 +141,75 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs every served batch kind once (<see cref="ServedFrames.Signatures"/>: the host's frames, else
+    /// <see cref="InferenceOptions.WarmupSize"/>² single frames) through <see cref="Generate"/>, the serving path, so each
+    /// component meets each of its served input shapes before the first real frame; then forgets the warm-up's sketches.
+    /// </summary>
     private void Warmup()
     {
-        int size = _options.WarmupSize;
+        if (_options.WarmupSize <= 0) return;
         var c = _components!;
-        if (size <= 0) return;
         int f = c.Info.VaeScaleFactor;
-        size = Math.Max(f, size / f * f);
+        var served = ServedFrames ?? ServedFrames.Square(Math.Max(f, _options.WarmupSize / f * f));
+        var signatures = served.Signatures(_info.SupportedModes).ToList();
+        // Without a host's description, a loaded preview autoencoder is warmed beside the DC-AE, as live frames ask for it.
+        if (ServedFrames is null && c is PreviewAutoencoderComponents) signatures.AddRange(signatures.Select(s => s with { Decoder = FrameDecoder.Preview }).ToList());
         var started = Stopwatch.GetTimestamp();
-        var request = new GenerationRequest
+        var done = new List<FrameSignature>(signatures.Count);
+        int sketches = 0;
+        foreach (var signature in signatures)
         {
-            Prompt = "warm-up",
-            Width = size,
-            Height = size,
-            Steps = 2,
-            Embedding = c.Info.HasTextEncoder ? null : new PromptEmbedding(new float[c.Info.CaptionChannels], [1], 1, c.Info.CaptionChannels),
-        };
-        RunBatch([request], Stopwatch.GetTimestamp(), CancellationToken.None, null, null);
-        if (c is PreviewAutoencoderComponents) RunBatch([request with { Decoder = FrameDecoder.Preview }], Stopwatch.GetTimestamp(), CancellationToken.None, null, null);
-        Log.WarmedUp(_logger, size, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var requests = new GenerationRequest[signature.Batch];
+            for (int b = 0; b < requests.Length; b++)
+            {
+                requests[b] = new GenerationRequest
+                {
+                    Prompt = "warm-up",
+                    Width = signature.Width,
+                    Height = signature.Height,
+                    Steps = signature.Steps,
+                    Seed = b,
+                    Mode = signature.Mode,
+                    Decoder = signature.Decoder,
+                    // A new sketch for every request, so that the encoder runs at every batch size rather than hitting the cache.
+                    Sketch = signature.Mode == GuidanceMode.Text ? null : WarmupSketch(signature.Width, signature.Height, sketches++),
+                    Embedding = c.Info.HasTextEncoder ? null : new PromptEmbedding(new float[c.Info.CaptionChannels], [1], 1, c.Info.CaptionChannels),
+                };
+            }
+
+            try
+            {
+                Generate(requests, CancellationToken.None, null);
+            }
+            catch (ArgumentException ex)
+            {
+                // A served frame the model cannot make (e.g. a size that is no multiple of its scale factor) fails when served, with this message.
+                Log.WarmupSkipped(_logger, signature.ToString(), ex.Message);
+                continue;
+            }
+
+            done.Add(signature);
+        }
+
+        _sketchLatents.Clear();
+        WarmedUp = done;
+        Log.WarmedUp(_logger, done.Count, served.Width, served.Height, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>A white canvas with one dark diagonal stroke, its first pixels set from <paramref name="index"/> so each is a distinct sketch.</summary>
+    private static RgbImage WarmupSketch(int width, int height, int index)
+    {
+        var pixels = new byte[width * height * 3];
+        Array.Fill(pixels, (byte)255);
+        for (int y = 0; y < height; y++)
+        {
+            int x = (int)((long)y * width / height);
+            pixels.AsSpan((y * width + x) * 3, 3).Clear();
+        }
+
+        BitConverter.TryWriteBytes(pixels, index);
+        return new RgbImage(width, height, pixels);
     }
 
     private void SetUnavailable(string reason, Exception? ex = null, ProviderFailure? providerFailure = null)
@@ -578,7 +639,10 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         [LoggerMessage(2, LogLevel.Information, "Model '{ModelName}' loaded on {Provider} in {Seconds:F1} s", EventName = "ModelLoaded")]
         public static partial void Loaded(ILogger logger, string modelName, string provider, double seconds);
 
-        [LoggerMessage(3, LogLevel.Information, "Warm-up frame at {Size}² took {Milliseconds:F0} ms", EventName = "ModelWarmedUp")]
-        public static partial void WarmedUp(ILogger logger, int size, double milliseconds);
+        [LoggerMessage(3, LogLevel.Information, "Warm-up of {Count} served batch kinds at {Width}x{Height} took {Milliseconds:F0} ms", EventName = "ModelWarmedUp")]
+        public static partial void WarmedUp(ILogger logger, int count, int width, int height, double milliseconds);
+
+        [LoggerMessage(4, LogLevel.Warning, "Warm-up skipped {Signature}: {Reason}", EventName = "WarmupSkipped")]
+        public static partial void WarmupSkipped(ILogger logger, string signature, string reason);
     }
 }

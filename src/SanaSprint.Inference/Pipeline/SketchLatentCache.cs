@@ -35,6 +35,9 @@ internal sealed class SketchLatentCache
     /// <summary>Looks a latent up; a hit becomes the most recent.</summary>
     public bool TryGet(Key key, out float[] latent) => _latents.TryGet(key, out latent);
 
+    /// <summary>Forgets every latent.</summary>
+    public void Clear() => _latents.Clear();
+
     /// <summary>Adds (or replaces) a latent.</summary>
     public void Set(Key key, float[] latent) => _latents.Set(key, latent);
 
