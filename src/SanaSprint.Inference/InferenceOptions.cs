@@ -71,7 +71,8 @@ public sealed class InferenceOptions
 
     /// <summary>
     /// Warm-up at start: 0 disables it; otherwise the load runs every frame kind the host serves (the web app: its frame
-    /// size, modes, batch sizes and step counts), or, in a host that does not say, single frames of this size in pixels.
+    /// size, modes, batch sizes — batches of one on the CPU provider — and step counts), or, in a host that does not say,
+    /// single frames of this size in pixels.
     /// </summary>
     /// <remarks>Defaults to <c>512</c>.</remarks>
     [Range(0, 4096)]

@@ -143,8 +143,9 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
 
     /// <summary>
     /// Runs every served batch kind once (<see cref="ServedFrames.Signatures"/>: the host's frames, else
-    /// <see cref="InferenceOptions.WarmupSize"/>² single frames) through <see cref="Generate"/>, the serving path, so each
-    /// component meets each of its served input shapes before the first real frame; then forgets the warm-up's sketches.
+    /// <see cref="InferenceOptions.WarmupSize"/>² single frames; on the CPU provider batches of one only) through
+    /// <see cref="Generate"/>, the serving path, so each component meets each of its served input shapes before the first
+    /// real frame; then forgets the warm-up's sketches.
     /// </summary>
     private void Warmup()
     {
@@ -153,6 +154,9 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         int f = c.Info.VaeScaleFactor;
         var served = ServedFrames ?? ServedFrames.Square(Math.Max(f, _options.WarmupSize / f * f));
         var signatures = served.Signatures(_info.SupportedModes).ToList();
+        // The CPU provider captures nothing per shape: one frame per mode and frame kind loads the weights and plans the
+        // memory, while every batch size would cost minutes with a full-size model. CUDA warms every served shape.
+        if (!string.Equals(c.Provider, "CUDA", StringComparison.OrdinalIgnoreCase)) signatures.RemoveAll(s => s.Batch > 1);
         // Without a host's description, a loaded preview autoencoder is warmed beside the DC-AE, as live frames ask for it.
         if (ServedFrames is null && c is PreviewAutoencoderComponents) signatures.AddRange(signatures.Select(s => s with { Decoder = FrameDecoder.Preview }).ToList());
         var started = Stopwatch.GetTimestamp();

@@ -8,6 +8,7 @@ namespace SanaSprint.Inference.Pipeline;
 /// <remarks>
 /// Refinement frames ask for the DC-AE; live frames for <paramref name="LiveDecoder"/> (the web app's scheduler asks for the
 /// preview autoencoder). A step count changes how often the graphs run, not their shapes, so frames at another live step count run warm graphs.
+/// On the CPU provider the warm-up keeps batches of one (nothing is captured per shape there).
 /// </remarks>
 /// <param name="Width">Frame width in pixels.</param>
 /// <param name="Height">Frame height in pixels.</param>

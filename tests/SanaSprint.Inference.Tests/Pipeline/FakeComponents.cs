@@ -33,7 +33,7 @@ internal sealed class FakeComponents : ISanaSprintComponents
         Scheduler = new ScmSchedulerConfig(),
     };
 
-    public string Provider => "CPU";
+    public string Provider { get; set; } = "CPU";
 
     public TimeSpan RuntimeTime => TimeSpan.Zero;
 

@@ -7,9 +7,9 @@ public sealed class WarmupTests
 {
     private static readonly GuidanceMode[] AllModes = [GuidanceMode.Text, GuidanceMode.Img2Img, GuidanceMode.ControlNet];
 
-    private static async Task<(SanaSprintPipeline Pipeline, FakeComponents Components)> LoadAsync(int warmupSize, ServedFrames? served)
+    private static async Task<(SanaSprintPipeline Pipeline, FakeComponents Components)> LoadAsync(int warmupSize, ServedFrames? served, string provider = "CUDA")
     {
-        var c = new FakeComponents();
+        var c = new FakeComponents { Provider = provider };
         var p = new SanaSprintPipeline(new InferenceOptions { WarmupSize = warmupSize }, () => c, servedFrames: served);
         await p.LoadAsync();
         Assert.True(p.Info.IsAvailable, p.Info.UnavailableReason);
@@ -78,6 +78,15 @@ public sealed class WarmupTests
         ]);
         await p.GenerateAsync([Request(GuidanceMode.ControlNet, 64, 32, 3, FrameDecoder.Preview, sketch++)]);
         Assert.Subset(warmed, TakeShapes(c));
+    }
+
+    [Fact]
+    public async Task OnTheCpuProviderTheWarmupKeepsBatchesOfOne()
+    {
+        var served = new ServedFrames(64, 32, MaxBatch: 4, LiveSteps: 2, RefineSteps: 4);
+        var (p, c) = await LoadAsync(warmupSize: 512, served, provider: "CPU");
+        Assert.Equal(served.Signatures(AllModes).Where(s => s.Batch == 1), p.WarmedUp);
+        lock (c.Calls) Assert.All(c.TransformerBatchSizes, b => Assert.Equal(1, b));
     }
 
     [Fact]
