@@ -2,22 +2,6 @@ using System.Globalization;
 
 namespace SanaSprint.Inference.Precision;
 
-/// <summary>One tap's largest magnitude over the audit's frames.</summary>
-/// <param name="Tap">The tap.</param>
-/// <param name="MaxAbs">Largest |x| among its finite elements.</param>
-/// <param name="NonFinite">NaN or infinite elements seen (fp32).</param>
-/// <param name="Runs">Graph runs it was seen in.</param>
-public sealed record TapResult(PrecisionTap Tap, double MaxAbs, long NonFinite, long Runs);
-
-/// <summary>The largest tap of one kind in one component, and what it means for fp16.</summary>
-/// <param name="Component">Component.</param>
-/// <param name="Kind">Tap kind (<see cref="PrecisionTaps"/>).</param>
-/// <param name="Taps">Taps of this kind.</param>
-/// <param name="MaxAbs">Largest |x| among them.</param>
-/// <param name="Location">Where it was.</param>
-/// <param name="Verdict">One of the <see cref="PrecisionAuditReport"/> verdicts.</param>
-public sealed record KindVerdict(string Component, string Kind, int Taps, double MaxAbs, string Location, string Verdict);
-
 /// <summary>
 /// The audit's findings: each tap's largest |x| against fp16's largest finite value (65504) with a margin of
 /// <see cref="Margin"/>× (an activation within 8× of the limit overflows on a slightly different prompt, seed or size),
