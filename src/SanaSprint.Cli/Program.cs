@@ -10,4 +10,5 @@ root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(BenchTextCommand.Create());
 root.Subcommands.Add(DoctorCommand.Create());
+root.Subcommands.Add(AuditPrecisionCommand.Create());
 return await root.Parse(args).InvokeAsync();

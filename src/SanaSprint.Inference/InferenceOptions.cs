@@ -69,7 +69,11 @@ public sealed class InferenceOptions
     [Range(0, 1 << 22)]
     public int GpuMemoryLimitMiB { get; set; }
 
-    /// <summary>Warm-up frame size in pixels run at start (0 disables warm-up).</summary>
+    /// <summary>
+    /// Warm-up at start: 0 disables it; otherwise the load runs every frame kind the host serves (the web app: its frame
+    /// size, modes, batch sizes — batches of one on the CPU provider — and step counts), or, in a host that does not say,
+    /// single frames of this size in pixels.
+    /// </summary>
     /// <remarks>Defaults to <c>512</c>.</remarks>
     [Range(0, 4096)]
     public int WarmupSize { get; set; } = 512;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using SanaSprint.Inference.Pipeline;
 
 namespace SanaSprint.Web;
 
@@ -53,4 +54,13 @@ public sealed class SchedulerOptions
     /// </summary>
     /// <remarks>Defaults to <c>true</c>.</remarks>
     public bool Preemption { get; set; } = true;
+
+    /// <summary>
+    /// The frames the scheduler serves with these options, for the model's warm-up: this frame size, every batch size up to
+    /// <see cref="BatchSize"/>, live frames of <paramref name="liveSteps"/> steps with the preview autoencoder and refinement
+    /// frames of <see cref="RefineSteps"/> steps with the DC-AE (see <c>RunCoordinator</c>).
+    /// </summary>
+    /// <param name="liveSteps">Live steps of a new room (<c>RoomOptions.DefaultSteps</c>).</param>
+    /// <returns>The served frames.</returns>
+    public ServedFrames ServedFrames(int liveSteps) => new(Width, Height, BatchSize, liveSteps, RefineSteps, FrameDecoder.Preview);
 }

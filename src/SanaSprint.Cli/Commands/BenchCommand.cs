@@ -22,7 +22,17 @@ namespace SanaSprint.Cli.Commands;
 internal static class BenchCommand
 {
     /// <summary>Benchmark settings.</summary>
-    internal sealed record Settings(int Runs, int Warmup, int Width, int Height, int Steps, IReadOnlyList<int> Batches, GuidanceMode Mode);
+    /// <param name="Runs">Measured runs per batch size.</param>
+    /// <param name="Warmup">Warm-up runs per batch size.</param>
+    /// <param name="Width">Frame width.</param>
+    /// <param name="Height">Frame height.</param>
+    /// <param name="Steps">sCM steps.</param>
+    /// <param name="Batches">Batch sizes.</param>
+    /// <param name="Mode">Guidance mode.</param>
+    /// <param name="SameSketch">Every run draws the same sketch (its encoded latent is then cached: a refinement or a
+    /// prompt change); otherwise each run's sketch has a new stroke, as live drawing does, and is encoded.</param>
+    internal sealed record Settings(int Runs, int Warmup, int Width, int Height, int Steps, IReadOnlyList<int> Batches, GuidanceMode Mode,
+        bool SameSketch = false);
 
     /// <summary>Creates the verb.</summary>
     public static Command Create()
@@ -50,9 +60,13 @@ internal static class BenchCommand
         {
             Description = "TAESana folder (taesana_encoder / taesana_decoder .pth or .safetensors): frames decode, and ControlNet sketches encode, with it instead of the DC-AE.",
         };
+        var sameSketch = new Option<bool>("--same-sketch")
+        {
+            Description = "Keep one sketch for every run (its encoded latent is cached, as for a refinement or a prompt change); by default each run's sketch has a new stroke and is encoded.",
+        };
         var command = new Command("bench", "Benchmark per-stage latency, throughput per batch size and batched-vs-serial speed-up.")
         {
-            checkpoint, controlnet, runs, warmup, size, batch, steps, mode, device, precision, cudaGraph, cache, fullSize, previewDecoder,
+            checkpoint, controlnet, runs, warmup, size, batch, steps, mode, device, precision, cudaGraph, cache, fullSize, previewDecoder, sameSketch,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -81,7 +95,7 @@ internal static class BenchCommand
             }
 
             var settings = new Settings(Math.Max(1, parse.GetValue(runs)), Math.Max(0, parse.GetValue(warmup)), w, h, parse.GetValue(steps), batches,
-                m == "controlnet" ? GuidanceMode.ControlNet : m == "img2img" ? GuidanceMode.Img2Img : GuidanceMode.Text);
+                m == "controlnet" ? GuidanceMode.ControlNet : m == "img2img" ? GuidanceMode.Img2Img : GuidanceMode.Text, parse.GetValue(sameSketch));
             return await RunAsync(options, settings, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct);
         });
         return command;
@@ -146,7 +160,11 @@ internal static class BenchCommand
             var host = new HostTimeObserver(components);
             for (int run = 0; run < s.Runs; run++)
             {
-                var reqs = requests.Select((r, i) => r with { Seed = 1000 * run + i }).ToList();
+                var reqs = requests.Select((r, i) => r with
+                {
+                    Seed = 1000 * run + i,
+                    Sketch = s.SameSketch || r.Sketch is null ? r.Sketch : WithStroke(r.Sketch, run * b + i),
+                }).ToList();
                 var ortBefore = components.RuntimeTime;
                 var sw = Stopwatch.StartNew();
                 var results = pipeline.Generate(reqs, ct, null, host);
@@ -156,7 +174,7 @@ internal static class BenchCommand
                 outside.Add(100.0 * Math.Max(0, sw.Elapsed.TotalMilliseconds - ort) / sw.Elapsed.TotalMilliseconds);
                 var t = results[0].Timings;
                 Add(stages, "text (cached)", t.Text);
-                Add(stages, s.Mode == GuidanceMode.Text ? "control encode (none)" : $"sketch preprocess + {(s.Mode == GuidanceMode.ControlNet ? autoencoder : "DC-AE")} encode", t.ControlEncode);
+                Add(stages, s.Mode == GuidanceMode.Text ? "control encode (none)" : s.SameSketch ? "sketch (same each run: cached latent)" : $"sketch preprocess + {(s.Mode == GuidanceMode.ControlNet ? autoencoder : "DC-AE")} encode", t.ControlEncode);
                 for (int i = 0; i < t.Steps.Count; i++) Add(stages, $"step {i + 1} (transformer{(s.Mode == GuidanceMode.ControlNet ? " + ControlNet" : "")})", t.Steps[i]);
                 Add(stages, "decode + postprocess", t.Decode);
                 Add(stages, "total (wall)", TimeSpan.FromMilliseconds(sw.Elapsed.TotalMilliseconds));
@@ -291,6 +309,15 @@ internal static class BenchCommand
             }
 
         return new RgbImage(w, h, px);
+    }
+
+    /// <summary>A copy of <paramref name="sketch"/> with one more short dark stroke, placed by <paramref name="n"/>: a new drawing to encode.</summary>
+    private static RgbImage WithStroke(RgbImage sketch, int n)
+    {
+        var px = (byte[])sketch.Pixels.Clone();
+        int y = (int)((uint)(n * 7919) % (uint)sketch.Height), x0 = (int)((uint)(n * 104729) % (uint)sketch.Width);
+        for (int x = x0; x < Math.Min(sketch.Width, x0 + 8); x++) px.AsSpan((y * sketch.Width + x) * 3, 3).Clear();
+        return sketch with { Pixels = px };
     }
 
     private static void Add(Dictionary<string, List<double>> stages, string name, TimeSpan t)

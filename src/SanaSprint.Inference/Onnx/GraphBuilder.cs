@@ -121,6 +121,24 @@ public sealed class GraphBuilder
         return value;
     }
 
+    /// <summary>The nodes added so far, in order: name, op type, input and output value names.</summary>
+    public IEnumerable<GraphNodeInfo> Nodes => _graph.Node.Select(n => new GraphNodeInfo(n.Name, n.OpType, [.. n.Input], [.. n.Output]));
+
+    /// <summary>
+    /// Exposes an intermediate value as an extra graph output under its own name, with its element type and no declared
+    /// shape (an audit variant's "tap": ONNX Runtime then returns the value beside the real outputs). Tapping a value twice
+    /// adds it once.
+    /// </summary>
+    /// <param name="valueName">A node output's name (<c>{node}/output_0</c>).</param>
+    /// <param name="type">Its element type.</param>
+    /// <exception cref="ArgumentException">No node produces <paramref name="valueName"/>.</exception>
+    public void Tap(string valueName, DT type)
+    {
+        if (!_graph.Node.Any(n => n.Output.Contains(valueName))) throw new ArgumentException($"No node of the graph produces '{valueName}'.", nameof(valueName));
+        if (_graph.Output.Any(o => o.Name == valueName)) return;
+        _graph.Output.Add(new ValueInfoProto { Name = valueName, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type } } });
+    }
+
     private static ValueInfoProto MakeValueInfo(string name, DT type, object[] dims)
     {
         var shape = new TensorShapeProto();

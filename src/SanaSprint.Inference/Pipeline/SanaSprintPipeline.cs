@@ -20,7 +20,8 @@ namespace SanaSprint.Inference.Pipeline;
 /// DC-AE encoder) and a sketch. <b>ControlNet</b> — additionally a Sana ControlNet checkpoint
 /// (<see cref="InferenceOptions.ControlNetPath"/>) and a sketch.</para>
 /// <para>Thread-safe: the components are loaded once (<see cref="LoadAsync"/>) and shared; prompt embeddings are cached per
-/// prompt text by the components' prompt encoder (<c>Text/PromptEncoder</c>), the one prompt cache. Noise comes only from
+/// prompt text by the components' prompt encoder (<c>Text/PromptEncoder</c>), the one prompt cache; encoded sketches per
+/// sketch content by <see cref="SketchLatentCache"/>. Noise comes only from
 /// the <see cref="INoiseSource"/> seam, so a seed reproduces a frame exactly. Timings are taken at the stage ends the recipe
 /// reports (<see cref="GenerationRequest.StageEnded"/>, <see cref="IPipelineObserver"/>), not inside its steps.</para>
 /// </remarks>
@@ -33,6 +34,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
     private readonly INoiseSource _noise;
     private readonly Lock _loadGate = new();
     private readonly IDefaultCheckpoint? _defaultCheckpoint;
+    private readonly SketchLatentCache _sketchLatents = new();
     private float[]? _sketchBuffer;
     private Task? _loadTask;
     private ISanaSprintComponents? _components;
@@ -47,8 +49,10 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
     /// <param name="options">Model paths and runtime settings.</param>
     /// <param name="loggerFactory">Logger factory (optional).</param>
     /// <param name="defaultCheckpoint">The checkpoint used when <see cref="InferenceOptions.CheckpointPath"/> is not set (the embedded demo, see <c>AddSanaSprintDemo</c>); null for none.</param>
-    public SanaSprintPipeline(IOptions<InferenceOptions> options, ILoggerFactory? loggerFactory = null, IDefaultCheckpoint? defaultCheckpoint = null)
-        : this(options?.Value ?? throw new ArgumentNullException(nameof(options)), null, null, loggerFactory)
+    /// <param name="servedFrames">The frames the host serves, which the load warms up; null for <see cref="InferenceOptions.WarmupSize"/>² single frames.</param>
+    public SanaSprintPipeline(IOptions<InferenceOptions> options, ILoggerFactory? loggerFactory = null, IDefaultCheckpoint? defaultCheckpoint = null,
+        ServedFrames? servedFrames = null)
+        : this(options?.Value ?? throw new ArgumentNullException(nameof(options)), null, null, loggerFactory, servedFrames)
     {
         _defaultCheckpoint = defaultCheckpoint;
     }
@@ -58,8 +62,11 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
     /// <param name="componentFactory">Creates the components on load; null loads from <paramref name="options"/>.</param>
     /// <param name="noise">The noise seam; defaults to <see cref="SeededNoiseSource"/>.</param>
     /// <param name="loggerFactory">Logger factory (optional).</param>
-    public SanaSprintPipeline(InferenceOptions options, Func<ISanaSprintComponents>? componentFactory, INoiseSource? noise = null, ILoggerFactory? loggerFactory = null)
+    /// <param name="servedFrames">The frames the host serves, which the load warms up; null for <see cref="InferenceOptions.WarmupSize"/>² single frames.</param>
+    public SanaSprintPipeline(InferenceOptions options, Func<ISanaSprintComponents>? componentFactory, INoiseSource? noise = null, ILoggerFactory? loggerFactory = null,
+        ServedFrames? servedFrames = null)
     {
+        ServedFrames = servedFrames;
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _componentFactory = componentFactory;
         _noise = noise ?? SeededNoiseSource.Instance;
@@ -72,6 +79,12 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
 
     /// <summary>Why the load failed when <c>Inference:Device = cuda</c> and CUDA cannot run (null otherwise): the host stops on it.</summary>
     public ProviderFailure? ProviderFailure { get; private set; }
+
+    /// <summary>The frames the host serves, which the load warms up (null: <see cref="InferenceOptions.WarmupSize"/>² single frames).</summary>
+    public ServedFrames? ServedFrames { get; }
+
+    /// <summary>The batch kinds the load's warm-up ran, in order (empty until it has run, or when it is disabled).</summary>
+    public IReadOnlyList<FrameSignature> WarmedUp { get; private set; } = [];
 
     /// <summary>The loaded components (null until loaded).</summary>
     public ISanaSprintComponents? Components => _components;
@@ -128,25 +141,79 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs every served batch kind once (<see cref="ServedFrames.Signatures"/>: the host's frames, else
+    /// <see cref="InferenceOptions.WarmupSize"/>² single frames; on the CPU provider batches of one only) through
+    /// <see cref="Generate"/>, the serving path, so each component meets each of its served input shapes before the first
+    /// real frame; then forgets the warm-up's sketches.
+    /// </summary>
     private void Warmup()
     {
-        int size = _options.WarmupSize;
+        if (_options.WarmupSize <= 0) return;
         var c = _components!;
-        if (size <= 0) return;
         int f = c.Info.VaeScaleFactor;
-        size = Math.Max(f, size / f * f);
+        var served = ServedFrames ?? ServedFrames.Square(Math.Max(f, _options.WarmupSize / f * f));
+        var signatures = served.Signatures(_info.SupportedModes).ToList();
+        // The CPU provider captures nothing per shape: one frame per mode and frame kind loads the weights and plans the
+        // memory, while every batch size would cost minutes with a full-size model. CUDA warms every served shape.
+        if (!string.Equals(c.Provider, "CUDA", StringComparison.OrdinalIgnoreCase)) signatures.RemoveAll(s => s.Batch > 1);
+        // Without a host's description, a loaded preview autoencoder is warmed beside the DC-AE, as live frames ask for it.
+        if (ServedFrames is null && c is PreviewAutoencoderComponents) signatures.AddRange(signatures.Select(s => s with { Decoder = FrameDecoder.Preview }).ToList());
         var started = Stopwatch.GetTimestamp();
-        var request = new GenerationRequest
+        var done = new List<FrameSignature>(signatures.Count);
+        int sketches = 0;
+        foreach (var signature in signatures)
         {
-            Prompt = "warm-up",
-            Width = size,
-            Height = size,
-            Steps = 2,
-            Embedding = c.Info.HasTextEncoder ? null : new PromptEmbedding(new float[c.Info.CaptionChannels], [1], 1, c.Info.CaptionChannels),
-        };
-        RunBatch([request], Stopwatch.GetTimestamp(), CancellationToken.None, null, null);
-        if (c is PreviewAutoencoderComponents) RunBatch([request with { Decoder = FrameDecoder.Preview }], Stopwatch.GetTimestamp(), CancellationToken.None, null, null);
-        Log.WarmedUp(_logger, size, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var requests = new GenerationRequest[signature.Batch];
+            for (int b = 0; b < requests.Length; b++)
+            {
+                requests[b] = new GenerationRequest
+                {
+                    Prompt = "warm-up",
+                    Width = signature.Width,
+                    Height = signature.Height,
+                    Steps = signature.Steps,
+                    Seed = b,
+                    Mode = signature.Mode,
+                    Decoder = signature.Decoder,
+                    // A new sketch for every request, so that the encoder runs at every batch size rather than hitting the cache.
+                    Sketch = signature.Mode == GuidanceMode.Text ? null : WarmupSketch(signature.Width, signature.Height, sketches++),
+                    Embedding = c.Info.HasTextEncoder ? null : new PromptEmbedding(new float[c.Info.CaptionChannels], [1], 1, c.Info.CaptionChannels),
+                };
+            }
+
+            try
+            {
+                Generate(requests, CancellationToken.None, null);
+            }
+            catch (ArgumentException ex)
+            {
+                // A served frame the model cannot make (e.g. a size that is no multiple of its scale factor) fails when served, with this message.
+                Log.WarmupSkipped(_logger, signature.ToString(), ex.Message);
+                continue;
+            }
+
+            done.Add(signature);
+        }
+
+        _sketchLatents.Clear();
+        WarmedUp = done;
+        Log.WarmedUp(_logger, done.Count, served.Width, served.Height, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>A white canvas with one dark diagonal stroke, its first pixels set from <paramref name="index"/> so each is a distinct sketch.</summary>
+    private static RgbImage WarmupSketch(int width, int height, int index)
+    {
+        var pixels = new byte[width * height * 3];
+        Array.Fill(pixels, (byte)255);
+        for (int y = 0; y < height; y++)
+        {
+            int x = (int)((long)y * width / height);
+            pixels.AsSpan((y * width + x) * 3, 3).Clear();
+        }
+
+        BitConverter.TryWriteBytes(pixels, index);
+        return new RgbImage(width, height, pixels);
     }
 
     private void SetUnavailable(string reason, Exception? ex = null, ProviderFailure? providerFailure = null)
@@ -272,12 +339,11 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         ct.ThrowIfCancellationRequested();
         var latents = PrepareLatents(requests, schedulers, width, height, n);
 
-        // ControlNet: sketch → scribble map → DC-AE encoder × scaling_factor.
+        // ControlNet: sketch → scribble map → DC-AE encoder × scaling_factor (cached per sketch).
         float[]? controlLatent = null, controlScale = null;
         if (requests[0].Mode == GuidanceMode.ControlNet)
         {
             controlLatent = EncodeImages(requests, width, height, control: true);
-            for (int i = 0; i < controlLatent.Length; i++) controlLatent[i] *= info.ScalingFactor;
             controlScale = requests.Select(r => r.ControlScale).ToArray();
         }
 
@@ -436,8 +502,51 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         return latents;
     }
 
-    /// <summary>Sketches → DC-AE encoder input (the scribble map for ControlNet, the image itself for img2img) → raw latents.</summary>
+    /// <summary>
+    /// Sketches → DC-AE encoder input (the scribble map for ControlNet, the image itself for img2img) → latents, raw for
+    /// img2img and × scaling_factor for ControlNet. Each sketch's latent comes from <see cref="SketchLatentCache"/> when the
+    /// same pixels were encoded for the same use before (a refinement, a prompt or settings change): only the others are
+    /// encoded, as one batch. The result must not be written (for one request it is the cached array itself).
+    /// </summary>
     private float[] EncodeImages(IReadOnlyList<GenerationRequest> requests, int width, int height, bool control)
+    {
+        var c = _components!;
+        var encoder = control ? DecoderFor(c, requests[0]) : FrameDecoder.Full;
+        var keys = new SketchLatentCache.Key[requests.Count];
+        Parallel.For(0, requests.Count, k => keys[k] = SketchLatentCache.KeyOf(requests[k].Sketch!, width, height, control, encoder));
+        var latents = new float[requests.Count][];
+        var missing = new List<int>();
+        for (int k = 0; k < requests.Count; k++)
+        {
+            if (_sketchLatents.TryGet(keys[k], out var cached)) latents[k] = cached;
+            else if (!missing.Any(m => keys[m] == keys[k])) missing.Add(k);
+        }
+
+        if (missing.Count > 0)
+        {
+            var encoded = EncodeSketches(missing.Select(k => requests[k]).ToList(), width, height, control, encoder);
+            int n = encoded.Length / missing.Count;
+            for (int m = 0; m < missing.Count; m++)
+            {
+                var latent = encoded.AsSpan(m * n, n).ToArray();
+                if (control) for (int i = 0; i < n; i++) latent[i] *= c.Info.ScalingFactor;
+                _sketchLatents.Set(keys[missing[m]], latent);
+                latents[missing[m]] = latent;
+            }
+
+            // Duplicates of an encoded sketch within this batch take its latent.
+            for (int k = 0; k < requests.Count; k++) latents[k] ??= latents[missing.First(m => keys[m] == keys[k])];
+        }
+
+        if (requests.Count == 1) return latents[0];
+        int size = latents[0].Length;
+        var stacked = new float[requests.Count * size];
+        for (int k = 0; k < requests.Count; k++) latents[k].CopyTo(stacked, k * size);
+        return stacked;
+    }
+
+    /// <summary>Runs the encoder on the sketches of <paramref name="requests"/>: raw latents, [B, C, h, w].</summary>
+    private float[] EncodeSketches(IReadOnlyList<GenerationRequest> requests, int width, int height, bool control, FrameDecoder encoder)
     {
         int plane = 3 * width * height;
         // The encoder input (0.8 MB per 256² sketch) is reused from the previous call of the same size: no large-object
@@ -451,7 +560,7 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
             if (control) ScribbleMap.ControlImage(requests[k].Sketch!, width, height, dst);
             else ImageProcessor.Preprocess(requests[k].Sketch!, width, height, dst);
         });
-        var latents = EncodeImages(_components!, control ? DecoderFor(_components!, requests[0]) : FrameDecoder.Full, images, requests.Count, height, width);
+        var latents = EncodeImages(_components!, encoder, images, requests.Count, height, width);
         _sketchBuffer = images;
         return latents;
     }
@@ -534,7 +643,10 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         [LoggerMessage(2, LogLevel.Information, "Model '{ModelName}' loaded on {Provider} in {Seconds:F1} s", EventName = "ModelLoaded")]
         public static partial void Loaded(ILogger logger, string modelName, string provider, double seconds);
 
-        [LoggerMessage(3, LogLevel.Information, "Warm-up frame at {Size}² took {Milliseconds:F0} ms", EventName = "ModelWarmedUp")]
-        public static partial void WarmedUp(ILogger logger, int size, double milliseconds);
+        [LoggerMessage(3, LogLevel.Information, "Warm-up of {Count} served batch kinds at {Width}x{Height} took {Milliseconds:F0} ms", EventName = "ModelWarmedUp")]
+        public static partial void WarmedUp(ILogger logger, int count, int width, int height, double milliseconds);
+
+        [LoggerMessage(4, LogLevel.Warning, "Warm-up skipped {Signature}: {Reason}", EventName = "WarmupSkipped")]
+        public static partial void WarmupSkipped(ILogger logger, string signature, string reason);
     }
 }

@@ -43,6 +43,9 @@ public static class Extensions
         services.AddHostedService<EmptyRoomSweeper>();
         services.AddRoomCreation();
         services.AddSingleton<IValidateOptions<SchedulerOptions>, FrameSizeValidation>();
+        // The frames the model warms up at load. Bound from the configuration itself: the validated SchedulerOptions depend on
+        // the model (FrameSizeValidation), which takes these when it is created.
+        services.TryAddSingleton(sp => ServedFramesOf(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton<SketchRasterizer>();
         services.AddSingleton<FrameEncoder>();
         services.AddSingleton(sp => new DirtyQueue(sp.GetRequiredService<IOptions<SchedulerOptions>>().Value.RefineDelay, sp.GetRequiredService<TimeProvider>()));
@@ -62,6 +65,17 @@ public static class Extensions
         services.AddMudServices();
         services.AddSketchUi();
         return builder;
+    }
+
+    /// <summary>The frames the scheduler serves under <paramref name="configuration"/> (see <see cref="SchedulerOptions.ServedFrames"/>).</summary>
+    /// <param name="configuration">The app's configuration.</param>
+    /// <returns>The served frames.</returns>
+    public static ServedFrames ServedFramesOf(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var scheduler = configuration.GetSection(nameof(SchedulerOptions)).Get<SchedulerOptions>() ?? new SchedulerOptions();
+        var rooms = configuration.GetSection(nameof(RoomOptions)).Get<RoomOptions>() ?? new RoomOptions();
+        return scheduler.ServedFrames(rooms.DefaultSteps);
     }
 
     /// <summary>

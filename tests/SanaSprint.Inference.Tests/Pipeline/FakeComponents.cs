@@ -15,6 +15,8 @@ internal sealed class FakeComponents : ISanaSprintComponents
 
     public List<string> Calls { get; } = [];
     public List<int> TransformerBatchSizes { get; } = [];
+    /// <summary>Each component call with its input shape, e.g. "transformer:2x8x4:control" (what a CUDA graph is captured per).</summary>
+    public List<string> Shapes { get; } = [];
     public int PromptEncodes { get; private set; }
     public Action<int>? OnTransformer { get; set; }
 
@@ -31,7 +33,7 @@ internal sealed class FakeComponents : ISanaSprintComponents
         Scheduler = new ScmSchedulerConfig(),
     };
 
-    public string Provider => "CPU";
+    public string Provider { get; set; } = "CPU";
 
     public TimeSpan RuntimeTime => TimeSpan.Zero;
 
@@ -51,7 +53,7 @@ internal sealed class FakeComponents : ISanaSprintComponents
 
     public float[] Transformer(TransformerCall call)
     {
-        lock (Calls) { Calls.Add($"transformer:{call.Batch}"); TransformerBatchSizes.Add(call.Batch); }
+        lock (Calls) { Calls.Add($"transformer:{call.Batch}"); TransformerBatchSizes.Add(call.Batch); Shapes.Add($"transformer:{call.Batch}x{call.Height}x{call.Width}:{(call.ControlBlocks is null ? "text" : "control")}"); }
         OnTransformer?.Invoke(call.Batch);
         int n = call.HiddenStates.Length / call.Batch;
         var v = new float[call.HiddenStates.Length];
@@ -80,7 +82,7 @@ internal sealed class FakeComponents : ISanaSprintComponents
 
     public IReadOnlyList<float[]> ControlNet(ControlNetCall call)
     {
-        lock (Calls) Calls.Add($"controlnet:{call.Step.Batch}");
+        lock (Calls) { Calls.Add($"controlnet:{call.Step.Batch}"); Shapes.Add($"controlnet:{call.Step.Batch}x{call.Step.Height}x{call.Step.Width}"); }
         int n = call.ControlLatent.Length / call.Step.Batch;
         var r = new float[call.ControlLatent.Length];
         for (int b = 0; b < call.Step.Batch; b++)
@@ -90,7 +92,7 @@ internal sealed class FakeComponents : ISanaSprintComponents
 
     public float[] EncodeImages(float[] images, int batch, int height, int width)
     {
-        lock (Calls) Calls.Add($"encode:{batch}");
+        lock (Calls) { Calls.Add($"encode:{batch}"); Shapes.Add($"encode:{batch}x{height}x{width}"); }
         int h = height / Factor, w = width / Factor, plane = height * width;
         var z = new float[batch * Channels * h * w];
         for (int b = 0; b < batch; b++)
@@ -109,7 +111,7 @@ internal sealed class FakeComponents : ISanaSprintComponents
 
     public void Decode(float[] latents, int batch, int height, int width, Memory<float> destination)
     {
-        lock (Calls) Calls.Add($"decode:{batch}");
+        lock (Calls) { Calls.Add($"decode:{batch}"); Shapes.Add($"decode:{batch}x{height}x{width}"); }
         int H = height * Factor, W = width * Factor;
         var img = destination.Span;
         for (int b = 0; b < batch; b++)
