@@ -146,7 +146,9 @@ public sealed class PreemptionTests
         Assert.Equal(expected, outcomes);
         var frames = LiveFrames(client).Skip(framesBefore).ToList();
         var completed = outcomes.Count(o => o == GatedRunOutcome.Completed);
-        Assert.InRange(frames.Count, completed + 1, completed + 2); // then the held run's and the last revision's frames
+        // The completed runs, then the held run's and the last revision's frames were sent; a connection keeps only its
+        // newest unsent frame, so a client that reads more slowly than they come may skip some, never reorder them.
+        Assert.InRange(frames.Count, 1, completed + 2);
         Assert.Equal(frames.Order(), frames);
         Assert.Equal(last, frames[^1]);
     }
