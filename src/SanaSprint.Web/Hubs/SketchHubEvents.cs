@@ -12,6 +12,14 @@ public sealed class SketchHubEvents(IHubContext<SketchHub, ISketchClient> hub) :
     {
         ArgumentNullException.ThrowIfNull(roomEvent);
         var group = SketchHub.GroupName(roomEvent.RoomId);
+        if (roomEvent is ParticipantRemoved removed)
+        {
+            // Only the removed connection hears of it, and then hears nothing more of the room.
+            if (removed.SessionId is not { } session) return;
+            await hub.Clients.Client(session).Removed(removed.ToWire());
+            await hub.Groups.RemoveFromGroupAsync(session, group);
+            return;
+        }
         var clients = exceptSessionId is null ? hub.Clients.Group(group) : hub.Clients.GroupExcept(group, exceptSessionId);
         await clients.SendAsync(roomEvent);
     }
