@@ -12,7 +12,7 @@ const MIN_POINT_DISTANCE = 0.35; // canvas units; closer points add nothing visi
 /** Methods of the room object for local input (mixed into SketchRoom; `this` is the room). */
 export const inputMethods = {
     onPointerDown(ev) {
-        if (!this.me || this.active) return;
+        if (!this.me || this.active || this.readOnly) return;
         if (ev.pointerType === "mouse" && ev.button !== 0) return;
         ev.preventDefault();
         try {
