@@ -38,6 +38,9 @@ public sealed partial class RoomEditor
         [.. Enumerable.Range(0, 0xA0).Select(c => (char)c).Where(c => char.IsControl(c) && c is not '\n' and not '\t'),
          .. Enumerable.Range(0x202A, 5).Select(c => (char)c), .. Enumerable.Range(0x2066, 4).Select(c => (char)c)]);
 
+    /// <summary>What a removed participant is told, when removed and when it tries to rejoin as itself.</summary>
+    private const string RemovedNotice = "The host removed you from this room; you can come back only with an invite while the room is unlocked.";
+
     private readonly RoomOptions _options;
     private readonly TimeProvider _time;
     private readonly IModelInfo? _model;
@@ -219,7 +222,7 @@ public sealed partial class RoomEditor
     /// <param name="caller">A present participant.</param>
     /// <param name="strokeId">A stroke the caller began and has not ended.</param>
     /// <param name="points">1 to <see cref="RoomOptions.MaxPointsPerAppend"/> points, finite, inside the canvas, pressure in [0, 1].</param>
-    /// <exception cref="RoomException">Not joined, bad points, unknown, foreign or ended stroke, or the stroke is too long.</exception>
+    /// <exception cref="RoomException">Not joined, not allowed to change the room, bad points, unknown, foreign or ended stroke, or the stroke is too long.</exception>
     public PointsAppended AppendPoints(Room room, RoomCaller caller, string? strokeId, IReadOnlyList<StrokePoint>? points)
     {
         CheckStrokeId(strokeId);
@@ -241,7 +244,7 @@ public sealed partial class RoomEditor
     /// <param name="room">The room.</param>
     /// <param name="caller">A present participant.</param>
     /// <param name="strokeId">A stroke the caller began.</param>
-    /// <exception cref="RoomException">Not joined, unknown or foreign stroke, or already ended.</exception>
+    /// <exception cref="RoomException">Not joined, not allowed to change the room, unknown or foreign stroke, or already ended.</exception>
     public StrokeEnded EndStroke(Room room, RoomCaller caller, string? strokeId)
     {
         CheckStrokeId(strokeId);
@@ -257,7 +260,7 @@ public sealed partial class RoomEditor
 
     /// <summary>Undoes the caller's newest action (its own stroke, or its own clear). Others' actions are never touched.</summary>
     /// <returns>What became hidden or visible; null when nothing changed on the canvas.</returns>
-    /// <exception cref="RoomException">Not joined.</exception>
+    /// <exception cref="RoomException">Not joined, or not allowed to change the room (<see cref="RoomAccess.MayChange"/>).</exception>
     public StrokesVisibilityChanged? Undo(Room room, RoomCaller caller)
     {
         var participant = RequireMayChange(room, caller);
@@ -272,7 +275,7 @@ public sealed partial class RoomEditor
 
     /// <summary>Redoes the caller's newest undone action.</summary>
     /// <returns>What became hidden or visible; null when nothing changed on the canvas.</returns>
-    /// <exception cref="RoomException">Not joined.</exception>
+    /// <exception cref="RoomException">Not joined, or not allowed to change the room (<see cref="RoomAccess.MayChange"/>).</exception>
     public StrokesVisibilityChanged? Redo(Room room, RoomCaller caller)
     {
         var participant = RequireMayChange(room, caller);
@@ -287,7 +290,7 @@ public sealed partial class RoomEditor
 
     /// <summary>Clears the canvas for everyone; the caller can undo it.</summary>
     /// <returns>The event, or null when the canvas was already empty.</returns>
-    /// <exception cref="RoomException">Not joined.</exception>
+    /// <exception cref="RoomException">Not joined, or not allowed to change the room (<see cref="RoomAccess.MayChange"/>).</exception>
     public CanvasCleared? Clear(Room room, RoomCaller caller)
     {
         var participant = RequireMayChange(room, caller);
@@ -306,7 +309,7 @@ public sealed partial class RoomEditor
     /// <param name="caller">A present participant.</param>
     /// <param name="prompt">At most <see cref="RoomOptions.MaxPromptLength"/> characters, no control characters except new lines and
     /// tabs and no bidirectional overrides; then at most <see cref="RoomOptions.MaxPromptTokens"/> tokens, alone and composed with the room's preset.</param>
-    /// <exception cref="RoomException">Not joined or bad prompt.</exception>
+    /// <exception cref="RoomException">Not joined, not allowed to change the room, or bad prompt.</exception>
     public PromptChanged SetPrompt(Room room, RoomCaller caller, string? prompt)
     {
         CheckPrompt(prompt);
@@ -322,7 +325,7 @@ public sealed partial class RoomEditor
     /// <param name="room">The room.</param>
     /// <param name="caller">A present participant.</param>
     /// <param name="settings">Within <see cref="RoomRules"/>; preset id null or 1–64 of <c>a–z 0–9 -</c>.</param>
-    /// <exception cref="RoomException">Not joined or bad settings, or a new preset that would take the room's prompt past
+    /// <exception cref="RoomException">Not joined, not allowed to change the room, bad settings, or a new preset that would take the room's prompt past
     /// <see cref="RoomOptions.MaxPromptTokens"/>.</exception>
     public SettingsChanged SetSettings(Room room, RoomCaller caller, RoomSettings? settings)
     {
@@ -346,7 +349,7 @@ public sealed partial class RoomEditor
     /// <param name="settings">The settings the preset makes of the room's current ones.</param>
     /// <param name="prompt">The preset's subject, or null to keep the room's prompt.</param>
     /// <returns>The settings event and, when the prompt changed, the prompt event (same revision).</returns>
-    /// <exception cref="RoomException">Not joined, bad settings or prompt, or a prompt too long within the preset.</exception>
+    /// <exception cref="RoomException">Not joined, not allowed to change the room, bad settings or prompt, or a prompt too long within the preset.</exception>
     public (SettingsChanged Settings, PromptChanged? Prompt) ApplyPreset(Room room, RoomCaller caller, RoomSettings? settings, string? prompt)
     {
         CheckSettings(settings);
@@ -463,8 +466,7 @@ public sealed partial class RoomEditor
         room.RemovedIds.Add(target.Id);
         room.RejoinTokens.Remove(target.Id);
         room.RecordChange(new RoomChange(RoomChangeKind.Access));
-        var removed = new ParticipantRemoved(room.Id, target.Id, session, host,
-            "The host removed you from this room; you can come back only with an invite while the room is unlocked.");
+        var removed = new ParticipantRemoved(room.Id, target.Id, session, host, RemovedNotice);
         return (removed, session is null ? null : Leave(room, target.Id, session));
     }
 
@@ -527,7 +529,7 @@ public sealed partial class RoomEditor
     private static void CheckAdmission(Room room, string? rejoinParticipantId, string? rejoinToken)
     {
         if (rejoinParticipantId is not null && room.RemovedIds.Contains(rejoinParticipantId))
-            throw new RoomException(RoomErrorCodes.Removed, "The host removed you from this room; you can come back only with an invite while the room is unlocked.");
+            throw new RoomException(RoomErrorCodes.Removed, RemovedNotice);
         if (room.Locked && FindRejoin(room, rejoinParticipantId, rejoinToken) is null)
             throw new RoomException(RoomErrorCodes.Locked, "The host has locked this room: it takes no newcomers until the host unlocks it.");
     }
