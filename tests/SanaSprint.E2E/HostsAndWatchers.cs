@@ -75,6 +75,25 @@ public sealed class HostsAndWatchers(PaintingGeneratorAppFixture app)
     }
 
     [BrowserFact]
+    public async Task TheHostIsStillTheSameParticipantAndHostAfterReloadingThePage()
+    {
+        var roomId = app.CreateRoom();
+        await using var context = await app.NewContextAsync();
+        var alice = await RoomPage.OpenAsync(context, roomId, "Alice");
+        var self = alice.Page.Locator("[data-testid=participants] .participant.self");
+        var id = await self.GetAttributeAsync("data-participant-id", new() { Timeout = RoomPage.TimeoutMs });
+        await Expect(self).ToHaveAttributeAsync("data-role", ParticipantRoles.Host);
+
+        await alice.Page.ReloadAsync();
+        await alice.WaitUntilJoinedAsync();
+
+        await Expect(self).ToHaveAttributeAsync("data-participant-id", id!, new() { Timeout = RoomPage.TimeoutMs });
+        await Expect(self).ToHaveAttributeAsync("data-role", ParticipantRoles.Host);
+        await Expect(alice.Page.GetByTestId("lock-drawing")).ToBeVisibleAsync();
+        Assert.Equal(id, View(roomId).Access!.HostId);
+    }
+
+    [BrowserFact]
     public async Task TheHostLocksDrawingAndTheOtherBrowserDrawsAgainOnceUnlocked()
     {
         var roomId = app.CreateRoom();
