@@ -19,7 +19,7 @@ export const inputMethods = {
         } else if (ev.pointerType === "pen") {
             this.notePen();
         }
-        if (!this.me || this.active) return;
+        if (!this.me || this.active || this.readOnly) return;
         if (ev.pointerType === "mouse" && ev.button !== 0) return;
         ev.preventDefault();
         try {

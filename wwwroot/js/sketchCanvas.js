@@ -48,6 +48,11 @@ class SketchRoom {
         this.strokes = new Map();   // id -> { id, ownerId, colour, width, points: [[x, y, p]], ended }
         this.order = [];            // visible stroke ids, bottom to top
         this.me = null;
+        this.role = "drawer";      // "host", "drawer" or "watcher"
+        this.hostId = null;
+        this.locked = false;
+        this.readOnly = true;      // until the snapshot says this participant may draw
+        this.removed = false;
         this.participants = new Map();
         this.cursors = new Map();   // participantId -> { el, timer }
         this.revision = 0;          // newest room revision seen
@@ -97,11 +102,11 @@ class SketchRoom {
         this.redraw();
     }
 
-    undo() { return this.change("Undo"); }
+    undo() { return this.readOnly ? Promise.resolve(null) : this.change("Undo"); }
 
-    redo() { return this.change("Redo"); }
+    redo() { return this.readOnly ? Promise.resolve(null) : this.change("Redo"); }
 
-    clear() { return this.change("Clear"); }
+    clear() { return this.readOnly ? Promise.resolve(null) : this.change("Clear"); }
 
     /** Downloads the sketch at canvas resolution as a PNG with text chunks (prompt, seed, steps, model). */
     async downloadSketch(metaJson, fileName) {

@@ -125,6 +125,20 @@ public sealed partial class ConnectionOutboxes
         }
     }
 
+    /// <summary>Queues a room event for one connection of the room, then takes it out of the room (see <see cref="Leave"/>).</summary>
+    /// <param name="connectionId">The connection.</param>
+    /// <param name="roomEvent">The last event of the room it is sent.</param>
+    public void PublishLast(string connectionId, RoomEvent roomEvent)
+    {
+        ArgumentNullException.ThrowIfNull(roomEvent);
+        lock (_gate)
+        {
+            if (!_connections.TryGetValue(connectionId, out var outbox) || outbox.RoomId != roomEvent.RoomId) return;
+            outbox.PostEvent(roomEvent);
+            RemoveMember(outbox);
+        }
+    }
+
     /// <summary>Queues a frame for every connection in its room, replacing any unsent older one; returns at once.</summary>
     /// <param name="roomId">The room.</param>
     /// <param name="frame">The frame.</param>

@@ -29,8 +29,16 @@ namespace SanaSprint.Web.Hubs;
 // SetPrompt(prompt)                    commit   revision   PromptChanged → everyone
 // SetSettings(settings)                commit   revision   SettingsChanged → everyone
 // Cursor(x, y)  (best effort, throttled)        —          CursorMoved → others
+// SetLocked(locked)          host only commit   —          AccessChanged → everyone
+// HandOverHost(participantId) host only commit  —          AccessChanged → everyone
+// RemoveParticipant(participantId) host  commit —          Removed → the removed connection (then out of the room);
+//                                                          PresenceChanged → everyone else
 // (scheduler)                                   —          Frame / FrameFailed → everyone
 // Undo/Redo/Clear return the revision unchanged when there was nothing to do. Disconnecting leaves the room.
+// Roles: JoinRoom by the room's id (the drawing invite) makes a drawer, and the first one the host; JoinRoom by the room's
+// watch-only address makes a watcher. A watcher's, or while the host has locked drawing a drawer's, stroke, undo, redo,
+// clear, prompt or settings call is refused ("read-only"); a locked room admits no newcomers; a removed participant
+// cannot rejoin as itself. RoomEditor holds these rules.
 // "commit": the call returns once the change is committed to the room store (SQLite when persistence is on), so an
 // acknowledged change survives a crash; BeginStroke and AppendPoints are written behind (a stroke is acknowledged by its end).
 
@@ -160,6 +168,24 @@ public sealed partial class SketchHub(IRoomDirectory rooms, IModelInfo generator
     /// <returns>The new revision.</returns>
     public Task<long> SetSettings(RoomSettings settings) => Run(async () =>
         (await rooms.SetSettingsAsync(await Caller(), settings.ToDomain(), Context.ConnectionAborted)).Revision);
+
+    /// <summary>The host locks drawing (only the host changes the room; no newcomers) or unlocks it; once this returns, it is committed.</summary>
+    /// <param name="locked">True to lock.</param>
+    /// <returns>True when the room is locked after the call.</returns>
+    public Task<bool> SetLocked(bool locked) => Run(async () =>
+        (await rooms.SetLockedAsync(await Caller(), locked, Context.ConnectionAborted)).Access.Locked);
+
+    /// <summary>The host hands its role to another participant present by the drawing invite.</summary>
+    /// <param name="participantId">The new host.</param>
+    /// <returns>The new host's participant id.</returns>
+    public Task<string?> HandOverHost(string participantId) => Run(async () =>
+        (await rooms.HandOverHostAsync(await Caller(), participantId, Context.ConnectionAborted)).Access.HostId);
+
+    /// <summary>The host removes a participant: it is told and leaves the room, and cannot rejoin as itself.</summary>
+    /// <param name="participantId">The participant to remove.</param>
+    /// <returns>The removed participant's id.</returns>
+    public Task<string> RemoveParticipant(string participantId) => Run(async () =>
+        (await rooms.RemoveParticipantAsync(await Caller(), participantId, Context.ConnectionAborted)).ParticipantId);
 
     /// <summary>Relays the caller's pointer to the others (best effort; throttled).</summary>
     /// <param name="x">Canvas x.</param>

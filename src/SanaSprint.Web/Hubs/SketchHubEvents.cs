@@ -13,6 +13,12 @@ public sealed class SketchHubEvents(ConnectionOutboxes outboxes) : IRoomEventSin
     public ValueTask PublishAsync(RoomEvent roomEvent, string? exceptSessionId)
     {
         ArgumentNullException.ThrowIfNull(roomEvent);
+        if (roomEvent is ParticipantRemoved removed)
+        {
+            // Only the removed connection hears of it, and then hears nothing more of the room.
+            if (removed.SessionId is { } session) outboxes.PublishLast(session, removed);
+            return ValueTask.CompletedTask;
+        }
         outboxes.Publish(roomEvent, exceptSessionId);
         return ValueTask.CompletedTask;
     }

@@ -23,6 +23,12 @@ public sealed class RoomEntity
 
     /// <summary>Unix milliseconds of the last write (room retention).</summary>
     public long UpdatedAtMs { get; set; }
+
+    /// <summary>
+    /// Who may do what, as JSON (<c>StoredAccess</c>: watch-only address, host, lock, watchers, removed participants, rejoin
+    /// tokens); null in rows written before rooms had hosts, which get a new watch-only address and no host when restored.
+    /// </summary>
+    public string? AccessJson { get; set; }
 }
 
 /// <summary>A stored stroke; points are packed little-endian float triples <c>x, y, pressure</c>.</summary>

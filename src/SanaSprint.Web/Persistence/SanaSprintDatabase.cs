@@ -64,19 +64,21 @@ public sealed partial class SanaSprintDatabase
     public SanaSprintDbContext CreateContext() => new(_contextOptions);
 
     /// <summary>
-    /// The migrations a database created without them may already have, in order, each with the table it creates.
+    /// The migrations a database created without them may already have, in order, each with the table it creates (and
+    /// the column, for a migration that adds one to an existing table).
     /// </summary>
-    private static readonly (string Migration, string Table)[] Baseline =
+    private static readonly (string Migration, string Table, string? Column)[] Baseline =
     [
-        ("20261207211424_InitialCreate", "rooms"),
-        ("20261207211425_AddRoomFrames", "room_frames"),
-        ("20261207233108_AddGalleryOwners", "room_members"),
+        ("20261207211424_InitialCreate", "rooms", null),
+        ("20261207211425_AddRoomFrames", "room_frames", null),
+        ("20261207232154_AddRoomAccess", "rooms", "AccessJson"),
+        ("20261207233108_AddGalleryOwners", "room_members", null),
     ];
 
     /// <summary>
     /// A database created without migrations (its tables exist, the history table does not) gets the history table with
-    /// the migrations its tables show it already has recorded: the leading ones of <see cref="Baseline"/> whose table
-    /// exists. <c>Migrate()</c> then applies only the ones after them.
+    /// the migrations its schema shows it already has recorded: those of <see cref="Baseline"/> whose table (and column)
+    /// exists. <c>Migrate()</c> then applies only the others.
     /// </summary>
     /// <returns>The migrations recorded (none when the database has migrations history or no tables).</returns>
     internal static IReadOnlyList<string> BaselineIfCreatedWithoutMigrations(SanaSprintDbContext context)
@@ -86,7 +88,8 @@ public sealed partial class SanaSprintDatabase
         try
         {
             if (TableExists(connection, HistoryTable)) return [];
-            var present = Baseline.TakeWhile(b => TableExists(connection, b.Table)).Select(b => b.Migration).ToList();
+            var present = Baseline.Where(b => TableExists(connection, b.Table) && (b.Column is null || ColumnExists(connection, b.Table, b.Column)))
+                .Select(b => b.Migration).ToList();
             if (present.Count == 0) return [];
             using var transaction = connection.BeginTransaction();
             using var command = connection.CreateCommand();
@@ -119,6 +122,15 @@ public sealed partial class SanaSprintDatabase
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $name";
         AddParameter(command, "$name", table);
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0;
+    }
+
+    private static bool ColumnExists(System.Data.Common.DbConnection connection, string table, string column)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM pragma_table_info($table) WHERE name = $column";
+        AddParameter(command, "$table", table);
+        AddParameter(command, "$column", column);
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0;
     }
 

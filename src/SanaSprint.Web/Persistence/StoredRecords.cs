@@ -61,6 +61,17 @@ public sealed record StoredSettings(int Steps, long Seed, bool SeedLocked, Guida
 /// <param name="Colour">"#rrggbb".</param>
 public sealed record StoredParticipant(string Id, string DisplayName, string Colour);
 
+/// <summary>Who may do what in a room, as stored in <see cref="RoomEntity.AccessJson"/>.</summary>
+/// <param name="WatchId">The room's watch-only address.</param>
+/// <param name="HostId">The host's participant id, or null.</param>
+/// <param name="Locked">True while only the host may change the room.</param>
+/// <param name="Watchers">Participants who joined by the watch-only link.</param>
+/// <param name="Removed">Participants the host removed (they never rejoin as themselves).</param>
+/// <param name="RejoinTokens">Each known participant's rejoin secret, so that the host and the others are still themselves
+/// when they come back after a restart within the rejoin window.</param>
+public sealed record StoredAccess(string WatchId, string? HostId, bool Locked, IReadOnlyList<string>? Watchers, IReadOnlyList<string>? Removed,
+    IReadOnlyDictionary<string, string>? RejoinTokens);
+
 /// <summary>A room's newest frame without its image, as stored in <see cref="RoomFrameEntity.Json"/>.</summary>
 /// <param name="Revision">The room revision it was rendered from.</param>
 /// <param name="ContentType">"image/jpeg" or "image/webp".</param>

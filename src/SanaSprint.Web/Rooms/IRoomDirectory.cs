@@ -22,7 +22,15 @@ public interface IRoomDirectory
     /// <exception cref="RoomException">The server already holds <see cref="RoomOptions.MaxRooms"/> rooms in use (empty rooms do not count).</exception>
     ValueTask<string> CreateRoomAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>True when <paramref name="roomId"/> is well formed and the room exists.</summary>
+    /// <summary>
+    /// What a room link's address leads to: a room by its id (the drawing invite) or by its watch-only address; null when
+    /// the address is malformed or leads nowhere.
+    /// </summary>
+    /// <param name="address">The id or watch-only address from a link.</param>
+    /// <param name="cancellationToken">Stops the call.</param>
+    ValueTask<RoomAddress?> ResolveAsync(string? address, CancellationToken cancellationToken = default);
+
+    /// <summary>True when <paramref name="roomId"/> is well formed and the room exists (by its id or its watch-only address).</summary>
     ValueTask<bool> RoomExistsAsync(string? roomId, CancellationToken cancellationToken = default);
 
     /// <summary>How many rooms exist.</summary>
@@ -54,7 +62,7 @@ public interface IRoomDirectory
         string? clientAddress = null, CancellationToken cancellationToken = default);
 
     /// <summary>First half of joining: checks the room, the name and the room's capacity, and holds a place.</summary>
-    /// <param name="roomId">The room to join.</param>
+    /// <param name="roomId">The room to join: its id (drawing invite) or its watch-only address (the joiner is then a watcher).</param>
     /// <param name="sessionId">The caller's connection; must not be in a room already.</param>
     /// <param name="displayName">The caller's name.</param>
     /// <param name="rejoinParticipantId">With <paramref name="rejoinToken"/>: become this earlier participant again.</param>
@@ -107,6 +115,18 @@ public interface IRoomDirectory
 
     /// <summary>Applies a style preset's settings and subject in one change (see <see cref="RoomEditor.ApplyPreset"/>); completes once committed.</summary>
     ValueTask<SettingsChanged> ApplyPresetAsync(RoomCaller caller, FrameSettings? settings, string? prompt, CancellationToken cancellationToken = default);
+
+    /// <summary>The host locks drawing (only the host changes the room, no newcomers) or unlocks it (see <see cref="RoomEditor.SetLocked"/>); completes once committed.</summary>
+    ValueTask<AccessChanged> SetLockedAsync(RoomCaller caller, bool locked, CancellationToken cancellationToken = default);
+
+    /// <summary>The host hands its role to another participant (see <see cref="RoomEditor.HandOverHost"/>); completes once committed.</summary>
+    ValueTask<AccessChanged> HandOverHostAsync(RoomCaller caller, string? participantId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The host removes a participant (see <see cref="RoomEditor.RemoveParticipant"/>): its session leaves the room and is
+    /// told (<see cref="ParticipantRemoved"/>), the others see it leave; completes once committed.
+    /// </summary>
+    ValueTask<ParticipantRemoved> RemoveParticipantAsync(RoomCaller caller, string? participantId, CancellationToken cancellationToken = default);
 
     /// <summary>The caller's pointer moved (best effort, throttled).</summary>
     /// <returns>The event, or null when throttled.</returns>

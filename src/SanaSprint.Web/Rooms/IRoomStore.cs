@@ -66,4 +66,6 @@ public enum RoomChangeKind
     Settings,
     /// <summary>The room's newest frame (<see cref="Room.LastFrame"/>) changed.</summary>
     Frame,
+    /// <summary>Who is in the room or what they may do changed: a participant admitted or removed, the host, the lock.</summary>
+    Access,
 }

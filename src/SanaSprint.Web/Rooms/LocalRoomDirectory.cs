@@ -20,6 +20,7 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
     private readonly ConcurrentDictionary<string, RoomCaller> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _addresses = new(StringComparer.Ordinal); // session → client address
     private readonly ConcurrentDictionary<string, ImmutableList<Func<RoomEvent, Task>>> _listeners = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _watchIds = new(StringComparer.Ordinal); // watch-only address → room id
     private readonly Lock _createGate = new();
 
     /// <summary>Creates the directory over a store.</summary>
@@ -57,6 +58,7 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
             {
                 var room = _editor.CreateRoom(RoomEditor.NewRoomId());
                 if (!_store.TryAdd(room)) continue; // a 128-bit collision; draw again
+                _watchIds[room.WatchId] = room.Id;
                 lock (room.Gate) HandOver(room);
                 return ValueTask.FromResult(room.Id);
             }
@@ -102,8 +104,26 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
     }
 
     /// <inheritdoc />
+    public ValueTask<RoomAddress?> ResolveAsync(string? address, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Resolve(address) is var (room, watching) && room is not null ? new RoomAddress(room.Id, watching) : null);
+
+    /// <inheritdoc />
     public ValueTask<bool> RoomExistsAsync(string? roomId, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(RoomEditor.IsRoomId(roomId) && _store.Find(roomId) is not null);
+        ValueTask.FromResult(Resolve(roomId).Room is not null);
+
+    /// <summary>The room a link's address leads to (by id, else by watch-only address) and whether it was the watch-only one.</summary>
+    private (Room? Room, bool Watching) Resolve(string? address)
+    {
+        if (!RoomEditor.IsRoomId(address)) return (null, false);
+        if (_store.Find(address) is { } room) return (room, false);
+        if (!_watchIds.TryGetValue(address, out var roomId) && _watchIds.Count < _store.Count)
+        {
+            // Rooms restored by the store at start are indexed on first use.
+            foreach (var r in _store.All()) _watchIds.TryAdd(r.WatchId, r.Id);
+            _watchIds.TryGetValue(address, out roomId);
+        }
+        return roomId is not null && _store.Find(roomId) is { } watched ? (watched, true) : (null, false);
+    }
 
     /// <inheritdoc />
     public ValueTask<int> CountRoomsAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(_store.Count);
@@ -111,7 +131,7 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
     /// <inheritdoc />
     public ValueTask<RoomView> GetViewAsync(string? roomId, CancellationToken cancellationToken = default)
     {
-        var room = RequireRoom(roomId);
+        var room = RequireAddress(roomId).Room;
         lock (room.Gate) return ValueTask.FromResult(_editor.View(room, ""));
     }
 
@@ -123,7 +143,7 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
     public ValueTask CheckJoinAsync(string? roomId, string? displayName, string? rejoinParticipantId = null, string? rejoinToken = null,
         string? clientAddress = null, CancellationToken cancellationToken = default)
     {
-        var room = RequireRoom(roomId);
+        var room = RequireAddress(roomId).Room;
         _editor.CheckDisplayName(displayName);
         lock (room.Gate)
         {
@@ -142,21 +162,21 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
             && _addresses.TryGetValue(s.Key, out var a) && a == clientAddress);
         if (held >= Options.MaxParticipantsPerAddress)
             throw new RoomException(RoomErrorCodes.RoomFull,
-                $"Room '{room.Id}' already has {held} participants from this address (`RoomOptions.MaxParticipantsPerAddress`).");
+                $"The room already has {held} participants from this address (`RoomOptions.MaxParticipantsPerAddress`).");
     }
 
     /// <inheritdoc />
     public ValueTask<JoiningParticipant> ReserveAsync(string? roomId, string sessionId, string? displayName, string? rejoinParticipantId = null,
         string? rejoinToken = null, string? clientAddress = null, CancellationToken cancellationToken = default)
     {
-        var room = RequireRoom(roomId);
+        var (room, watching) = RequireAddress(roomId);
         lock (room.Gate)
         {
             RequireLive(room);
             if (_sessions.ContainsKey(sessionId))
                 throw new RoomException(RoomErrorCodes.Conflict, "This connection is already in a room; leave it first.");
             CheckSeatsOfAddress(room, clientAddress, rejoinParticipantId);
-            var (joining, replaced) = _editor.Reserve(room, sessionId, displayName, rejoinParticipantId, rejoinToken);
+            var (joining, replaced) = _editor.Reserve(room, sessionId, displayName, rejoinParticipantId, rejoinToken, watching);
             if (clientAddress is not null) _addresses[sessionId] = clientAddress;
             if (replaced is not null) _sessions.TryRemove(new KeyValuePair<string, RoomCaller>(replaced, new RoomCaller(room.Id, joining.Id, replaced)));
             _sessions[sessionId] = new RoomCaller(room.Id, joining.Id, sessionId);
@@ -246,6 +266,42 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
         if (result.Prompt is not null) await PublishAsync(result.Prompt, null);
         await _store.CommitAsync(room.Id, cancellationToken);
         return result.Settings;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<AccessChanged> SetLockedAsync(RoomCaller caller, bool locked, CancellationToken cancellationToken = default) =>
+        ChangeAsync(caller, room => _editor.SetLocked(room, caller, locked), Ack.Committed, cancellationToken)!;
+
+    /// <inheritdoc />
+    public ValueTask<AccessChanged> HandOverHostAsync(RoomCaller caller, string? participantId, CancellationToken cancellationToken = default) =>
+        ChangeAsync(caller, room => _editor.HandOverHost(room, caller, participantId), Ack.Committed, cancellationToken)!;
+
+    /// <inheritdoc />
+    public async ValueTask<ParticipantRemoved> RemoveParticipantAsync(RoomCaller caller, string? participantId, CancellationToken cancellationToken = default)
+    {
+        var room = RequireRoom(caller.RoomId);
+        (ParticipantRemoved Removed, PresenceChanged? Presence) result;
+        lock (room.Gate)
+        {
+            try
+            {
+                result = _editor.RemoveParticipant(room, caller, participantId);
+                // Its connection stops speaking for the room at once: any further call of it is refused as not joined.
+                if (result.Removed.SessionId is { } session)
+                {
+                    _sessions.TryRemove(new KeyValuePair<string, RoomCaller>(session, new RoomCaller(room.Id, result.Removed.ParticipantId, session)));
+                    _addresses.TryRemove(session, out _);
+                }
+            }
+            finally
+            {
+                HandOver(room);
+            }
+        }
+        await PublishAsync(result.Removed, null);
+        if (result.Presence is not null) await PublishAsync(result.Presence, null);
+        await _store.CommitAsync(room.Id, cancellationToken);
+        return result.Removed;
     }
 
     /// <inheritdoc />
@@ -339,6 +395,14 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
                 Log.ListenerFailed(_logger, roomEvent.RoomId, roomEvent.GetType().Name, ex);
             }
         }
+    }
+
+    /// <summary>The room a link's address leads to, or a refusal naming the address.</summary>
+    private (Room Room, bool Watching) RequireAddress(string? address)
+    {
+        RoomEditor.CheckRoomId(address);
+        return Resolve(address) is (Room room, var watching) ? (room, watching)
+            : throw new RoomException(RoomErrorCodes.NotFound, $"Room '{address}' does not exist.");
     }
 
     private Room RequireRoom(string? roomId)

@@ -57,6 +57,24 @@ public sealed class Room(string id, string prompt, FrameSettings settings)
     /// <summary>Counter for participant ids ("p1", "p2", …).</summary>
     internal int ParticipantCounter { get; set; }
 
+    /// <summary>
+    /// The room's second address, for the watch-only link (22 URL-safe characters, 128 random bits of its own): whoever
+    /// joins by it is a watcher, and the room's <see cref="Id"/>, the drawing invite, cannot be told from it.
+    /// </summary>
+    public string WatchId { get; internal set; } = "";
+
+    /// <summary>The host's participant id, or null until the first participant joins by the drawing invite.</summary>
+    internal string? HostId { get; set; }
+
+    /// <summary>True while only the host may change the room (strokes, undo, clear, prompt, settings) and no newcomer is admitted.</summary>
+    internal bool Locked { get; set; }
+
+    /// <summary>Participants who joined by the watch-only link.</summary>
+    internal HashSet<string> Watchers { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Participants the host removed: they can never rejoin as themselves.</summary>
+    internal HashSet<string> RemovedIds { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Counter for clear action ids.</summary>
     internal long ClearCounter { get; set; }
 

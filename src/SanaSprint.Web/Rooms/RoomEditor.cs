@@ -13,7 +13,8 @@ namespace SanaSprint.Web.Rooms;
 
 /// <summary>
 /// The rules of one room: strokes with their owners, undo and redo of the caller's own actions, clear, prompt and settings,
-/// joining and rejoining, and what joiners and the renderer see. Each method takes the room and the caller, changes the
+/// joining and rejoining, who may change the room (host, drawers, watchers, the host's lock and removals), and what
+/// joiners and the renderer see. Each method takes the room and the caller, changes the
 /// room or throws, and returns what happened as a <see cref="RoomEvent"/>.
 /// </summary>
 /// <remarks>
@@ -36,6 +37,9 @@ public sealed partial class RoomEditor
     private static readonly System.Buffers.SearchValues<char> ForbiddenPromptCharacters = System.Buffers.SearchValues.Create(
         [.. Enumerable.Range(0, 0xA0).Select(c => (char)c).Where(c => char.IsControl(c) && c is not '\n' and not '\t'),
          .. Enumerable.Range(0x202A, 5).Select(c => (char)c), .. Enumerable.Range(0x2066, 4).Select(c => (char)c)]);
+
+    /// <summary>What a removed participant is told, when removed and when it tries to rejoin as itself.</summary>
+    private const string RemovedNotice = "The host removed you from this room; you can come back only with an invite while the room is unlocked.";
 
     private readonly RoomOptions _options;
     private readonly TimeProvider _time;
@@ -66,7 +70,7 @@ public sealed partial class RoomEditor
     {
         var settings = new FrameSettings(_options.DefaultSteps, RoomRules.NewSeed(), false, _options.DefaultMode, _options.DefaultStrength,
             _options.DefaultControlScale, null);
-        var room = new Room(roomId, _options.DefaultPrompt, settings) { RevisionTimestamp = _time.GetTimestamp(), LastActivity = _time.GetUtcNow() };
+        var room = new Room(roomId, _options.DefaultPrompt, settings) { RevisionTimestamp = _time.GetTimestamp(), LastActivity = _time.GetUtcNow(), WatchId = NewRoomId() };
         room.RecordChange(new RoomChange(RoomChangeKind.Created));
         return room;
     }
@@ -118,14 +122,17 @@ public sealed partial class RoomEditor
     /// <param name="rejoinParticipantId">With <paramref name="rejoinToken"/>: become this earlier participant of the room again
     /// (after a reconnect); when the pair does not match, the caller joins as a new participant.</param>
     /// <param name="rejoinToken">The <see cref="RoomView.RejoinToken"/> that participant was given.</param>
+    /// <param name="watching">True when the caller came by the watch-only link: a new participant is then a watcher (a
+    /// rejoining one keeps its role).</param>
     /// <returns>The participant, holding a place but not yet announced, and the session it replaces after a rejoin (or null).</returns>
-    /// <exception cref="RoomException">Bad name, or the room is full.</exception>
+    /// <exception cref="RoomException">Bad name, the room is full, a removed participant's rejoin, or a newcomer to a locked room.</exception>
     public (JoiningParticipant Joining, string? ReplacedSessionId) Reserve(Room room, string sessionId, string? displayName,
-        string? rejoinParticipantId = null, string? rejoinToken = null)
+        string? rejoinParticipantId = null, string? rejoinToken = null, bool watching = false)
     {
         ArgumentNullException.ThrowIfNull(room);
         var name = CheckDisplayName(displayName);
         DropDeparted(room);
+        CheckAdmission(room, rejoinParticipantId, rejoinToken);
         if (FindRejoin(room, rejoinParticipantId, rejoinToken) is { } earlier)
         {
             if (!earlier.HoldsPlace) RequireFreePlace(room);
@@ -145,6 +152,7 @@ public sealed partial class RoomEditor
         var joining = new JoiningParticipant(id, name, colour, room.Id, sessionId);
         room.Participants[id] = joining;
         room.Histories[id] = new UndoHistory(_options.MaxUndoDepth);
+        if (watching) room.Watchers.Add(id);
         return (joining, null);
     }
 
@@ -163,6 +171,9 @@ public sealed partial class RoomEditor
         room.Participants[present.Id] = present;
         room.PresenceVersion++;
         if (!room.RejoinTokens.ContainsKey(present.Id)) room.RejoinTokens[present.Id] = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
+        // The room's creator joins it right after creating it: the first participant by the drawing invite is its host.
+        if (room.HostId is null && !room.Watchers.Contains(present.Id)) room.HostId = present.Id;
+        room.RecordChange(new RoomChange(RoomChangeKind.Access));
         return (View(room, present.Id), Presence(room, present));
     }
 
@@ -193,7 +204,7 @@ public sealed partial class RoomEditor
     /// <param name="strokeId">Client-chosen id: 1–64 of <c>A–Z a–z 0–9 _ -</c>, unused in the room.</param>
     /// <param name="colour">"#rrggbb".</param>
     /// <param name="width">Width in canvas units, within [<see cref="RoomOptions.MinStrokeWidth"/>, <see cref="RoomOptions.MaxStrokeWidth"/>].</param>
-    /// <exception cref="RoomException">Not joined, bad argument, id taken, or the room holds too many strokes.</exception>
+    /// <exception cref="RoomException">Not joined, not allowed to change the room (<see cref="RoomAccess.MayChange"/>), bad argument, id taken, or the room holds too many strokes.</exception>
     public StrokeBegun BeginStroke(Room room, RoomCaller caller, string? strokeId, string? colour, float width)
     {
         CheckStrokeId(strokeId);
@@ -201,7 +212,7 @@ public sealed partial class RoomEditor
             throw Invalid($"`colour` must be \"#rrggbb\" but is {Quote(colour)}.");
         if (!float.IsFinite(width) || width < _options.MinStrokeWidth || width > _options.MaxStrokeWidth)
             throw Invalid($"`width` must be within [{_options.MinStrokeWidth}, {_options.MaxStrokeWidth}] canvas units but is {width}.");
-        var participant = RequirePresent(room, caller);
+        var participant = RequireMayChange(room, caller);
         if (room.StrokesById.ContainsKey(strokeId))
             throw new RoomException(RoomErrorCodes.Conflict, $"`strokeId` '{strokeId}' is already used in this room.");
         // Strokes in the caller's redo stack are dropped by this new action, so they do not count.
@@ -224,12 +235,12 @@ public sealed partial class RoomEditor
     /// <param name="caller">A present participant.</param>
     /// <param name="strokeId">A stroke the caller began and has not ended.</param>
     /// <param name="points">1 to <see cref="RoomOptions.MaxPointsPerAppend"/> points, finite, inside the canvas, pressure in [0, 1].</param>
-    /// <exception cref="RoomException">Not joined, bad points, unknown, foreign or ended stroke, or the stroke is too long.</exception>
+    /// <exception cref="RoomException">Not joined, not allowed to change the room, bad points, unknown, foreign or ended stroke, or the stroke is too long.</exception>
     public PointsAppended AppendPoints(Room room, RoomCaller caller, string? strokeId, IReadOnlyList<CanvasPoint>? points)
     {
         CheckStrokeId(strokeId);
         CheckPoints(points);
-        var participant = RequirePresent(room, caller);
+        var participant = RequireMayChange(room, caller);
         var stroke = RequireOwnStroke(room, participant, strokeId);
         if (stroke.Ended)
             throw new RoomException(RoomErrorCodes.Conflict, $"Stroke '{strokeId}' has ended; begin a new stroke.");
@@ -246,11 +257,11 @@ public sealed partial class RoomEditor
     /// <param name="room">The room.</param>
     /// <param name="caller">A present participant.</param>
     /// <param name="strokeId">A stroke the caller began.</param>
-    /// <exception cref="RoomException">Not joined, unknown or foreign stroke, or already ended.</exception>
+    /// <exception cref="RoomException">Not joined, not allowed to change the room, unknown or foreign stroke, or already ended.</exception>
     public StrokeEnded EndStroke(Room room, RoomCaller caller, string? strokeId)
     {
         CheckStrokeId(strokeId);
-        var participant = RequirePresent(room, caller);
+        var participant = RequireMayChange(room, caller);
         var stroke = RequireOwnStroke(room, participant, strokeId);
         if (stroke.Ended)
             throw new RoomException(RoomErrorCodes.Conflict, $"Stroke '{strokeId}' has already ended.");
@@ -262,10 +273,10 @@ public sealed partial class RoomEditor
 
     /// <summary>Undoes the caller's newest action (its own stroke, or its own clear). Others' actions are never touched.</summary>
     /// <returns>What became hidden or visible; null when nothing changed on the canvas.</returns>
-    /// <exception cref="RoomException">Not joined.</exception>
+    /// <exception cref="RoomException">Not joined, or not allowed to change the room (<see cref="RoomAccess.MayChange"/>).</exception>
     public StrokesVisibilityChanged? Undo(Room room, RoomCaller caller)
     {
-        var participant = RequirePresent(room, caller);
+        var participant = RequireMayChange(room, caller);
         return room.Histories[participant].Undo() switch
         {
             null => null,
@@ -277,10 +288,10 @@ public sealed partial class RoomEditor
 
     /// <summary>Redoes the caller's newest undone action.</summary>
     /// <returns>What became hidden or visible; null when nothing changed on the canvas.</returns>
-    /// <exception cref="RoomException">Not joined.</exception>
+    /// <exception cref="RoomException">Not joined, or not allowed to change the room (<see cref="RoomAccess.MayChange"/>).</exception>
     public StrokesVisibilityChanged? Redo(Room room, RoomCaller caller)
     {
-        var participant = RequirePresent(room, caller);
+        var participant = RequireMayChange(room, caller);
         return room.Histories[participant].Redo() switch
         {
             null => null,
@@ -292,10 +303,10 @@ public sealed partial class RoomEditor
 
     /// <summary>Clears the canvas for everyone; the caller can undo it.</summary>
     /// <returns>The event, or null when the canvas was already empty.</returns>
-    /// <exception cref="RoomException">Not joined.</exception>
+    /// <exception cref="RoomException">Not joined, or not allowed to change the room (<see cref="RoomAccess.MayChange"/>).</exception>
     public CanvasCleared? Clear(Room room, RoomCaller caller)
     {
-        var participant = RequirePresent(room, caller);
+        var participant = RequireMayChange(room, caller);
         var visible = room.Strokes.Where(s => s.Visible).ToList();
         if (visible.Count == 0) return null;
         var clearId = ++room.ClearCounter;
@@ -311,11 +322,11 @@ public sealed partial class RoomEditor
     /// <param name="caller">A present participant.</param>
     /// <param name="prompt">At most <see cref="RoomOptions.MaxPromptLength"/> characters, no control characters except new lines and
     /// tabs and no bidirectional overrides; then at most <see cref="RoomOptions.MaxPromptTokens"/> tokens, alone and composed with the room's preset.</param>
-    /// <exception cref="RoomException">Not joined or bad prompt.</exception>
+    /// <exception cref="RoomException">Not joined, not allowed to change the room, or bad prompt.</exception>
     public PromptChanged SetPrompt(Room room, RoomCaller caller, string? prompt)
     {
         CheckPrompt(prompt);
-        var participant = RequirePresent(room, caller);
+        var participant = RequireMayChange(room, caller);
         CheckComposedPrompt(prompt, room.Settings.PresetId, "`prompt`");
         ApplyPrompt(room, prompt);
         var revision = Bump(room);
@@ -327,12 +338,12 @@ public sealed partial class RoomEditor
     /// <param name="room">The room.</param>
     /// <param name="caller">A present participant.</param>
     /// <param name="settings">Within <see cref="RoomRules"/>; preset id null or 1–64 of <c>a–z 0–9 -</c>.</param>
-    /// <exception cref="RoomException">Not joined or bad settings, or a new preset that would take the room's prompt past
+    /// <exception cref="RoomException">Not joined, not allowed to change the room, bad settings, or a new preset that would take the room's prompt past
     /// <see cref="RoomOptions.MaxPromptTokens"/>.</exception>
     public SettingsChanged SetSettings(Room room, RoomCaller caller, FrameSettings? settings)
     {
         CheckSettings(settings);
-        var participant = RequirePresent(room, caller);
+        var participant = RequireMayChange(room, caller);
         // Only a change of preset changes the prompt the model sees; other settings never fail on an older prompt.
         if (settings.PresetId != room.Settings.PresetId)
             CheckComposedPrompt(room.Prompt, settings.PresetId, $"`settings.presetId` '{settings.PresetId}' makes the room's prompt");
@@ -351,12 +362,12 @@ public sealed partial class RoomEditor
     /// <param name="settings">The settings the preset makes of the room's current ones.</param>
     /// <param name="prompt">The preset's subject, or null to keep the room's prompt.</param>
     /// <returns>The settings event and, when the prompt changed, the prompt event (same revision).</returns>
-    /// <exception cref="RoomException">Not joined, bad settings or prompt, or a prompt too long within the preset.</exception>
+    /// <exception cref="RoomException">Not joined, not allowed to change the room, bad settings or prompt, or a prompt too long within the preset.</exception>
     public (SettingsChanged Settings, PromptChanged? Prompt) ApplyPreset(Room room, RoomCaller caller, FrameSettings? settings, string? prompt)
     {
         CheckSettings(settings);
         if (prompt is not null) CheckPrompt(prompt);
-        var participant = RequirePresent(room, caller);
+        var participant = RequireMayChange(room, caller);
         var newPrompt = prompt is not null && prompt != room.Prompt ? prompt : null;
         CheckComposedPrompt(newPrompt ?? room.Prompt, settings.PresetId,
             newPrompt is null ? $"`settings.presetId` '{settings.PresetId}' makes the room's prompt" : "`prompt`");
@@ -387,16 +398,92 @@ public sealed partial class RoomEditor
     /// <summary>What a joiner sees.</summary>
     /// <param name="room">The room.</param>
     /// <param name="participantId">The joiner, or empty when looking in without joining.</param>
+    /// <remarks>A watcher's view names the room by its watch-only address and carries no other: the drawing invite is
+    /// never shown to watchers. The host and drawers get the watch-only address to share.</remarks>
     public RoomView View(Room room, string participantId)
     {
         ArgumentNullException.ThrowIfNull(room);
-        return new(room.Id, participantId, room.Revision, _options.CanvasWidth, _options.CanvasHeight,
+        var access = Access(room);
+        var watcher = access.RoleOf(participantId) == ParticipantRoles.Watcher;
+        return new(watcher ? room.WatchId : room.Id, participantId, room.Revision, _options.CanvasWidth, _options.CanvasHeight,
             [.. room.Strokes.Where(s => s.Visible).Select(s => s.ToSnapshot())],
             [.. Present(room)],
             room.Prompt, room.Settings, room.LastFrame,
             participantId.Length > 0 && room.RejoinTokens.TryGetValue(participantId, out var token) ? token : "",
-            room.PresenceVersion);
+            room.PresenceVersion, access, watcher ? null : room.WatchId);
     }
+
+    /// <summary>Host, lock and watchers as they stand (a copy).</summary>
+    public static RoomAccess Access(Room room)
+    {
+        ArgumentNullException.ThrowIfNull(room);
+        return new RoomAccess(room.HostId, room.Locked, room.Watchers.ToHashSet(StringComparer.Ordinal));
+    }
+
+    /// <summary>The host locks drawing (only the host changes the room; no newcomer is admitted) or unlocks it.</summary>
+    /// <param name="room">The room.</param>
+    /// <param name="caller">The host.</param>
+    /// <param name="locked">True to lock, false to unlock.</param>
+    /// <returns>The event for everyone (also when the lock was already so).</returns>
+    /// <exception cref="RoomException">Not joined, or not the host.</exception>
+    public AccessChanged SetLocked(Room room, RoomCaller caller, bool locked)
+    {
+        var host = RequireHost(room, caller);
+        if (room.Locked != locked)
+        {
+            room.Locked = locked;
+            room.PresenceVersion++;
+            room.RecordChange(new RoomChange(RoomChangeKind.Access));
+        }
+        return AccessEvent(room, host);
+    }
+
+    /// <summary>
+    /// The host hands its role to another participant present by the drawing invite (not a watcher); the former host
+    /// becomes a drawer.
+    /// </summary>
+    /// <param name="room">The room.</param>
+    /// <param name="caller">The host.</param>
+    /// <param name="participantId">The new host.</param>
+    /// <returns>The event for everyone.</returns>
+    /// <exception cref="RoomException">Not joined, not the host, or the new host is not present, is a watcher or is the caller.</exception>
+    public AccessChanged HandOverHost(Room room, RoomCaller caller, string? participantId)
+    {
+        var host = RequireHost(room, caller);
+        var target = RequireOtherParticipant(room, host, participantId, "hand the host role to");
+        if (target is not PresentParticipant)
+            throw new RoomException(RoomErrorCodes.NotFound, $"Participant '{participantId}' is not in the room; hand the host role to someone present.");
+        if (room.Watchers.Contains(target.Id))
+            throw new RoomException(RoomErrorCodes.Forbidden,
+                $"Participant '{participantId}' joined by the watch-only link; only a participant who joined by the drawing invite can be host.");
+        room.HostId = target.Id;
+        room.PresenceVersion++;
+        room.RecordChange(new RoomChange(RoomChangeKind.Access));
+        return AccessEvent(room, host);
+    }
+
+    /// <summary>
+    /// The host removes a participant: it leaves the room, is told why, and can never rejoin as itself (its rejoin token
+    /// stops working). Coming back as a newcomer needs an invite and an unlocked room: a locked room takes no newcomers.
+    /// </summary>
+    /// <param name="room">The room.</param>
+    /// <param name="caller">The host.</param>
+    /// <param name="participantId">The participant to remove (present, joining, or left within the rejoin window).</param>
+    /// <returns>The removal (with the connection to tell) and the presence event for the others when it was in the room.</returns>
+    /// <exception cref="RoomException">Not joined, not the host, or no such participant (or the caller itself).</exception>
+    public (ParticipantRemoved Removed, PresenceChanged? Presence) RemoveParticipant(Room room, RoomCaller caller, string? participantId)
+    {
+        var host = RequireHost(room, caller);
+        var target = RequireOtherParticipant(room, host, participantId, "remove");
+        var session = target switch { PresentParticipant p => p.SessionId, JoiningParticipant j => j.SessionId, _ => null };
+        room.RemovedIds.Add(target.Id);
+        room.RejoinTokens.Remove(target.Id);
+        room.RecordChange(new RoomChange(RoomChangeKind.Access));
+        var removed = new ParticipantRemoved(room.Id, target.Id, session, host, RemovedNotice);
+        return (removed, session is null ? null : Leave(room, target.Id, session));
+    }
+
+    private AccessChanged AccessEvent(Room room, string by) => new(room.Id, Access(room), [.. Present(room)], room.PresenceVersion, by);
 
     /// <summary>What the renderer draws: a copy of the visible strokes, prompt and settings at the room's revision.</summary>
     /// <param name="room">The room.</param>
@@ -443,8 +530,21 @@ public sealed partial class RoomEditor
     public void CheckPlace(Room room, string? rejoinParticipantId = null, string? rejoinToken = null)
     {
         ArgumentNullException.ThrowIfNull(room);
+        CheckAdmission(room, rejoinParticipantId, rejoinToken);
         if (FindRejoin(room, rejoinParticipantId, rejoinToken) is { HoldsPlace: true }) return;
         RequireFreePlace(room);
+    }
+
+    /// <summary>
+    /// Refuses a removed participant's rejoin, and while the room is locked every newcomer (a rejoin of someone still
+    /// known to the room is admitted).
+    /// </summary>
+    private static void CheckAdmission(Room room, string? rejoinParticipantId, string? rejoinToken)
+    {
+        if (rejoinParticipantId is not null && room.RemovedIds.Contains(rejoinParticipantId))
+            throw new RoomException(RoomErrorCodes.Removed, RemovedNotice);
+        if (room.Locked && FindRejoin(room, rejoinParticipantId, rejoinToken) is null)
+            throw new RoomException(RoomErrorCodes.Locked, "The host has locked this room: it takes no newcomers until the host unlocks it.");
     }
 
     /// <summary>
@@ -464,6 +564,15 @@ public sealed partial class RoomEditor
             room.RejoinTokens.Remove(id);
             room.Histories.Remove(id);
             room.LastCursor.Remove(id);
+            room.Watchers.Remove(id);
+        }
+        // A host gone for good hands the role to the longest-present drawer, or else to the next one to join by the
+        // drawing invite (Admit), so a room is never left locked with nobody to unlock it.
+        if (room.HostId is { } hostId && !room.Participants.ContainsKey(hostId))
+        {
+            room.HostId = Present(room).Where(p => !room.Watchers.Contains(p.Id)).OrderBy(p => ((PresentParticipant)p).JoinedAt).FirstOrDefault()?.Id;
+            room.PresenceVersion++;
+            room.RecordChange(new RoomChange(RoomChangeKind.Access));
         }
     }
 
@@ -497,7 +606,7 @@ public sealed partial class RoomEditor
     private void RequireFreePlace(Room room)
     {
         if (room.Participants.Values.Count(p => p.HoldsPlace) >= _options.MaxParticipantsPerRoom)
-            throw new RoomException(RoomErrorCodes.RoomFull, $"Room '{room.Id}' is full ({_options.MaxParticipantsPerRoom} participants, `RoomOptions.MaxParticipantsPerRoom`).");
+            throw new RoomException(RoomErrorCodes.RoomFull, $"The room is full ({_options.MaxParticipantsPerRoom} participants, `RoomOptions.MaxParticipantsPerRoom`).");
     }
 
     private static void Push(Room room, string participant, RoomAction action)
@@ -540,7 +649,7 @@ public sealed partial class RoomEditor
             shown.Count > 0 ? [.. room.Strokes.Where(s => s.Visible).Select(s => s.Id)] : []);
     }
 
-    private static PresenceChanged Presence(Room room, Participant changed) => new(room.Id, changed, [.. Present(room)], room.PresenceVersion);
+    private static PresenceChanged Presence(Room room, Participant changed) => new(room.Id, changed, [.. Present(room)], room.PresenceVersion, Access(room));
 
     private static IEnumerable<Participant> Present(Room room) => room.Participants.Values.OfType<PresentParticipant>();
 
@@ -551,6 +660,34 @@ public sealed partial class RoomEditor
         if (caller.ParticipantId is null || !room.Participants.TryGetValue(caller.ParticipantId, out var p) || !p.HoldsPlace)
             throw new RoomException(RoomErrorCodes.NotJoined, "Join a room first (`JoinRoom`).");
         return p.Id;
+    }
+
+    /// <summary>The caller's participant id when it may change the room now (<see cref="RoomAccess.MayChange"/>); else a clear refusal.</summary>
+    private static string RequireMayChange(Room room, RoomCaller caller)
+    {
+        var participant = RequirePresent(room, caller);
+        if (room.Watchers.Contains(participant))
+            throw new RoomException(RoomErrorCodes.ReadOnly, "You joined by the watch-only link: watchers see the room but cannot change it.");
+        if (room.Locked && participant != room.HostId)
+            throw new RoomException(RoomErrorCodes.ReadOnly, "The host has locked drawing: only the host can change the room until it is unlocked.");
+        return participant;
+    }
+
+    private static string RequireHost(Room room, RoomCaller caller)
+    {
+        var participant = RequirePresent(room, caller);
+        if (participant != room.HostId)
+            throw new RoomException(RoomErrorCodes.NotHost, "Only the room's host can lock it, remove participants or hand over the host role.");
+        return participant;
+    }
+
+    private static Participant RequireOtherParticipant(Room room, string host, string? participantId, string action)
+    {
+        if (participantId is null || !room.Participants.TryGetValue(participantId, out var target) || room.RemovedIds.Contains(participantId))
+            throw new RoomException(RoomErrorCodes.NotFound, $"There is no participant {Quote(participantId)} to {action} in this room.");
+        if (target.Id == host)
+            throw new RoomException(RoomErrorCodes.InvalidArgument, $"You cannot {action} yourself.");
+        return target;
     }
 
     private static Stroke RequireOwnStroke(Room room, string participant, string strokeId)

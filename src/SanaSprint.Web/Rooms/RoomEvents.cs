@@ -52,7 +52,27 @@ public sealed record SettingsChanged(string RoomId, long Revision, FrameSettings
 /// <param name="Present">Everyone present now.</param>
 /// <param name="PresenceVersion">The room's count of presence changes, this one included: of two lists of who is present
 /// (events, views), the one with the higher count is the newer.</param>
-public sealed record PresenceChanged(string RoomId, Participant Changed, IReadOnlyList<Participant> Present, long PresenceVersion = 0)
+/// <param name="Access">Host, lock and watchers at that moment, for each participant's role (null: everyone a drawer).</param>
+public sealed record PresenceChanged(string RoomId, Participant Changed, IReadOnlyList<Participant> Present, long PresenceVersion = 0,
+    RoomAccess? Access = null)
+    : RoomEvent(RoomId, 0);
+
+/// <summary>The host locked or unlocked drawing, or the host role moved to another participant.</summary>
+/// <param name="RoomId">The room.</param>
+/// <param name="Access">Host, lock and watchers after the change.</param>
+/// <param name="Present">Everyone present.</param>
+/// <param name="PresenceVersion">The room's count of presence changes, this one included (roles are part of the list).</param>
+/// <param name="ByParticipantId">Who made the change (empty when the room made it: a host gone for good replaced).</param>
+public sealed record AccessChanged(string RoomId, RoomAccess Access, IReadOnlyList<Participant> Present, long PresenceVersion, string ByParticipantId)
+    : RoomEvent(RoomId, 0);
+
+/// <summary>The host removed a participant: it is told, leaves the room and cannot rejoin as itself.</summary>
+/// <param name="RoomId">The room.</param>
+/// <param name="ParticipantId">The removed participant.</param>
+/// <param name="SessionId">Its connection (or circuit) when it was in the room, else null.</param>
+/// <param name="ByParticipantId">The host who removed it.</param>
+/// <param name="Message">A sentence for the removed person.</param>
+public sealed record ParticipantRemoved(string RoomId, string ParticipantId, string? SessionId, string ByParticipantId, string Message)
     : RoomEvent(RoomId, 0);
 
 /// <summary>A participant's pointer moved.</summary>
@@ -72,6 +92,12 @@ public sealed record CursorMoved(string RoomId, string ParticipantId, float X, f
 /// <param name="RejoinToken">The joiner's secret for rejoining as the same participant, or empty.</param>
 /// <param name="PresenceVersion">The room's count of presence changes that <paramref name="Participants"/> reflects (see
 /// <see cref="PresenceChanged.PresenceVersion"/>).</param>
+/// <param name="Access">Host, lock and watchers, for each participant's role (null: everyone a drawer).</param>
+/// <param name="WatchId">The room's watch-only address when the viewer may share it (host and drawers), else null.</param>
 public sealed record RoomView(string RoomId, string ParticipantId, long Revision, int CanvasWidth, int CanvasHeight,
     IReadOnlyList<StrokeSnapshot> Strokes, IReadOnlyList<Participant> Participants, string Prompt, FrameSettings Settings,
-    FrameMessage? LastFrame, string RejoinToken, long PresenceVersion = 0);
+    FrameMessage? LastFrame, string RejoinToken, long PresenceVersion = 0, RoomAccess? Access = null, string? WatchId = null)
+{
+    /// <summary>The viewer's role (<see cref="ParticipantRoles"/>); a drawer when looking in without joining.</summary>
+    public string Role => Access?.RoleOf(ParticipantId) ?? ParticipantRoles.Drawer;
+}

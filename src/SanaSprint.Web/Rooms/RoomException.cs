@@ -26,4 +26,12 @@ public static class RoomErrorCodes
     public const string Forbidden = "forbidden";
     /// <summary>The stroke id is taken or the stroke already ended.</summary>
     public const string Conflict = "conflict";
+    /// <summary>The caller may not change the room: a watcher, or a drawer while the host has locked drawing.</summary>
+    public const string ReadOnly = "read-only";
+    /// <summary>Only the room's host may do this (lock, remove, hand over).</summary>
+    public const string NotHost = "not-host";
+    /// <summary>The room is locked and takes no newcomers.</summary>
+    public const string Locked = "locked";
+    /// <summary>The host removed this participant; it cannot rejoin as itself.</summary>
+    public const string Removed = "removed";
 }

@@ -17,7 +17,8 @@ namespace SanaSprint.Web.Rooms;
 /// </summary>
 /// <remarks>
 /// <para>What survives a restart: rooms with their prompt, settings and revision; visible strokes with owner, colour, width,
-/// points and z-order; the participant counter and names; the newest frame (up to <see cref="PersistenceOptions.MaxImageBytes"/>),
+/// points and z-order; the participant counter and names; who may do what (watch-only address, host, lock, watchers,
+/// removed participants) and the rejoin tokens, so participants who come back within the rejoin window keep their role; the newest frame (up to <see cref="PersistenceOptions.MaxImageBytes"/>),
 /// so a joiner sees the last picture at once. What does not: presence, and undo/redo history (so strokes hidden by an undo
 /// or a clear are dropped at start, and strokes still being drawn are ended).</para>
 /// <para>Group commit: one write at a time; <see cref="CommitAsync"/> callers that arrive while a write is in progress are all
@@ -324,6 +325,8 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
                 ParticipantCounter = room.ParticipantCounter,
                 ParticipantsJson = StoredJson.Serialize(room.Participants.Values.Select(p => new StoredParticipant(p.Id, p.DisplayName, p.Colour)).ToList()),
                 UpdatedAtMs = _time.GetUtcNow().ToUnixTimeMilliseconds(),
+                AccessJson = StoredJson.Serialize(new StoredAccess(room.WatchId, room.HostId, room.Locked, [.. room.Watchers], [.. room.RemovedIds],
+                    new Dictionary<string, string>(room.RejoinTokens, StringComparer.Ordinal))),
             };
             var strokes = new List<StrokeEntity>();
             IEnumerable<Stroke> source = all ? room.Strokes : dirty.Select(id => room.StrokesById.GetValueOrDefault(id)).OfType<Stroke>();
@@ -450,6 +453,12 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
             var leftAt = DateTimeOffset.FromUnixTimeMilliseconds(entity.UpdatedAtMs);
             foreach (var p in StoredJson.Deserialize<List<StoredParticipant>>(entity.ParticipantsJson))
                 room.Participants[p.Id] = new LeftParticipant(p.Id, p.DisplayName, p.Colour, leftAt);
+            if (!RestoreAccess(room, entity))
+            {
+                // A row from before rooms had hosts: a new watch-only address, written with the room's next write.
+                room.WatchId = RoomEditor.NewRoomId();
+                _dirtyRooms.TryAdd(room.Id, 0);
+            }
 
             var tracking = new RoomTracking();
             foreach (var s in context.Strokes.AsNoTracking().Where(s => s.RoomId == entity.Id).OrderBy(s => s.Seq))
@@ -468,6 +477,31 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
             _tracking[room.Id] = tracking;
         }
         return (_rooms.Count, strokeCount, dropped);
+    }
+
+    /// <summary>Restores who may do what; false when the row holds none (or none readable).</summary>
+    private bool RestoreAccess(Room room, RoomEntity entity)
+    {
+        if (entity.AccessJson is null) return false;
+        StoredAccess access;
+        try
+        {
+            access = StoredJson.Deserialize<StoredAccess>(entity.AccessJson);
+        }
+        catch (JsonException ex)
+        {
+            Log.RoomUnreadable(_logger, entity.Id, $"its access record is unreadable; it gets a new watch-only address and no host ({ex.Message})");
+            return false;
+        }
+        if (!RoomEditor.IsRoomId(access.WatchId)) return false;
+        room.WatchId = access.WatchId;
+        room.HostId = access.HostId;
+        room.Locked = access.Locked;
+        room.Watchers.UnionWith(access.Watchers ?? []);
+        room.RemovedIds.UnionWith(access.Removed ?? []);
+        foreach (var (id, token) in access.RejoinTokens ?? new Dictionary<string, string>())
+            if (room.Participants.ContainsKey(id)) room.RejoinTokens[id] = token;
+        return true;
     }
 
     /// <summary>

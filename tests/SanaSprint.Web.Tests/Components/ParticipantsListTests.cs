@@ -19,6 +19,36 @@ public sealed class ParticipantsListTests : UiTestContext
     }
 
     [Fact]
+    public void EachRoleIsShownAndOnlyTheHostGetsMakeHostForDrawersAndRemoveForOthers()
+    {
+        ParticipantInfo[] people =
+        [
+            new("p1", "Alice", "#e6194b", "Present", "host"),
+            new("p2", "Bob", "#3cb44b", "Present", "drawer"),
+            new("p3", "Wanda", "#4363d8", "Present", "watcher"),
+        ];
+        string? madeHost = null, removed = null;
+        var cut = Render<ParticipantsList>(p => p.Add(x => x.Participants, people).Add(x => x.SelfId, "p1").Add(x => x.IsHost, true)
+            .Add(x => x.MakeHost, id => madeHost = id).Add(x => x.Remove, id => removed = id));
+
+        var rows = cut.FindAll("[data-participant-id]");
+        Assert.Equal(["host", "drawer", "watcher"], rows.Select(r => r.GetAttribute("data-role")));
+        Assert.Equal(["host", "drawing", "watching"], rows.Select(r => r.QuerySelector("[data-testid=participant-role]")!.TextContent));
+        // Make host only for the drawer; remove for both others; nothing on the host's own entry.
+        Assert.Equal(["p2"], cut.FindAll("[data-participant-id]:has([data-testid=make-host])").Select(r => r.GetAttribute("data-participant-id")));
+        Assert.Equal(["p2", "p3"], cut.FindAll("[data-participant-id]:has([data-testid=remove-participant])").Select(r => r.GetAttribute("data-participant-id")));
+        cut.Find("[data-participant-id=p2] [data-testid=make-host]").Click();
+        cut.Find("[data-participant-id=p3] [data-testid=remove-participant]").Click();
+        Assert.Equal(("p2", "p3"), (madeHost, removed));
+
+        // Anyone else sees the roles but no controls.
+        cut.Render(p => p.Add(x => x.SelfId, "p2").Add(x => x.IsHost, false));
+        Assert.Empty(cut.FindAll("[data-testid=make-host]"));
+        Assert.Empty(cut.FindAll("[data-testid=remove-participant]"));
+        Assert.Equal(3, cut.FindAll("[data-testid=participant-role]").Count);
+    }
+
+    [Fact]
     public void EachParticipantShowsWithTheirColourAndOnlyTheCallerIsMarkedYou()
     {
         ParticipantInfo[] people =

@@ -19,6 +19,34 @@ public sealed class RoomStateTests
     private static PresenceMessage Presence(long version, ParticipantInfo changed, params ParticipantInfo[] present) => new(changed, present, version);
 
     [Fact]
+    public void TheRoleLockAndRemovalDecideWhetherThisBrowserMayDraw()
+    {
+        var state = new RoomState();
+        Assert.False(state.CanDraw);
+        var drawer = Snapshot(presenceVersion: 2, participants: [Alice with { Role = "drawer" }, Bob with { Role = "host" }]) with { Role = "drawer", HostId = "p2", WatchId = "watchwatchwatchwatch12" };
+        state.ApplySnapshot(drawer);
+        Assert.Equal(("drawer", true, false, "watchwatchwatchwatch12"), (state.Role, state.CanDraw, state.IsHost, state.WatchId));
+
+        // The host locks: read-only. An older access message than the list on show is ignored.
+        state.ApplyAccess(new AccessMessage("p2", true, [Alice with { Role = "drawer" }, Bob with { Role = "host" }], 3, "p2"));
+        Assert.False(state.CanDraw);
+        state.ApplyAccess(new AccessMessage("p2", false, [], 1, "p2"));
+        Assert.True(state.Locked);
+        // The host hands the role to this browser: it draws, locked or not.
+        state.ApplyAccess(new AccessMessage("p1", true, [Alice with { Role = "host" }, Bob with { Role = "drawer" }], 4, "p2"));
+        Assert.Equal(("host", true, true), (state.Role, state.IsHost, state.CanDraw));
+        // Removed: nothing more.
+        state.ApplyRemoved(new RemovedMessage("p1", "p2", "removed"));
+        Assert.Equal((false, false), (state.CanDraw, state.IsHost));
+
+        var watcher = new RoomState();
+        watcher.ApplySnapshot(Snapshot() with { Role = "watcher", WatchId = null });
+        Assert.Equal(("watcher", false, true), (watcher.Role, watcher.CanDraw, watcher.IsWatcher));
+        watcher.ApplyAccess(new AccessMessage("p1", false, [Alice with { Role = "watcher" }], 5, "p9"));
+        Assert.Equal(("watcher", false), (watcher.Role, watcher.CanDraw)); // joined by the watch link: a watcher for good
+    }
+
+    [Fact]
     public void DefaultValues()
     {
         var state = new RoomState();

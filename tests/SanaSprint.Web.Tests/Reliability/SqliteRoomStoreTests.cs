@@ -20,6 +20,65 @@ public sealed class SqliteRoomStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task ARestartKeepsTheWatchAddressHostLockWatchersAndRemovalsAndTheHostRejoinsAsHost()
+    {
+        string roomId, watchId, hostId, removedId, watcherId;
+        await using (var first = new StoreHarness(_data.Path))
+        {
+            roomId = first.Rooms.CreateRoom();
+            hostId = first.Join(roomId, "h", "Host");
+            removedId = first.Join(roomId, "d", "Drawer");
+            watchId = first.Store.Find(roomId)!.WatchId;
+            watcherId = first.Join(watchId, "w", "Watcher");
+            first.Rooms.RemoveParticipant("h", removedId);
+            first.Rooms.SetLocked("h", true);
+        }
+
+        await using var second = new StoreHarness(_data.Path);
+        var restored = second.Store.Find(roomId)!;
+        Assert.Equal(watchId, restored.WatchId);
+        var access = RoomEditor.Access(restored);
+        Assert.Equal((hostId, true), (access.HostId, access.Locked));
+        Assert.Equal(ParticipantRoles.Watcher, access.RoleOf(watcherId));
+        Assert.Equal(new RoomAddress(roomId, true), await second.Rooms.Directory.ResolveAsync(watchId));
+        // The removed participant stays barred; the host's rejoin token still makes it the host, lock or not.
+        Assert.Equal(RoomErrorCodes.Removed, Assert.Throws<RoomException>(() => second.Rooms.Reserve(roomId, "d2", "Drawer", removedId, "any")).Code);
+        var token = restored.RejoinTokens[hostId];
+        Assert.Equal(hostId, second.Rooms.Admit(second.Rooms.Reserve(roomId, "h2", "Host", hostId, token)).View.ParticipantId);
+        Assert.Equal(ParticipantRoles.Host, second.Rooms.View(roomId).Access!.RoleOf(hostId));
+    }
+
+    [Fact]
+    public async Task ARoomStoredBeforeRoomsHadHostsGetsAWatchAddressThatItKeepsAndItsNextJoinerHosts()
+    {
+        string roomId;
+        await using (var first = new StoreHarness(_data.Path))
+        {
+            roomId = first.Rooms.CreateRoom();
+            first.Join(roomId, "c1");
+            first.Draw("c1", "s1");
+        }
+        Execute("UPDATE rooms SET AccessJson = NULL;"); // as versions before hosts wrote it
+        SqliteConnection.ClearAllPools();
+
+        string watchId, hostId;
+        await using (var upgraded = new StoreHarness(_data.Path))
+        {
+            var room = upgraded.Store.Find(roomId)!;
+            watchId = room.WatchId;
+            Assert.True(RoomEditor.IsRoomId(watchId));
+            Assert.Null(RoomEditor.Access(room).HostId);
+            Assert.Single(upgraded.Rooms.View(roomId).Strokes);
+            hostId = upgraded.Join(roomId, "c2", "newcomer");
+            Assert.Equal(hostId, RoomEditor.Access(room).HostId);
+        }
+
+        await using var third = new StoreHarness(_data.Path);
+        Assert.Equal(watchId, third.Store.Find(roomId)!.WatchId);
+        Assert.Equal(hostId, RoomEditor.Access(third.Store.Find(roomId)!).HostId);
+    }
+
+    [Fact]
     public async Task ARestartRestoresRoomsStrokesWithOwnersAndOrderPromptAndSettings()
     {
         string roomA, roomB;

@@ -93,6 +93,12 @@ public sealed class SessionRooms(LocalRoomDirectory directory)
 
     public CursorMoved? Cursor(string session, float x, float y) => Wait(directory.CursorAsync(Caller(session), x, y));
 
+    public AccessChanged SetLocked(string session, bool locked) => Wait(directory.SetLockedAsync(Caller(session), locked));
+
+    public AccessChanged HandOverHost(string session, string participantId) => Wait(directory.HandOverHostAsync(Caller(session), participantId));
+
+    public ParticipantRemoved RemoveParticipant(string session, string participantId) => Wait(directory.RemoveParticipantAsync(Caller(session), participantId));
+
     public long GetRevision(string session) => Wait(directory.GetRevisionAsync(Caller(session).RoomId));
 
     /// <summary>The caller a session is, as the hub resolves it.</summary>

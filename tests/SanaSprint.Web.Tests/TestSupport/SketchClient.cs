@@ -26,6 +26,8 @@ public sealed class SketchClient : IAsyncDisposable
         On<PromptChangedMessage>(nameof(ISketchClient.PromptChanged));
         On<FrameMessage>(nameof(ISketchClient.Frame));
         On<FrameFailedMessage>(nameof(ISketchClient.FrameFailed));
+        On<AccessMessage>(nameof(ISketchClient.AccessChanged));
+        On<RemovedMessage>(nameof(ISketchClient.Removed));
         On<ErrorMessage>(nameof(ISketchClient.Error));
     }
 
@@ -41,6 +43,10 @@ public sealed class SketchClient : IAsyncDisposable
     /// <summary>Joins a room and keeps the snapshot.</summary>
     public async Task<RoomSnapshot> JoinAsync(string roomId, string name) =>
         Snapshot = await Connection.InvokeAsync<RoomSnapshot>("JoinRoom", roomId, name);
+
+    /// <summary>Joins again as the participant of the last snapshot (after a reconnect or page reload) and keeps the new snapshot.</summary>
+    public async Task<RoomSnapshot> RejoinAsync(string roomId, string name, RoomSnapshot earlier) =>
+        Snapshot = await Connection.InvokeAsync<RoomSnapshot>("RejoinRoom", roomId, name, earlier.ParticipantId, earlier.RejoinToken);
 
     /// <summary>Draws a whole stroke (begin, one append per point batch, end); returns the revision after the end.</summary>
     public async Task<long> DrawAsync(string strokeId, params StrokePoint[][] batches)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Rooms;
 
 namespace SanaSprint.Web.Components.Room;
 
@@ -130,6 +131,33 @@ public sealed class RoomState
     /// <summary>True once the snapshot arrived.</summary>
     public bool Joined => ParticipantId is not null && Settings is not null;
 
+    /// <summary>True when this browser joined by the watch-only link (a watcher stays one).</summary>
+    public bool IsWatcher { get; private set; }
+
+    /// <summary>The room's host, or null while it has none.</summary>
+    public string? HostId { get; private set; }
+
+    /// <summary>True while the host has locked drawing.</summary>
+    public bool Locked { get; private set; }
+
+    /// <summary>The room's watch-only address to share (host and drawers), or null (watchers, or before joining).</summary>
+    public string? WatchId { get; private set; }
+
+    /// <summary>Why this browser is no longer in the room when the host removed it, else null.</summary>
+    public RemovedMessage? Removed { get; private set; }
+
+    /// <summary>This browser's role: "host", "drawer" or "watcher" (see <see cref="ParticipantRoles"/>).</summary>
+    public string Role => IsWatcher ? ParticipantRoles.Watcher : ParticipantId is not null && ParticipantId == HostId ? ParticipantRoles.Host : ParticipantRoles.Drawer;
+
+    /// <summary>True when this browser is the room's host (and still in it).</summary>
+    public bool IsHost => Joined && Removed is null && Role == ParticipantRoles.Host;
+
+    /// <summary>
+    /// True when this browser may change the room now (the rule the server enforces, mirrored for the controls): the host
+    /// always, a drawer while the room is unlocked, a watcher or a removed participant never.
+    /// </summary>
+    public bool CanDraw => Joined && Removed is null && (IsHost || (Role == ParticipantRoles.Drawer && !Locked));
+
     /// <summary>Applies one event forwarded by <c>sketchCanvas.js</c>.</summary>
     /// <param name="kind">snapshot, prompt, settings, frame, frameFailed, error, renderState or connection. Presence is not
     /// among them: the page takes it from the room directory (<see cref="ApplyPresence"/>).</param>
@@ -163,9 +191,13 @@ public sealed class RoomState
     {
         ArgumentNullException.ThrowIfNull(s);
         ParticipantId = s.ParticipantId;
+        IsWatcher = s.Role == ParticipantRoles.Watcher;
+        WatchId = s.WatchId;
         if (s.PresenceVersion >= _presenceVersion)
         {
             Participants = s.Participants;
+            HostId = s.HostId;
+            Locked = s.Locked;
             _presenceVersion = s.PresenceVersion;
         }
         if (s.Revision >= _settingsRevision)
@@ -196,7 +228,29 @@ public sealed class RoomState
         ArgumentNullException.ThrowIfNull(m);
         if (m.PresenceVersion < _presenceVersion) return;
         Participants = m.Participants;
+        // The host role can move with presence (a host gone for good is replaced); an absent host keeps it.
+        if (m.Participants.FirstOrDefault(p => p.Role == ParticipantRoles.Host) is { } host) HostId = host.Id;
         _presenceVersion = m.PresenceVersion;
+        Raise();
+    }
+
+    /// <summary>The host locked or unlocked drawing or handed the role on (an event of the room directory); an older one is ignored.</summary>
+    public void ApplyAccess(AccessMessage m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        if (m.PresenceVersion < _presenceVersion) return;
+        Participants = m.Participants;
+        HostId = m.HostId;
+        Locked = m.Locked;
+        _presenceVersion = m.PresenceVersion;
+        Raise();
+    }
+
+    /// <summary>The host removed this browser's participant from the room.</summary>
+    public void ApplyRemoved(RemovedMessage m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        Removed = m;
         Raise();
     }
 

@@ -47,10 +47,27 @@ public partial class SketchCanvas
     [Parameter]
     public EventCallback OnClear { get; set; }
 
-    /// <summary>Disables the tools (not joined yet).</summary>
+    /// <summary>Disables the tools (not joined yet, or <see cref="ReadOnly"/>).</summary>
     /// <remarks>Defaults to <c>false</c>.</remarks>
     [Parameter]
     public bool Disabled { get; set; }
+
+    /// <summary>
+    /// Shows the room without letting this person change it (a watcher, a drawer while the host has locked drawing, or
+    /// a removed participant): <see cref="ReadOnlyReason"/> is shown over the canvas instead of the joining spinner (the
+    /// page disables the tools with <see cref="Disabled"/>). The
+    /// canvas module ignores pointer input on its own, from the same roles the server enforces.
+    /// </summary>
+    /// <remarks>Defaults to <c>false</c>.</remarks>
+    [Parameter]
+    public bool ReadOnly { get; set; }
+
+    /// <summary>Why the canvas is read-only, shown over it.</summary>
+    /// <remarks>Defaults to "Watching".</remarks>
+    [Parameter]
+    public string ReadOnlyReason { get; set; } = "Watching";
+
+    private string CanvasClass => ReadOnly ? "sketch-canvas-element read-only" : Disabled ? "sketch-canvas-element connecting" : "sketch-canvas-element";
 
     /// <summary>The canvas element, for the canvas module.</summary>
     public ElementReference CanvasElement => _canvas;

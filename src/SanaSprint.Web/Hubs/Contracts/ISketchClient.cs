@@ -7,7 +7,8 @@ namespace SanaSprint.Web.Hubs;
 /// <remarks>
 /// Who receives what: stroke progress (<see cref="StrokeBegun"/>, <see cref="PointsAppended"/>, <see cref="StrokeEnded"/>)
 /// and <see cref="CursorMoved"/> go to the <em>others</em> in the room (the sender already drew them); undo/redo/clear,
-/// prompt, settings, presence and frames go to everyone in the room; <see cref="Error"/> goes to the caller only.
+/// prompt, settings, presence, access and frames go to everyone in the room; <see cref="Error"/> goes to the caller only,
+/// <see cref="Removed"/> to the removed connection only.
 /// </remarks>
 public interface ISketchClient
 {
@@ -46,6 +47,12 @@ public interface ISketchClient
 
     /// <summary>A frame could not be produced (a failed model run, or "frames unavailable: reason").</summary>
     Task FrameFailed(FrameFailedMessage message);
+
+    /// <summary>The host locked or unlocked drawing, or the host role moved.</summary>
+    Task AccessChanged(AccessMessage message);
+
+    /// <summary>The host removed this connection's participant from the room (sent to it only; it is out of the room then).</summary>
+    Task Removed(RemovedMessage message);
 
     /// <summary>The caller's last call was rejected (sent to the caller only).</summary>
     Task Error(ErrorMessage message);

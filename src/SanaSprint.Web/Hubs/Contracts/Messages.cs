@@ -47,12 +47,14 @@ public sealed record RoomSettings(
 /// <param name="DisplayName">Name shown to others.</param>
 /// <param name="Colour">Presence colour "#rrggbb" (cursor, list).</param>
 /// <param name="State">"Joining", "Present" or "Left".</param>
+/// <param name="Role">"host", "drawer" or "watcher" (see <c>ParticipantRoles</c>).</param>
 [MessagePackObject]
 public sealed record ParticipantInfo(
     [property: Key("id")] string Id,
     [property: Key("displayName")] string DisplayName,
     [property: Key("colour")] string Colour,
-    [property: Key("state")] string State);
+    [property: Key("state")] string State,
+    [property: Key("role")] string Role = "drawer");
 
 /// <summary>A whole stroke (snapshot, redo, undone clear).</summary>
 /// <param name="Id">Client-chosen stroke id.</param>
@@ -107,6 +109,11 @@ public sealed record ModelInfo(
 /// Empty for a view without a participant.</param>
 /// <param name="PresenceVersion">The room's count of presence changes that <paramref name="Participants"/> reflects; of
 /// this list and a <see cref="PresenceMessage"/>'s, the one with the higher count is the newer.</param>
+/// <param name="Role">The caller's role: "host", "drawer" or "watcher".</param>
+/// <param name="Locked">True while the host has locked drawing (only the host changes the room).</param>
+/// <param name="HostId">The host's participant id, or null while the room has none.</param>
+/// <param name="WatchId">The room's watch-only address (<c>/room/{watchId}</c>) for the host and drawers to share; null for
+/// watchers, whose <paramref name="RoomId"/> is that address (a watcher never learns the drawing invite).</param>
 [MessagePackObject]
 public sealed record RoomSnapshot(
     [property: Key("roomId")] string RoomId,
@@ -121,7 +128,11 @@ public sealed record RoomSnapshot(
     [property: Key("lastFrame")] FrameMessage? LastFrame,
     [property: Key("model")] ModelInfo Model,
     [property: Key("rejoinToken")] string RejoinToken = "",
-    [property: Key("presenceVersion")] long PresenceVersion = 0);
+    [property: Key("presenceVersion")] long PresenceVersion = 0,
+    [property: Key("role")] string Role = "drawer",
+    [property: Key("locked")] bool Locked = false,
+    [property: Key("hostId")] string? HostId = null,
+    [property: Key("watchId")] string? WatchId = null);
 
 /// <summary>Another participant started a stroke (sent to the others in the room).</summary>
 [MessagePackObject]
@@ -183,6 +194,30 @@ public sealed record PresenceMessage(
     [property: Key("participant")] ParticipantInfo Participant,
     [property: Key("participants")] IReadOnlyList<ParticipantInfo> Participants,
     [property: Key("presenceVersion")] long PresenceVersion = 0);
+
+/// <summary>The host locked or unlocked drawing, or handed the host role on (sent to everyone in the room).</summary>
+/// <param name="HostId">The host's participant id, or null while the room has none.</param>
+/// <param name="Locked">True while only the host may change the room.</param>
+/// <param name="Participants">All present participants with their roles after the change.</param>
+/// <param name="PresenceVersion">The room's count of presence changes, this one included (see <see cref="RoomSnapshot.PresenceVersion"/>).</param>
+/// <param name="ByParticipantId">Who changed it (empty when the room did: a host gone for good replaced).</param>
+[MessagePackObject]
+public sealed record AccessMessage(
+    [property: Key("hostId")] string? HostId,
+    [property: Key("locked")] bool Locked,
+    [property: Key("participants")] IReadOnlyList<ParticipantInfo> Participants,
+    [property: Key("presenceVersion")] long PresenceVersion,
+    [property: Key("byParticipantId")] string ByParticipantId);
+
+/// <summary>The host removed the receiver from the room (sent to the removed connection only, which is then out of the room).</summary>
+/// <param name="ParticipantId">The removed participant.</param>
+/// <param name="ByParticipantId">The host.</param>
+/// <param name="Message">A sentence for the removed person.</param>
+[MessagePackObject]
+public sealed record RemovedMessage(
+    [property: Key("participantId")] string ParticipantId,
+    [property: Key("byParticipantId")] string ByParticipantId,
+    [property: Key("message")] string Message);
 
 /// <summary>Another participant's pointer (best effort, throttled; sent to the others).</summary>
 [MessagePackObject]

@@ -50,10 +50,12 @@ public static class WireMapping
     }
 
     /// <summary>A participant as everyone sees it.</summary>
-    public static ParticipantInfo ToWire(this Participant participant)
+    /// <param name="participant">The participant.</param>
+    /// <param name="access">Host, lock and watchers, for its role (null: a drawer).</param>
+    public static ParticipantInfo ToWire(this Participant participant, RoomAccess? access = null)
     {
         ArgumentNullException.ThrowIfNull(participant);
-        return new(participant.Id, participant.DisplayName, participant.Colour, participant.State);
+        return new(participant.Id, participant.DisplayName, participant.Colour, participant.State, access?.RoleOf(participant.Id) ?? ParticipantRoles.Drawer);
     }
 
     /// <summary>A joiner's snapshot.</summary>
@@ -63,14 +65,29 @@ public static class WireMapping
     {
         ArgumentNullException.ThrowIfNull(view);
         return new(view.RoomId, view.ParticipantId, view.Revision, view.CanvasWidth, view.CanvasHeight, [.. view.Strokes.Select(ToWire)],
-            [.. view.Participants.Select(ToWire)], view.Prompt, view.Settings.ToWire(), view.LastFrame, model, view.RejoinToken, view.PresenceVersion);
+            [.. view.Participants.Select(p => p.ToWire(view.Access))], view.Prompt, view.Settings.ToWire(), view.LastFrame, model, view.RejoinToken,
+            view.PresenceVersion, view.Role, view.Access?.Locked ?? false, view.Access?.HostId, view.WatchId);
     }
 
     /// <summary>Presence as sent to the room.</summary>
     public static PresenceMessage ToWire(this PresenceChanged e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        return new(e.Changed.ToWire(), [.. e.Present.Select(ToWire)], e.PresenceVersion);
+        return new(e.Changed.ToWire(e.Access), [.. e.Present.Select(p => p.ToWire(e.Access))], e.PresenceVersion);
+    }
+
+    /// <summary>A lock or host change as sent to the room.</summary>
+    public static AccessMessage ToWire(this AccessChanged e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return new(e.Access.HostId, e.Access.Locked, [.. e.Present.Select(p => p.ToWire(e.Access))], e.PresenceVersion, e.ByParticipantId);
+    }
+
+    /// <summary>A removal as sent to the removed connection.</summary>
+    public static RemovedMessage ToWire(this ParticipantRemoved e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return new(e.ParticipantId, e.ByParticipantId, e.Message);
     }
 
     /// <summary>A prompt change as sent to the room.</summary>
@@ -104,6 +121,8 @@ public static class WireMapping
             SettingsChanged e => clients.SettingsChanged(e.ToWire()),
             PresenceChanged e => clients.PresenceChanged(e.ToWire()),
             CursorMoved e => clients.CursorMoved(new CursorMessage(e.ParticipantId, e.X, e.Y)),
+            AccessChanged e => clients.AccessChanged(e.ToWire()),
+            ParticipantRemoved e => clients.Removed(e.ToWire()),
             _ => throw new ArgumentOutOfRangeException(nameof(roomEvent), roomEvent?.GetType().Name, "No wire message for this room event."),
         };
     }

@@ -79,6 +79,9 @@ namespace SanaSprint.Web.Persistence.Migrations
                         .HasMaxLength(22)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("AccessJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("ParticipantCounter")
                         .HasColumnType("INTEGER");
 

@@ -76,6 +76,9 @@ namespace SanaSprint.Web.Persistence.Migrations
                         .HasMaxLength(22)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("AccessJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("ParticipantCounter")
                         .HasColumnType("INTEGER");
 

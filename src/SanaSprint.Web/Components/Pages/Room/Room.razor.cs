@@ -13,7 +13,10 @@ namespace SanaSprint.Web.Components.Pages.Room;
 /// A sketch room: the shared canvas beside the live frame, with prompt, style preset, settings, participants and latency.
 /// What must be fast runs in the browser over the hub (<c>sketchCanvas.js</c>: strokes, cursors, frames). Prompt, settings
 /// and presets go from this component straight to <see cref="IRoomDirectory"/> on the server, as the participant the
-/// browser joined as, and the page renders them, and who is present, from the directory's events.
+/// browser joined as, and the page renders them, and who is present, from the directory's events. So do the host's
+/// controls (lock, remove, hand over); the controls a person may not use are disabled, and the server refuses them anyway.
+/// The page's address is the room's id (the drawing invite) or its watch-only address: a watcher's page never shows the
+/// room's id.
 /// </summary>
 public partial class Room : IAsyncDisposable
 {
@@ -28,8 +31,9 @@ public partial class Room : IAsyncDisposable
     private bool _exists;
     private bool _presetApplied;
     private IDisposable? _subscription;
+    private RoomAddress? _address;
 
-    /// <summary>The room id from the URL.</summary>
+    /// <summary>The room's address from the URL: its id, or its watch-only address.</summary>
     [Parameter]
     public string RoomId { get; set; } = "";
 
@@ -79,10 +83,11 @@ public partial class Room : IAsyncDisposable
     /// <inheritdoc />
     protected override async Task OnInitializedAsync()
     {
-        _exists = await Rooms.RoomExistsAsync(RoomId, _disposed.Token);
+        _address = await Rooms.ResolveAsync(RoomId, _disposed.Token);
+        _exists = _address is not null;
         _state = new RoomState { RoomId = RoomId };
         _state.Changed += OnStateChanged;
-        if (_exists) _subscription = Rooms.Subscribe(RoomId, e => InvokeAsync(() => OnRoomEvent(e)));
+        if (_address is not null) _subscription = Rooms.Subscribe(_address.RoomId, e => InvokeAsync(() => OnRoomEvent(e)));
         _presets = await Gallery.GetPresetsAsync(Owner?.Id, _disposed.Token);
     }
 
@@ -99,7 +104,7 @@ public partial class Room : IAsyncDisposable
             await _connection.SetPreferencesAsync(_preferences);
             await RememberRoomAsync();
             // A member of the room from now on: it sees the frames kept here.
-            if (Owner is not null) await Gallery.AddMemberAsync(RoomId, Owner.Id, _disposed.Token);
+            if (Owner is not null) await Gallery.AddMemberAsync(_address?.RoomId ?? RoomId, Owner.Id, _disposed.Token);
             await ApplyPresetQueryAsync();
         }
         catch (JSDisconnectedException)
@@ -121,6 +126,8 @@ public partial class Room : IAsyncDisposable
             case PresenceChanged p: _state.ApplyPresence(p.ToWire()); break;
             case PromptChanged p: _state.ApplyPrompt(p.ToWire()); break;
             case SettingsChanged s: _state.ApplySettings(s.ToWire()); break;
+            case AccessChanged a: _state.ApplyAccess(a.ToWire()); break;
+            case ParticipantRemoved r when r.ParticipantId == _state.ParticipantId: _state.ApplyRemoved(r.ToWire()); break;
         }
     }
 
@@ -209,7 +216,31 @@ public partial class Room : IAsyncDisposable
     }
 
     /// <summary>This browser's participant, once joined.</summary>
-    private RoomCaller? Caller => _state.ParticipantId is { } id ? new RoomCaller(RoomId, id) : null;
+    private RoomCaller? Caller => _state.ParticipantId is { } id && _address is not null ? new RoomCaller(_address.RoomId, id) : null;
+
+    private string RoleText => _state.Role switch
+    {
+        ParticipantRoles.Watcher => "watching",
+        ParticipantRoles.Host => "host",
+        _ => _state.Locked ? "drawing locked" : "drawing",
+    };
+
+    private string ReadOnlyReason => _state.Removed is not null ? "Removed by the host"
+        : _state.IsWatcher ? "Watching: this link cannot draw"
+        : "The host has locked drawing";
+
+    /// <summary>The watch-only link: the room's watch-only address for the host and drawers, this page's own for a watcher.</summary>
+    private string? WatchLink => _state.WatchId is { } watchId ? Navigation.ToAbsoluteUri($"/room/{watchId}").ToString()
+        : _state.IsWatcher ? Navigation.ToAbsoluteUri($"/room/{RoomId}").ToString() : null;
+
+    private Task SetLockedAsync(bool locked) =>
+        Caller is { } caller ? SendAsync(() => Rooms.SetLockedAsync(caller, locked, _disposed.Token).AsTask()) : Task.CompletedTask;
+
+    private Task HandOverHostAsync(string participantId) =>
+        Caller is { } caller ? SendAsync(() => Rooms.HandOverHostAsync(caller, participantId, _disposed.Token).AsTask()) : Task.CompletedTask;
+
+    private Task RemoveParticipantAsync(string participantId) =>
+        Caller is { } caller ? SendAsync(() => Rooms.RemoveParticipantAsync(caller, participantId, _disposed.Token).AsTask()) : Task.CompletedTask;
 
     private Task SetPromptAsync(string prompt) =>
         Caller is { } caller ? SendAsync(() => Rooms.SetPromptAsync(caller, prompt, _disposed.Token).AsTask()) : Task.CompletedTask;
@@ -260,13 +291,16 @@ public partial class Room : IAsyncDisposable
 
     private Task ClearAsync() => _connection?.ClearAsync() ?? Task.CompletedTask;
 
-    private async Task CopyInviteAsync()
+    private Task CopyInviteAsync() => CopyLinkAsync(Navigation.ToAbsoluteUri($"/room/{RoomId}").ToString(), "Invite link copied");
+
+    private Task CopyWatchLinkAsync() => WatchLink is { } link ? CopyLinkAsync(link, "Watch-only link copied") : Task.CompletedTask;
+
+    private async Task CopyLinkAsync(string link, string copied)
     {
-        var link = Navigation.ToAbsoluteUri($"/room/{RoomId}").ToString();
         try
         {
             await JS.InvokeVoidAsync("navigator.clipboard.writeText", link);
-            Snackbar.Add("Invite link copied", Severity.Success);
+            Snackbar.Add(copied, Severity.Success);
         }
         catch (JSException)
         {
@@ -289,7 +323,7 @@ public partial class Room : IAsyncDisposable
 
     private async Task KeepFrameAsync()
     {
-        var frame = (await Rooms.GetViewAsync(RoomId, _disposed.Token)).LastFrame;
+        var frame = (await Rooms.GetViewAsync(_address?.RoomId ?? RoomId, _disposed.Token)).LastFrame;
         if (frame is null)
         {
             Snackbar.Add("No frame to keep yet.", Severity.Info);
@@ -305,7 +339,7 @@ public partial class Room : IAsyncDisposable
         await Gallery.KeepResultAsync(new KeptResult
         {
             Id = "",
-            RoomId = RoomId,
+            RoomId = _address?.RoomId ?? RoomId,
             Image = frame.Image,
             ContentType = frame.ContentType,
             Prompt = frame.Prompt,
