@@ -102,7 +102,7 @@ public sealed class HostsAndWatchersTests(SketchHubFixture app)
             ("Redo", () => watcher.Connection.InvokeAsync<long>("Redo")),
             ("Clear", () => watcher.Connection.InvokeAsync<long>("Clear")),
             ("SetPrompt", () => watcher.Connection.InvokeAsync<long>("SetPrompt", "a watcher's prompt")),
-            ("SetSettings", () => watcher.Connection.InvokeAsync<long>("SetSettings", settings with { Steps = 4, Seed = 7 })),
+            ("SetSettings", () => watcher.Connection.InvokeAsync<long>("SetSettings", snapshot.Settings with { Steps = 4, Seed = 7 })),
             ("SetLocked", () => watcher.Connection.InvokeAsync<bool>("SetLocked", true)),
             ("HandOverHost", () => watcher.Connection.InvokeAsync<string?>("HandOverHost", snapshot.ParticipantId)),
             ("RemoveParticipant", () => watcher.Connection.InvokeAsync<string>("RemoveParticipant", host.Snapshot.ParticipantId)),
