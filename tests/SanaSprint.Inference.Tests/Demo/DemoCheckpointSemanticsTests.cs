@@ -43,13 +43,30 @@ public sealed class DemoCheckpointSemanticsTests(DemoPipelineFixture fixture, IT
 
     private static readonly Lazy<(RgbImage Sketch, Sample Meta, bool[] Map)[]> Samples = new(LoadSamples);
 
+    /// <summary>The same checks for the live frames of the demo's own tiny autoencoder (preview encode of the sketch and
+    /// preview decode), with thresholds of their own: see <see cref="PreviewThresholds"/>.</summary>
+    public static TheoryData<int, FrameDecoder> StepsAndDecoders => new()
+    {
+        { 1, FrameDecoder.Full }, { 2, FrameDecoder.Full }, { 1, FrameDecoder.Preview }, { 2, FrameDecoder.Preview },
+    };
+
+    private static (double OverlapRatio, double EdgeWinShare, double ColourShift, double ColourWinShare) Thresholds(FrameDecoder decoder) =>
+        decoder == FrameDecoder.Preview ? PreviewThresholds : (MinOverlapRatio, MinEdgeWinShare, MinColourShift, MinColourWinShare);
+
+    /// <summary>
+    /// Thresholds for preview frames. PREVIEW_THRESHOLDS_NOTE
+    /// </summary>
+    public static readonly (double OverlapRatio, double EdgeWinShare, double ColourShift, double ColourWinShare) PreviewThresholds =
+        (MinOverlapRatio, MinEdgeWinShare, MinColourShift, MinColourWinShare);
+
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public async Task FrameEdgesLieOnTheSketchStrokesFarMoreThanOnAShuffledSketch(int steps)
+    [MemberData(nameof(StepsAndDecoders))]
+    public async Task FrameEdgesLieOnTheSketchStrokesFarMoreThanOnAShuffledSketch(int steps, FrameDecoder decoder)
     {
         var samples = Samples.Value;
-        var frames = await fixture.Pipeline.GenerateAsync(samples.Select((s, i) => Request(s.Sketch, s.Meta.Caption, steps, i)).ToArray());
+        var (minRatio, minShare, _, _) = Thresholds(decoder);
+        var frames = await fixture.Pipeline.GenerateAsync(samples.Select((s, i) => Request(s.Sketch, s.Meta.Caption, steps, i, decoder)).ToArray());
+        Assert.All(frames, f => Assert.Equal(decoder, f.Decoder));
         double ownSum = 0, shuffledSum = 0;
         int wins = 0;
         for (int i = 0; i < samples.Length; i++)
@@ -63,23 +80,24 @@ public sealed class DemoCheckpointSemanticsTests(DemoPipelineFixture fixture, IT
         }
 
         double ratio = ownSum / Math.Max(1e-9, shuffledSum), share = (double)wins / samples.Length;
-        output.WriteLine($"steps {steps}: mean own {ownSum / samples.Length:F3}, mean shuffled {shuffledSum / samples.Length:F3}, ratio {ratio:F2}, own wins {share:P0}");
-        Assert.True(ratio >= MinOverlapRatio, $"edge overlap ratio {ratio:F2} < {MinOverlapRatio}");
-        Assert.True(share >= MinEdgeWinShare, $"own sketch beats the shuffled one in {share:P0} of samples (< {MinEdgeWinShare:P0})");
+        output.WriteLine($"{decoder} steps {steps}: mean own {ownSum / samples.Length:F3}, mean shuffled {shuffledSum / samples.Length:F3}, ratio {ratio:F2}, own wins {share:P0}");
+        Assert.True(ratio >= minRatio, $"edge overlap ratio {ratio:F2} < {minRatio}");
+        Assert.True(share >= minShare, $"own sketch beats the shuffled one in {share:P0} of samples (< {minShare:P0})");
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public async Task RedInThePromptMakesTheDrawnObjectRedderThanBlue(int steps)
+    [MemberData(nameof(StepsAndDecoders))]
+    public async Task RedInThePromptMakesTheDrawnObjectRedderThanBlue(int steps, FrameDecoder decoder)
     {
         var samples = Samples.Value;
+        var (_, _, minShift, minShare) = Thresholds(decoder);
         var requests = samples.SelectMany((s, i) => new[]
         {
-            Request(s.Sketch, $"a red {s.Meta.Noun} on a white background, flat colours", steps, i),
-            Request(s.Sketch, $"a blue {s.Meta.Noun} on a white background, flat colours", steps, i),
+            Request(s.Sketch, $"a red {s.Meta.Noun} on a white background, flat colours", steps, i, decoder),
+            Request(s.Sketch, $"a blue {s.Meta.Noun} on a white background, flat colours", steps, i, decoder),
         }).ToArray();
         var frames = await fixture.Pipeline.GenerateAsync(requests);
+        Assert.All(frames, f => Assert.Equal(decoder, f.Decoder));
         double sum = 0;
         int wins = 0;
         for (int i = 0; i < samples.Length; i++)
@@ -92,14 +110,14 @@ public sealed class DemoCheckpointSemanticsTests(DemoPipelineFixture fixture, IT
         }
 
         double share = (double)wins / samples.Length;
-        output.WriteLine($"steps {steps}: mean (R-B)red - (R-B)blue = {sum / samples.Length:F1} grey levels, red redder in {share:P0}");
-        Assert.True(sum / samples.Length >= MinColourShift, $"'red' frames are only {sum / samples.Length:F1} grey levels redder (R − B) than 'blue' ones (< {MinColourShift})");
-        Assert.True(share >= MinColourWinShare, $"'red' is redder than 'blue' in {share:P0} of samples (< {MinColourWinShare:P0})");
+        output.WriteLine($"{decoder} steps {steps}: mean (R-B)red - (R-B)blue = {sum / samples.Length:F1} grey levels, red redder in {share:P0}");
+        Assert.True(sum / samples.Length >= minShift, $"'red' frames are only {sum / samples.Length:F1} grey levels redder (R − B) than 'blue' ones (< {minShift})");
+        Assert.True(share >= minShare, $"'red' is redder than 'blue' in {share:P0} of samples (< {minShare:P0})");
     }
 
-    private static GenerationRequest Request(RgbImage sketch, string prompt, int steps, int seed) => new()
+    private static GenerationRequest Request(RgbImage sketch, string prompt, int steps, int seed, FrameDecoder decoder) => new()
     {
-        Prompt = prompt, Width = Size, Height = Size, Steps = steps, Seed = seed, Mode = GuidanceMode.ControlNet, Sketch = sketch,
+        Prompt = prompt, Width = Size, Height = Size, Steps = steps, Seed = seed, Mode = GuidanceMode.ControlNet, Sketch = sketch, Decoder = decoder,
     };
 
     private static (RgbImage, Sample, bool[])[] LoadSamples()
