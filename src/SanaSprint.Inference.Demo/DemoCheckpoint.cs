@@ -8,7 +8,8 @@ namespace SanaSprint.Inference.Demo;
 /// <summary>
 /// The embedded demo checkpoint: a small SANA-Sprint-architecture pipeline (Sprint transformer, Sana ControlNet,
 /// DC-AE f = 32, Gemma-2 text encoder, SentencePiece tokenizer) trained on synthetic shapes and sketches by
-/// <c>tools/demo-checkpoint</c> (DC-AE, flow-matching teacher with ControlNet, sCM distillation). The diffusers folders
+/// <c>tools/demo-checkpoint</c> (DC-AE, flow-matching teacher with ControlNet, sCM distillation), plus a tiny
+/// autoencoder distilled from its DC-AE for live frames (<c>taesana_demo/</c>). The diffusers folders
 /// are committed under <c>src/SanaSprint.Inference.Demo/Checkpoint/</c>, embedded in this assembly, and extracted once
 /// into the cache folder, where exactly the same loading code as for a real checkpoint reads them. It lets the app,
 /// the CLI and the benchmarks draw from a fresh clone without a download.
@@ -31,6 +32,10 @@ public static class DemoCheckpoint
     internal const string ResourcePrefix = "SanaSprint.Demo/";
 
     private const string PipelineFolder = "sana_sprint_demo", ControlNetFolder = "sana_controlnet_demo";
+
+    /// <summary>The folder of the tiny autoencoder distilled from the demo's DC-AE (<c>tools/demo-checkpoint/train_tiny_ae.py</c>),
+    /// the default preview autoencoder for live frames.</summary>
+    internal const string PreviewFolder = "taesana_demo";
     private const string CompleteMarker = "demo-complete.json";
 
     /// <summary>The files of the embedded checkpoint, as paths relative to its root (<c>sana_sprint_demo/vae/config.json</c>, …).</summary>
@@ -52,7 +57,9 @@ public static class DemoCheckpoint
             throw new InvalidOperationException($"{typeof(DemoCheckpoint).Assembly.GetName().Name} carries no embedded demo checkpoint; rebuild the project.");
 
         string root = Path.Combine(cacheDirectory, "demo", $"{Version}-{ContentHash[..12]}");
-        var paths = new CheckpointPaths(Path.Combine(root, PipelineFolder), Path.Combine(root, ControlNetFolder));
+        bool hasPreview = Files.Any(f => f.StartsWith(PreviewFolder + "/", StringComparison.Ordinal));
+        var paths = new CheckpointPaths(Path.Combine(root, PipelineFolder), Path.Combine(root, ControlNetFolder),
+            hasPreview ? Path.Combine(root, PreviewFolder) : null);
         if (File.Exists(Path.Combine(root, CompleteMarker))) return paths;
 
         // Extract into a private folder and move it into place, so concurrent starts never see half a checkpoint.

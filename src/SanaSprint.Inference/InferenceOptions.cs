@@ -21,11 +21,12 @@ public sealed class InferenceOptions
 
     /// <summary>
     /// A tiny preview autoencoder for live frames: a TAESana folder holding <c>taesana_encoder</c> and
-    /// <c>taesana_decoder</c> weights (<c>.pth</c> as madebyollin/taesd publishes them, or <c>.safetensors</c>). Frames asked
-    /// for with <c>FrameDecoder.Preview</c> decode with it (and, in ControlNet mode, encode their sketch with it); the
-    /// others use the checkpoint's DC-AE.
+    /// <c>taesana_decoder</c> weights (<c>.pth</c> as madebyollin/taesd publishes them, or <c>.safetensors</c>), or the two
+    /// files as <c>ENCODER;DECODER</c>, or <c>none</c>. Frames asked for with <c>FrameDecoder.Preview</c> decode with it
+    /// (and, in ControlNet mode, encode their sketch with it); the others use the checkpoint's DC-AE.
     /// </summary>
-    /// <remarks>Defaults to <c>null</c>: the DC-AE for every frame.</remarks>
+    /// <remarks>Defaults to <c>null</c>: the default checkpoint's own tiny autoencoder when the default (demo) checkpoint
+    /// is in use, else the DC-AE for every frame; <c>none</c> means the DC-AE for every frame.</remarks>
     public string? PreviewDecoderPath { get; set; }
 
     /// <summary>Execution provider: <c>auto</c> (CUDA when present, else CPU), <c>cuda</c> or <c>cpu</c>.</summary>

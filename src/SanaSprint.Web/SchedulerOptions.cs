@@ -26,7 +26,9 @@ public sealed class SchedulerOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan RefineDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>sCM steps of the refinement frame; no refinement when not more than the room's live steps.</summary>
+    /// <summary>sCM steps of the refinement frame (at least the room's live steps); no refinement when not more than the
+    /// room's live steps, unless the live frames are decoded by the preview autoencoder (the refinement is then the full
+    /// DC-AE decode).</summary>
     /// <remarks>Defaults to <c>4</c>.</remarks>
     [Range(1, 4)]
     public int RefineSteps { get; set; } = 4;

@@ -6,6 +6,15 @@
 
 For each chosen held-out sketch: the sketch, the scene it was drawn from, then the frames at 1, 2 and 4 sCM steps
 (ControlNet guidance, seed 0, the sample's caption as the prompt), one row per sketch.
+
+    python3 readme_images.py --fixtures ../../tests/SanaSprint.Inference.Tests/Fixtures/demo-heldout \
+        --out ../../docs/demo/preview-vs-full.png --compare-decoders [--samples 0,1,5] [--steps 2]
+
+With --compare-decoders: the sketch, then the same frame (same sketch, prompt, seed and steps) decoded by the demo's
+tiny preview autoencoder (`generate --decoder preview`: the live frames) and by its DC-AE (`--decoder full`: the frame
+at rest, downloads, kept results).
+
+--cli replaces `dotnet run --project src/SanaSprint.Cli --` (e.g. `dotnet src/SanaSprint.Cli/bin/Release/net10.0/sanasprint.dll`).
 """
 import argparse
 import json
@@ -25,7 +34,11 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--samples", default="0,1,5")
     ap.add_argument("--size", type=int, default=256)
+    ap.add_argument("--compare-decoders", action="store_true")
+    ap.add_argument("--steps", type=int, default=2, help="sCM steps of the --compare-decoders frames")
+    ap.add_argument("--cli", default=None, help="command that runs the CLI (default: dotnet run --project src/SanaSprint.Cli --)")
     args = ap.parse_args()
+    cli = args.cli.split() if args.cli else ["dotnet", "run", "--project", os.path.join(ROOT, "src", "SanaSprint.Cli"), "--"]
     with open(os.path.join(args.fixtures, "manifest.json")) as f:
         manifest = json.load(f)["samples"]
     rows, captions = [], []
@@ -33,13 +46,17 @@ def main():
         for k in (int(s) for s in args.samples.split(",")):
             m = manifest[k]
             sketch = os.path.join(os.path.abspath(args.fixtures), m["sketch"])
-            cells = [np.asarray(Image.open(sketch).convert("RGB").resize((args.size, args.size))),
-                     np.asarray(Image.open(os.path.join(args.fixtures, m["target"])).convert("RGB").resize((args.size, args.size)))]
-            for steps in (1, 2, 4):
-                out = os.path.join(tmp, f"{k}-{steps}.png")
-                subprocess.run(["dotnet", "run", "--project", os.path.join(ROOT, "src", "SanaSprint.Cli"), "--", "generate",
-                                "--mode", "controlnet", "--sketch", sketch, "--prompt", m["caption"], "--steps", str(steps),
-                                "--seed", "0", "--size", f"{args.size}x{args.size}", "--device", "cpu", "--out", out], check=True)
+            cells = [np.asarray(Image.open(sketch).convert("RGB").resize((args.size, args.size)))]
+            if args.compare_decoders:
+                runs = [(args.steps, "preview"), (args.steps, "full")]
+            else:
+                cells.append(np.asarray(Image.open(os.path.join(args.fixtures, m["target"])).convert("RGB").resize((args.size, args.size))))
+                runs = [(1, "full"), (2, "full"), (4, "full")]
+            for steps, decoder in runs:
+                out = os.path.join(tmp, f"{k}-{steps}-{decoder}.png")
+                subprocess.run(cli + ["generate", "--mode", "controlnet", "--sketch", sketch, "--prompt", m["caption"], "--steps", str(steps),
+                                      "--seed", "0", "--size", f"{args.size}x{args.size}", "--device", "cpu", "--decoder", decoder,
+                                      "--out", out], check=True)
                 cells.append(np.asarray(Image.open(out).convert("RGB")))
             gap = np.full((args.size, 4, 3), 255, np.uint8)
             rows.append(np.concatenate([c for cell in cells for c in (cell, gap)][:-1], axis=1))

@@ -58,7 +58,7 @@ internal static class BenchCommand
         };
         var previewDecoder = new Option<string?>("--preview-decoder")
         {
-            Description = "TAESana folder (taesana_encoder / taesana_decoder .pth or .safetensors): frames decode, and ControlNet sketches encode, with it instead of the DC-AE.",
+            Description = "Tiny autoencoder for the frames (decode, and ControlNet sketch encode) instead of the DC-AE: a TAESana folder (taesana_encoder / taesana_decoder .pth or .safetensors), ENCODER;DECODER files, or 'none'. Default: the demo checkpoint's own when it is in use, else none.",
         };
         var sameSketch = new Option<bool>("--same-sketch")
         {
@@ -121,9 +121,10 @@ internal static class BenchCommand
         output.WriteLine($"machine   : {CpuModel()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
         output.WriteLine($"runtime   : ONNX Runtime {typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version}, provider {info.Provider}, precision {info.Precision} (requested {options.Precision})");
         output.WriteLine($"model     : {info.ModelName}{(info.IsDemo ? " (embedded demo checkpoint)" : "")}");
-        var decoder = options.PreviewDecoderPath is null ? FrameDecoder.Full : FrameDecoder.Preview;
+        // A preview autoencoder is loaded from --preview-decoder, or the demo's own when none is given (`none` turns it off).
+        var decoder = components is PreviewAutoencoderComponents ? FrameDecoder.Preview : FrameDecoder.Full;
         string autoencoder = decoder == FrameDecoder.Preview ? "TAESana" : "DC-AE";
-        output.WriteLine($"decoder   : {(decoder == FrameDecoder.Preview ? $"preview (TAESana at {options.PreviewDecoderPath})" : "full (DC-AE)")}");
+        output.WriteLine($"decoder   : {(decoder == FrameDecoder.Preview ? $"preview (tiny autoencoder: {options.PreviewDecoderPath ?? "the demo checkpoint's own"})" : "full (DC-AE)")}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"settings  : {s.Width}x{s.Height}, {s.Steps} step(s), {s.Mode}, {s.Warmup} warm-up + {s.Runs} measured runs per batch size"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"load      : {loadWatch.Elapsed.TotalSeconds:F2} s (graphs from cache when present)"));
 

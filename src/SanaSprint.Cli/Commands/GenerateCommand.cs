@@ -35,9 +35,19 @@ internal static class GenerateCommand
         var device = new Option<string>("--device") { Description = "Execution provider: auto, cuda or cpu.", DefaultValueFactory = _ => "auto" };
         device.AcceptOnlyFromAmong("auto", "cuda", "cpu");
         var cache = new Option<string?>("--cache") { Description = "Cache folder for graphs and the demo checkpoint (default ~/.cache/sanasprint)." };
+        var decoder = new Option<string>("--decoder")
+        {
+            Description = "Autoencoder of the frame: full (the DC-AE, as downloads and refinement frames) or preview (the tiny autoencoder of live frames).",
+            DefaultValueFactory = _ => "full",
+        };
+        decoder.AcceptOnlyFromAmong("full", "preview");
+        var previewDecoder = new Option<string?>("--preview-decoder")
+        {
+            Description = "Tiny autoencoder for --decoder preview: a TAESana folder, ENCODER;DECODER files, or 'none'. Default: the demo checkpoint's own when it is in use.",
+        };
         var command = new Command("generate", "Generate one image from a prompt (and optionally a sketch).")
         {
-            checkpoint, controlnet, prompt, sketch, mode, strength, controlScale, guidance, steps, seed, size, output, device, cache,
+            checkpoint, controlnet, prompt, sketch, mode, strength, controlScale, guidance, steps, seed, size, output, device, cache, decoder, previewDecoder,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -48,6 +58,7 @@ internal static class GenerateCommand
                 Device = parse.GetValue(device)!,
                 CacheDirectory = parse.GetValue(cache),
                 WarmupSize = 0,
+                PreviewDecoderPath = parse.GetValue(previewDecoder),
             };
             var (w, h) = ParseSize(parse.GetValue(size)!);
             var request = new GenerationRequest
@@ -62,6 +73,7 @@ internal static class GenerateCommand
                 ControlScale = parse.GetValue(controlScale),
                 GuidanceScale = parse.GetValue(guidance),
                 Sketch = parse.GetValue(sketch) is { } path ? RgbImageFiles.Read(path) : null,
+                Decoder = parse.GetValue(decoder) == "preview" ? FrameDecoder.Preview : FrameDecoder.Full,
             };
             return await RunAsync(options, request, parse.GetValue(output)!, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct);
         });
@@ -97,7 +109,7 @@ internal static class GenerateCommand
         RgbImageFiles.WritePng(r.Image, outPath);
         var t = r.Timings;
         await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"{outPath}: {r.Image.Width}x{r.Image.Height}, {info.ModelName} on {info.Provider}, {request.Mode}, {request.Steps} step(s), seed {request.Seed}"));
+            $"{outPath}: {r.Image.Width}x{r.Image.Height}, {info.ModelName} on {info.Provider}, {request.Mode}, {request.Steps} step(s), seed {request.Seed}, {(r.Decoder == FrameDecoder.Preview ? "preview" : "full")} decode"));
         await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"text {Ms(t.Text)} | control/sketch encode {Ms(t.ControlEncode)} | steps {string.Join(" + ", t.Steps.Select(Ms))} | decode {Ms(t.Decode)} | total {Ms(t.Total)}"));
         return 0;

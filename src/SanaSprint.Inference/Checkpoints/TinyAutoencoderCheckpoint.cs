@@ -5,7 +5,7 @@ namespace SanaSprint.Inference.Checkpoints;
 /// <summary>
 /// The weights of one part of a tiny autoencoder, opened as a <see cref="SafetensorsCheckpoint"/> whatever their format:
 /// a <c>.safetensors</c> file is used as it is; a PyTorch <c>.pth</c> (as madebyollin/taesd publishes them) is read with
-/// <see cref="TorchCheckpoint"/>, checked against <see cref="TinyAutoencoder.Parameters"/> (errors name the <c>.pth</c>),
+/// <see cref="TorchCheckpoint"/>, checked against <see cref="TinyAutoencoder.Parameters(TinyAutoencoderPart, long)"/> (errors name the <c>.pth</c>),
 /// and converted to a temporary safetensors file with the same keys and dtypes, deleted on disposal.
 /// </summary>
 /// <remarks>
@@ -122,16 +122,13 @@ public sealed class TinyAutoencoderCheckpoint : IDisposable
     }
 
     /// <summary>Checks a state dict against the part's parameters: every key present with its shape and a floating dtype,
-    /// no other key.</summary>
+    /// no other key. The widths are the ones the file's own conv weights declare (taesd's layer order with any channel
+    /// counts, see <see cref="TinyAutoencoder.Parameters(TinyAutoencoderPart, long, Func{int, long, long})"/>).</summary>
     /// <exception cref="CheckpointException">The first mismatch, naming the file and the tensor.</exception>
     public static void Check(TorchCheckpoint torch, TinyAutoencoderPart part)
     {
         ArgumentNullException.ThrowIfNull(torch);
-        var (key, axis) = TinyAutoencoder.LatentChannelsKey(part);
-        var probe = torch.Get(key);
-        if (probe.Shape.Length != 4)
-            throw new CheckpointException(torch.Path, key, $"has shape {probe.ShapeText}; expected a 4-D conv weight (is this the {part.ToString().ToLowerInvariant()}?).");
-        var expected = TinyAutoencoder.Parameters(part, probe.Shape[axis]);
+        var expected = TinyAutoencoder.ParametersFromShapes(part, key => torch.Get(key).Shape, torch.Path);
         foreach (var p in expected)
         {
             var t = torch.Get(p.Key);
@@ -142,6 +139,13 @@ public sealed class TinyAutoencoderCheckpoint : IDisposable
                 throw new CheckpointException(torch.Path, p.Key, "has dtype int64; expected a floating type (float32, float16, bfloat16).");
         }
         var names = expected.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+        if (part == TinyAutoencoderPart.Decoder && torch.Tensors.ContainsKey(TinyAutoencoder.LatentScaleKey))
+        {
+            var scale = torch.Get(TinyAutoencoder.LatentScaleKey);
+            if (!scale.Shape.AsSpan().SequenceEqual([1L]))
+                throw new CheckpointException(torch.Path, TinyAutoencoder.LatentScaleKey, $"has shape {scale.ShapeText}; expected [1] (the decoder's input scale).");
+            names.Add(TinyAutoencoder.LatentScaleKey);
+        }
         var unexpected = torch.Tensors.Keys.Where(k => !names.Contains(k)).Order(StringComparer.Ordinal).ToList();
         if (unexpected.Count > 0)
             throw new CheckpointException(torch.Path, unexpected[0],

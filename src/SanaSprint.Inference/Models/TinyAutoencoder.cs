@@ -18,7 +18,7 @@ public enum TinyAutoencoderPart
     Decoder,
 }
 
-/// <summary>One parameter of a tiny autoencoder checkpoint (see <see cref="TinyAutoencoder.Parameters"/>).</summary>
+/// <summary>One parameter of a tiny autoencoder checkpoint (see <see cref="TinyAutoencoder.Parameters(TinyAutoencoderPart, long)"/>).</summary>
 /// <param name="Key">The state-dict key (<c>3.conv.0.weight</c>).</param>
 /// <param name="Shape">Its shape.</param>
 public sealed record TinyAutoencoderParameter(string Key, long[] Shape);
@@ -41,7 +41,8 @@ public sealed class TinyAutoencoder
     /// <summary>The class name written in graph metadata and graph-cache names.</summary>
     public const string ClassName = "TinyAutoencoder";
 
-    /// <summary>Spatial compression: five stride-2 convolutions (encoder) or nearest-neighbour ×2 upsamplings (decoder).</summary>
+    /// <summary>Spatial compression: five stride-2 convolutions (encoder) or nearest-neighbour ×2 upsamplings (decoder);
+    /// the layer order is fixed, so every checkpoint of this family has it, whatever its widths.</summary>
     public const int SpatialCompression = 32;
 
     /// <summary>Image channels (RGB).</summary>
@@ -49,6 +50,13 @@ public sealed class TinyAutoencoder
 
     /// <summary>Latent channels of TAESana (the DC-AE f32c32's); other counts are read from the weights.</summary>
     public const int DefaultLatentChannels = 32;
+
+    /// <summary>
+    /// The optional decoder key holding one number that multiplies the decoder's input before its clamp (absent: 1, as in
+    /// the published TAESana). taesd's clamp, <c>tanh(x / 3) · 3</c>, assumes latents of magnitude ≲ 3 (SANA's DC-AE,
+    /// std ≈ 2.4); a DC-AE with larger latents (the demo's, std ≈ 5.4) gets its tiny decoder this input scale instead.
+    /// </summary>
+    public const string LatentScaleKey = "latent_scale";
 
     /// <summary>The file-name stem taesd publishes per part: <c>taesana_encoder</c> / <c>taesana_decoder</c>.</summary>
     public static string FileStem(TinyAutoencoderPart part) => part == TinyAutoencoderPart.Encoder ? "taesana_encoder" : "taesana_decoder";
@@ -79,39 +87,136 @@ public sealed class TinyAutoencoder
     private sealed record Clamp : Layer;
 
     /// <summary><c>F32Encoder(latent_channels)</c>: two stride-2 convs into 64 channels, three stride-2 stages of three
-    /// blocks, a conv into the latent.</summary>
-    private static List<Layer> F32Encoder(long latentChannels)
+    /// blocks, a conv into the latent. Each conv's and block's output width comes from <paramref name="width"/> (given the
+    /// layer's index and TAESana's own width), so the same layout serves narrower or wider distillations.</summary>
+    private static List<Layer> F32Encoder(long latentChannels, Func<int, long, long> width)
     {
-        var layers = new List<Layer> { new Conv(3, 32, Stride: 2), new Relu(), new Conv(32, 64, Stride: 2), new Relu(), new Block(64, 64) };
+        var layers = new List<Layer>();
+        long c = ImageChannels;
+        void AddConv(long published, long stride = 1, bool bias = true)
+        {
+            long o = width(layers.Count, published);
+            layers.Add(new Conv(c, o, stride, bias));
+            c = o;
+        }
+        void AddBlock()
+        {
+            long o = width(layers.Count, 64);
+            layers.Add(new Block(c, o));
+            c = o;
+        }
+        AddConv(32, stride: 2);
+        layers.Add(new Relu());
+        AddConv(64, stride: 2);
+        layers.Add(new Relu());
+        AddBlock();
         for (int stage = 0; stage < 3; stage++)
         {
-            layers.Add(new Conv(64, 64, Stride: 2, Bias: false));
-            layers.AddRange([new Block(64, 64), new Block(64, 64), new Block(64, 64)]);
+            AddConv(64, stride: 2, bias: false);
+            AddBlock();
+            AddBlock();
+            AddBlock();
         }
-        layers.Add(new Conv(64, latentChannels));
+        AddConv(latentChannels);
         return layers;
     }
 
     /// <summary><c>F32Decoder(latent_channels)</c>: clamp, a conv into 256 channels, then five stages of blocks, each
-    /// followed by ×2 upsampling and a bias-free conv (256 → 128 → 64 → 64 → 64 → 64), one last block and a conv to RGB.</summary>
-    private static List<Layer> F32Decoder(long latentChannels)
+    /// followed by ×2 upsampling and a bias-free conv (256 → 128 → 64 → 64 → 64 → 64), one last block and a conv to RGB.
+    /// Widths come from <paramref name="width"/> as in <see cref="F32Encoder"/>.</summary>
+    private static List<Layer> F32Decoder(long latentChannels, Func<int, long, long> width)
     {
-        var layers = new List<Layer> { new Clamp(), new Conv(latentChannels, 256), new Relu() };
+        var layers = new List<Layer> { new Clamp() };
+        long c = latentChannels;
+        void AddConv(long published, bool bias = true)
+        {
+            long o = width(layers.Count, published);
+            layers.Add(new Conv(c, o, Bias: bias));
+            c = o;
+        }
+        void AddBlock(long published)
+        {
+            long o = width(layers.Count, published);
+            layers.Add(new Block(c, o));
+            c = o;
+        }
+        AddConv(256);
+        layers.Add(new Relu());
         long[] widths = [256, 128, 64, 64, 64, 64];
         for (int stage = 0; stage < 5; stage++)
         {
-            long c = widths[stage];
-            layers.AddRange([new Block(c, c), new Block(c, c), new Block(c, c), new Upsample(), new Conv(c, widths[stage + 1], Bias: false)]);
+            AddBlock(widths[stage]);
+            AddBlock(widths[stage]);
+            AddBlock(widths[stage]);
+            layers.Add(new Upsample());
+            AddConv(widths[stage + 1], bias: false);
         }
-        layers.AddRange([new Block(64, 64), new Conv(64, ImageChannels)]);
+        AddBlock(widths[5]);
+        AddConv(ImageChannels);
         return layers;
     }
 
-    private static List<Layer> Layers(TinyAutoencoderPart part, long latentChannels) =>
-        part == TinyAutoencoderPart.Encoder ? F32Encoder(latentChannels) : F32Decoder(latentChannels);
+    private static List<Layer> Layers(TinyAutoencoderPart part, long latentChannels, Func<int, long, long> width) =>
+        part == TinyAutoencoderPart.Encoder ? F32Encoder(latentChannels, width) : F32Decoder(latentChannels, width);
 
-    /// <summary>Every parameter of a part, in module order (what a checkpoint must hold, nothing more).</summary>
-    public static IReadOnlyList<TinyAutoencoderParameter> Parameters(TinyAutoencoderPart part, long latentChannels = DefaultLatentChannels)
+    /// <summary>
+    /// The layers of a part with the widths of the weights <paramref name="shapeOf"/> describes: a layer's output width is
+    /// dim 0 of its (first) conv weight, the latent channel count is read from <see cref="LatentChannelsKey"/>. The layer
+    /// order (and so every key and the 32× compression) is taesd's; only the channel counts vary.
+    /// </summary>
+    /// <param name="part">Encoder or decoder.</param>
+    /// <param name="shapeOf">The shape of a key; throws <see cref="CheckpointException"/> for a missing one.</param>
+    /// <param name="source">The file named in errors.</param>
+    /// <exception cref="CheckpointException">A weight that gives a width is missing or is not a 4-D conv weight.</exception>
+    private static List<Layer> LayersOf(TinyAutoencoderPart part, Func<string, long[]> shapeOf, string source)
+    {
+        long Dim(string key, int axis)
+        {
+            var shape = shapeOf(key);
+            if (shape.Length != 4)
+                throw new CheckpointException(source, key,
+                    $"has shape {SafetensorsTensorInfo.FormatShape(shape)}; expected a 4-D conv weight (is this the {part.ToString().ToLowerInvariant()}?).");
+            return shape[axis];
+        }
+        var (latentKey, latentAxis) = LatentChannelsKey(part);
+        long latentChannels = Dim(latentKey, latentAxis);
+        // The final conv's width is fixed (latent channels or RGB); the parameter check compares it with the weights.
+        int last = Layers(part, latentChannels, (_, w) => w).Count - 1;
+        return Layers(part, latentChannels, (i, published) =>
+            i == last ? published : Dim(IsBlockIndex(part, i) ? $"{i}.conv.0.weight" : $"{i}.weight", 0));
+    }
+
+    private static readonly HashSet<int> EncoderBlockIndices = BlockIndices(TinyAutoencoderPart.Encoder);
+    private static readonly HashSet<int> DecoderBlockIndices = BlockIndices(TinyAutoencoderPart.Decoder);
+
+    private static HashSet<int> BlockIndices(TinyAutoencoderPart part) =>
+        Layers(part, DefaultLatentChannels, (_, w) => w).Select((l, i) => (l, i)).Where(x => x.l is Block).Select(x => x.i).ToHashSet();
+
+    private static bool IsBlockIndex(TinyAutoencoderPart part, int index) =>
+        (part == TinyAutoencoderPart.Encoder ? EncoderBlockIndices : DecoderBlockIndices).Contains(index);
+
+    /// <summary>Every parameter of a part with TAESana's widths, in module order (what a published checkpoint holds, nothing more).</summary>
+    public static IReadOnlyList<TinyAutoencoderParameter> Parameters(TinyAutoencoderPart part, long latentChannels = DefaultLatentChannels) =>
+        ParametersOf(Layers(part, latentChannels, (_, w) => w));
+
+    /// <summary>Every parameter of a part in module order, with the widths given per layer.</summary>
+    /// <param name="part">Encoder or decoder.</param>
+    /// <param name="latentChannels">Latent channels.</param>
+    /// <param name="width">A layer's output width, given its index in the <c>nn.Sequential</c> and TAESana's width there
+    /// (the last conv's width is the latent channel count or 3 whatever this returns).</param>
+    public static IReadOnlyList<TinyAutoencoderParameter> Parameters(TinyAutoencoderPart part, long latentChannels, Func<int, long, long> width)
+    {
+        ArgumentNullException.ThrowIfNull(width);
+        int last = Layers(part, latentChannels, (_, w) => w).Count - 1;
+        return ParametersOf(Layers(part, latentChannels, (i, w) => i == last ? w : width(i, w)));
+    }
+
+    /// <summary>The parameters a checkpoint must hold given the widths its own weights declare (see <see cref="LayersOf"/>).</summary>
+    /// <exception cref="CheckpointException">A width-giving weight is missing or not a conv weight.</exception>
+    internal static IReadOnlyList<TinyAutoencoderParameter> ParametersFromShapes(TinyAutoencoderPart part, Func<string, long[]> shapeOf, string source) =>
+        ParametersOf(LayersOf(part, shapeOf, source));
+
+    private static List<TinyAutoencoderParameter> ParametersOf(List<Layer> layers)
     {
         var result = new List<TinyAutoencoderParameter>();
         void AddConv(string path, Conv c, long k = 3)
@@ -119,7 +224,6 @@ public sealed class TinyAutoencoder
             result.Add(new($"{path}.weight", [c.Out, c.In, k, k]));
             if (c.Bias) result.Add(new($"{path}.bias", [c.Out]));
         }
-        var layers = Layers(part, latentChannels);
         for (int i = 0; i < layers.Count; i++)
         {
             switch (layers[i])
@@ -138,7 +242,7 @@ public sealed class TinyAutoencoder
 
     /// <summary>The key whose shape gives the latent channel count: the encoder's last conv, the decoder's first.</summary>
     internal static (string Key, int Axis) LatentChannelsKey(TinyAutoencoderPart part) =>
-        part == TinyAutoencoderPart.Encoder ? ($"{F32Encoder(DefaultLatentChannels).Count - 1}.weight", 0) : ("1.weight", 1);
+        part == TinyAutoencoderPart.Encoder ? ($"{F32Encoder(DefaultLatentChannels, (_, w) => w).Count - 1}.weight", 0) : ("1.weight", 1);
 
     // ================================================================== graph
 
@@ -155,15 +259,13 @@ public sealed class TinyAutoencoder
     public static GraphBuilder Build(TinyAutoencoderPart part, SafetensorsCheckpoint weights, GraphPrecision precision = GraphPrecision.Fp32)
     {
         ArgumentNullException.ThrowIfNull(weights);
+        var layers = LayersOf(part, key => weights.GetInfo(key).Shape, weights.Path);
         var (key, axis) = LatentChannelsKey(part);
-        var info = weights.GetInfo(key);
-        if (info.Shape.Length != 4)
-            throw new CheckpointException(weights.FileOf(key).Path, key, $"has shape {info.ShapeText}; expected a 4-D conv weight.");
-        long latentChannels = info.Shape[axis];
+        long latentChannels = weights.GetInfo(key).Shape[axis];
 
         var builder = new GraphBuilder($"{ClassName}.{part.ToString().ToLowerInvariant()}", precision, weights);
         var model = new TinyAutoencoder(builder);
-        model.BuildGraph(part, latentChannels);
+        model.BuildGraph(part, latentChannels, layers);
         weights.EnsureAllUsed();
         return builder;
     }
@@ -246,7 +348,7 @@ public sealed class TinyAutoencoder
     }
 
     /// <summary><c>nn.Sequential.forward</c> over <see cref="F32Encoder"/> or <see cref="F32Decoder"/>.</summary>
-    private void BuildGraph(TinyAutoencoderPart part, long latentChannels)
+    private void BuildGraph(TinyAutoencoderPart part, long latentChannels, List<Layer> layers)
     {
         bool encoder = part == TinyAutoencoderPart.Encoder;
         // 1. Input: images [B, 3, H, W] in [0, 1], or DC-AE latents [B, C, h, w]
@@ -256,7 +358,6 @@ public sealed class TinyAutoencoder
         var h = g.CastIfNeeded("input", x, g.ComputeType);
 
         // 2. The layers, each named by its index in the Sequential
-        var layers = Layers(part, latentChannels);
         for (int i = 0; i < layers.Count; i++)
         {
             string p = $"{i}";
@@ -266,7 +367,7 @@ public sealed class TinyAutoencoder
                 Relu => g.Relu(p, h),
                 Block b => BlockForward(p, h, b),
                 Upsample => g.Resize(p, h, [1, 1, 2, 2]),
-                Clamp => g.Mul(p, g.Tanh(p, g.Div(p, h, g.ScalarLike(h, 3))), g.ScalarLike(h, 3)),
+                Clamp => g.Mul(p, g.Tanh(p, g.Div(p, ScaleInput(h), g.ScalarLike(h, 3))), g.ScalarLike(h, 3)),
                 _ => throw new InvalidOperationException($"Unknown layer {layers[i]}."),
             };
         }
@@ -276,6 +377,10 @@ public sealed class TinyAutoencoder
         if (encoder) g.Output(h, OutputName(part), "batch", latentChannels, "latent_height", "latent_width");
         else g.Output(h, OutputName(part), "batch", (long)ImageChannels, "height", "width");
     }
+
+    /// <summary>The decoder input times <see cref="LatentScaleKey"/> when the checkpoint has it.</summary>
+    private GraphValue ScaleInput(GraphValue h) =>
+        g.Checkpoint!.Contains(LatentScaleKey) ? g.Mul(LatentScaleKey, h, g.Weight(LatentScaleKey, [1], "the decoder's input scale")) : h;
 
     /// <summary>taesd <c>Block.forward</c>: fuse(conv(x) + skip(x)).</summary>
     private GraphValue BlockForward(string path, GraphValue x, Block b)

@@ -54,16 +54,17 @@ public sealed class PreviewAutoencoder : IDisposable
     public TimeSpan DecoderTime => _decoder.OrtTime;
 
     /// <summary>
-    /// Builds (or reuses from the graph cache) both graphs of the TAESana checkpoint at <paramref name="path"/> (a folder
-    /// with <c>taesana_encoder</c> and <c>taesana_decoder</c> weights) and opens their sessions.
+    /// Builds (or reuses from the graph cache) both graphs of the tiny autoencoder at <paramref name="paths"/> (a folder
+    /// with <c>taesana_encoder</c> and <c>taesana_decoder</c> weights, or the two files) and opens their sessions.
     /// </summary>
     /// <exception cref="CheckpointException">Missing or malformed weights.</exception>
-    public static PreviewAutoencoder Load(string path, GraphCache graphs, OnnxSessionFactory sessions, GraphPrecision precision)
+    public static PreviewAutoencoder Load(PreviewAutoencoderPaths paths, GraphCache graphs, OnnxSessionFactory sessions, GraphPrecision precision)
     {
+        ArgumentNullException.ThrowIfNull(paths);
         ArgumentNullException.ThrowIfNull(graphs);
         ArgumentNullException.ThrowIfNull(sessions);
-        var encoderGraph = TinyAutoencoder.BuildCached(path, TinyAutoencoderPart.Encoder, graphs, precision);
-        var decoderGraph = TinyAutoencoder.BuildCached(path, TinyAutoencoderPart.Decoder, graphs, precision);
+        var encoderGraph = TinyAutoencoder.BuildCached(paths.Encoder, TinyAutoencoderPart.Encoder, graphs, precision);
+        var decoderGraph = TinyAutoencoder.BuildCached(paths.Decoder, TinyAutoencoderPart.Decoder, graphs, precision);
         var encoder = sessions.Create("preview_encoder", encoderGraph.ModelPath);
         try
         {
@@ -121,27 +122,32 @@ public sealed partial class PreviewAutoencoderComponents(ISanaSprintComponents i
 
     /// <summary>
     /// Loads the preview autoencoder named by <see cref="InferenceOptions.PreviewDecoderPath"/> beside
-    /// <paramref name="components"/>; returns <paramref name="components"/> unchanged when the option is not set.
+    /// <paramref name="components"/>, or, when the option is not set, the default checkpoint's own one
+    /// (<paramref name="defaultPreview"/>); returns <paramref name="components"/> unchanged when there is none or the option
+    /// is <see cref="PreviewAutoencoderPaths.None"/>.
     /// </summary>
-    /// <exception cref="GeneratorUnavailableException">Missing or bad weights, or a latent space that does not match the
-    /// checkpoint's DC-AE (the message names the option).</exception>
+    /// <exception cref="GeneratorUnavailableException">A bad option value, missing or bad weights, or a latent space that
+    /// does not match the checkpoint's DC-AE (the message names the option).</exception>
     public static ISanaSprintComponents Attach(ISanaSprintComponents components, InferenceOptions options, ExecutionProviderChoice provider,
-        string cacheDirectory, ILoggerFactory loggerFactory)
+        string cacheDirectory, ILoggerFactory loggerFactory, string? defaultPreview = null)
     {
         ArgumentNullException.ThrowIfNull(components);
         ArgumentNullException.ThrowIfNull(options);
-        if (string.IsNullOrWhiteSpace(options.PreviewDecoderPath)) return components;
-        string path = Path.GetFullPath(options.PreviewDecoderPath);
+        var paths = string.IsNullOrWhiteSpace(options.PreviewDecoderPath)
+            ? defaultPreview is null ? null : PreviewAutoencoderPaths.Folder(defaultPreview)
+            : PreviewAutoencoderPaths.Parse(options.PreviewDecoderPath);
+        if (paths is null) return components;
+        string path = paths.ToString();
         var started = Stopwatch.GetTimestamp();
         PreviewAutoencoder preview;
         try
         {
-            preview = PreviewAutoencoder.Load(path, new GraphCache(cacheDirectory), new OnnxSessionFactory(provider, options, loggerFactory),
+            preview = PreviewAutoencoder.Load(paths, new GraphCache(cacheDirectory), new OnnxSessionFactory(provider, options, loggerFactory),
                 SanaSprintLoader.ResolvePrecision(options.Precision, provider.Kind));
         }
         catch (Exception ex) when (ex is CheckpointException or IOException or UnauthorizedAccessException)
         {
-            throw new GeneratorUnavailableException($"The preview autoencoder (`Inference:PreviewDecoderPath`) could not be loaded: {ex.Message}", ex);
+            throw new GeneratorUnavailableException($"The preview autoencoder (`{PreviewAutoencoderPaths.OptionKey}`) could not be loaded: {ex.Message}", ex);
         }
         var info = components.Info;
         if (preview.LatentChannels != info.LatentChannels || PreviewAutoencoder.ScaleFactor != info.VaeScaleFactor)
@@ -149,7 +155,7 @@ public sealed partial class PreviewAutoencoderComponents(ISanaSprintComponents i
             preview.Dispose();
             throw new GeneratorUnavailableException(
                 $"The preview autoencoder at '{path}' has {preview.LatentChannels} latent channels and {PreviewAutoencoder.ScaleFactor}× compression, but the " +
-                $"checkpoint's DC-AE has {info.LatentChannels} and {info.VaeScaleFactor}× (`Inference:PreviewDecoderPath` must match the checkpoint).");
+                $"checkpoint's DC-AE has {info.LatentChannels} and {info.VaeScaleFactor}× (`{PreviewAutoencoderPaths.OptionKey}` must match the checkpoint).");
         }
         Log.Loaded(loggerFactory.CreateLogger<PreviewAutoencoderComponents>(), path, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return new PreviewAutoencoderComponents(components, preview);

@@ -32,6 +32,7 @@ public static partial class SanaSprintLoader
         string cache = options.ResolveCacheDirectory();
         string pipelineDir;
         string? controlNetDir = options.ControlNetPath;
+        string? defaultPreview = null;
         var fallback = string.IsNullOrWhiteSpace(options.CheckpointPath) ? defaultCheckpoint : null;
         if (fallback is not null)
         {
@@ -39,6 +40,7 @@ public static partial class SanaSprintLoader
             var paths = fallback.EnsureCreated(cache);
             pipelineDir = paths.PipelineDirectory;
             controlNetDir ??= paths.ControlNetDirectory;
+            defaultPreview = paths.PreviewAutoencoderDirectory;
             Log.DefaultCheckpointReady(logger, pipelineDir, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         else if (string.IsNullOrWhiteSpace(options.CheckpointPath))
@@ -68,7 +70,7 @@ public static partial class SanaSprintLoader
 
             try
             {
-                components = PreviewAutoencoderComponents.Attach(components, options, provider, cache, loggerFactory);
+                components = PreviewAutoencoderComponents.Attach(components, options, provider, cache, loggerFactory, defaultPreview);
             }
             catch
             {

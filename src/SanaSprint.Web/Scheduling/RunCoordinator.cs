@@ -138,7 +138,7 @@ public sealed partial class RunCoordinator(
         var (due, nextDue) = queue.TakeDueRefinements(_options.BatchSize, id => delivery.Pending(id) > 0);
         foreach (var id in due)
         {
-            if (await rooms.GetRenderStateAsync(id) is { } state) batch.Add(NewJob(state, _options.RefineSteps, true));
+            if (await rooms.GetRenderStateAsync(id) is { } state) batch.Add(NewJob(state, Math.Max(_options.RefineSteps, state.Settings.Steps), true));
         }
         if (batch.Count > 0) return (batch, TimeSpan.Zero);
         // Rooms waiting only for their deliveries are woken by their end; rooms that changed meanwhile go now.
@@ -262,16 +262,20 @@ public sealed partial class RunCoordinator(
             var lastRendered = queue.LastRendered(job.State.RoomId);
             if (!job.IsRefinement && lastRendered > 0)
                 Interlocked.Add(ref _revisionsSkipped, Math.Max(0, job.State.Revision - lastRendered - 1));
-            Rendered(job);
+            Rendered(job, results[i].Decoder);
             delivery.Enqueue(new RenderedFrame(job.State, job.Steps, job.IsRefinement, results[i], info.ModelName,
                 job.RevisionTimestamp, modelStarted, modelMs, job.RasterMs, job.WaitMs, batch.Count));
         }
     }
 
-    private void Rendered(RenderJob job)
+    /// <summary>Marks a job's revision rendered. A live frame earns a refinement when the refinement has more steps, or
+    /// when the frame was decoded by the preview autoencoder: the frame a room rests on (and that downloads and kept
+    /// results take) is always a full DC-AE decode.</summary>
+    private void Rendered(RenderJob job, FrameDecoder decoder = FrameDecoder.Full)
     {
         lock (_gate) _preempted.Remove(job.State.RoomId);
-        queue.Rendered(job.State.RoomId, job.State.Revision, !job.IsRefinement && _options.RefineSteps > job.Steps);
+        queue.Rendered(job.State.RoomId, job.State.Revision,
+            !job.IsRefinement && (_options.RefineSteps > job.Steps || decoder == FrameDecoder.Preview));
     }
 
     /// <summary>Called by the pipeline as each stage of a run ends, before it checks for cancellation again.</summary>

@@ -43,13 +43,26 @@ public sealed class DemoCheckpointSemanticsTests(DemoPipelineFixture fixture, IT
 
     private static readonly Lazy<(RgbImage Sketch, Sample Meta, bool[] Map)[]> Samples = new(LoadSamples);
 
+    /// <summary>
+    /// Full frames (the DC-AE encodes the sketch and decodes the frame) and live frames (the demo's tiny autoencoder does
+    /// both), held to the same thresholds. The preview frames are blurrier (its decoder reproduces the DC-AE's images at
+    /// 21.5 dB PSNR) but follow the sketch and the colour words as well: measured on the committed tiny autoencoder, edge
+    /// overlap ratio 2.14 / 2.43 at 1 / 2 steps (own sketch wins in 81 % / 94 %), "red" redder than "blue" in 100 % by
+    /// 119 / 126 grey levels, so no lower threshold is needed.
+    /// </summary>
+    public static TheoryData<int, FrameDecoder> StepsAndDecoders => new()
+    {
+        { 1, FrameDecoder.Full }, { 2, FrameDecoder.Full }, { 1, FrameDecoder.Preview }, { 2, FrameDecoder.Preview },
+    };
+
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public async Task FrameEdgesLieOnTheSketchStrokesFarMoreThanOnAShuffledSketch(int steps)
+    [MemberData(nameof(StepsAndDecoders))]
+    public async Task FrameEdgesLieOnTheSketchStrokesFarMoreThanOnAShuffledSketch(int steps, FrameDecoder decoder)
     {
         var samples = Samples.Value;
-        var frames = await fixture.Pipeline.GenerateAsync(samples.Select((s, i) => Request(s.Sketch, s.Meta.Caption, steps, i)).ToArray());
+        const double minRatio = MinOverlapRatio, minShare = MinEdgeWinShare;
+        var frames = await fixture.Pipeline.GenerateAsync(samples.Select((s, i) => Request(s.Sketch, s.Meta.Caption, steps, i, decoder)).ToArray());
+        Assert.All(frames, f => Assert.Equal(decoder, f.Decoder));
         double ownSum = 0, shuffledSum = 0;
         int wins = 0;
         for (int i = 0; i < samples.Length; i++)
@@ -63,23 +76,24 @@ public sealed class DemoCheckpointSemanticsTests(DemoPipelineFixture fixture, IT
         }
 
         double ratio = ownSum / Math.Max(1e-9, shuffledSum), share = (double)wins / samples.Length;
-        output.WriteLine($"steps {steps}: mean own {ownSum / samples.Length:F3}, mean shuffled {shuffledSum / samples.Length:F3}, ratio {ratio:F2}, own wins {share:P0}");
-        Assert.True(ratio >= MinOverlapRatio, $"edge overlap ratio {ratio:F2} < {MinOverlapRatio}");
-        Assert.True(share >= MinEdgeWinShare, $"own sketch beats the shuffled one in {share:P0} of samples (< {MinEdgeWinShare:P0})");
+        output.WriteLine($"{decoder} steps {steps}: mean own {ownSum / samples.Length:F3}, mean shuffled {shuffledSum / samples.Length:F3}, ratio {ratio:F2}, own wins {share:P0}");
+        Assert.True(ratio >= minRatio, $"edge overlap ratio {ratio:F2} < {minRatio}");
+        Assert.True(share >= minShare, $"own sketch beats the shuffled one in {share:P0} of samples (< {minShare:P0})");
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public async Task RedInThePromptMakesTheDrawnObjectRedderThanBlue(int steps)
+    [MemberData(nameof(StepsAndDecoders))]
+    public async Task RedInThePromptMakesTheDrawnObjectRedderThanBlue(int steps, FrameDecoder decoder)
     {
         var samples = Samples.Value;
+        const double minShift = MinColourShift, minShare = MinColourWinShare;
         var requests = samples.SelectMany((s, i) => new[]
         {
-            Request(s.Sketch, $"a red {s.Meta.Noun} on a white background, flat colours", steps, i),
-            Request(s.Sketch, $"a blue {s.Meta.Noun} on a white background, flat colours", steps, i),
+            Request(s.Sketch, $"a red {s.Meta.Noun} on a white background, flat colours", steps, i, decoder),
+            Request(s.Sketch, $"a blue {s.Meta.Noun} on a white background, flat colours", steps, i, decoder),
         }).ToArray();
         var frames = await fixture.Pipeline.GenerateAsync(requests);
+        Assert.All(frames, f => Assert.Equal(decoder, f.Decoder));
         double sum = 0;
         int wins = 0;
         for (int i = 0; i < samples.Length; i++)
@@ -92,14 +106,14 @@ public sealed class DemoCheckpointSemanticsTests(DemoPipelineFixture fixture, IT
         }
 
         double share = (double)wins / samples.Length;
-        output.WriteLine($"steps {steps}: mean (R-B)red - (R-B)blue = {sum / samples.Length:F1} grey levels, red redder in {share:P0}");
-        Assert.True(sum / samples.Length >= MinColourShift, $"'red' frames are only {sum / samples.Length:F1} grey levels redder (R − B) than 'blue' ones (< {MinColourShift})");
-        Assert.True(share >= MinColourWinShare, $"'red' is redder than 'blue' in {share:P0} of samples (< {MinColourWinShare:P0})");
+        output.WriteLine($"{decoder} steps {steps}: mean (R-B)red - (R-B)blue = {sum / samples.Length:F1} grey levels, red redder in {share:P0}");
+        Assert.True(sum / samples.Length >= minShift, $"'red' frames are only {sum / samples.Length:F1} grey levels redder (R − B) than 'blue' ones (< {minShift})");
+        Assert.True(share >= minShare, $"'red' is redder than 'blue' in {share:P0} of samples (< {minShare:P0})");
     }
 
-    private static GenerationRequest Request(RgbImage sketch, string prompt, int steps, int seed) => new()
+    private static GenerationRequest Request(RgbImage sketch, string prompt, int steps, int seed, FrameDecoder decoder) => new()
     {
-        Prompt = prompt, Width = Size, Height = Size, Steps = steps, Seed = seed, Mode = GuidanceMode.ControlNet, Sketch = sketch,
+        Prompt = prompt, Width = Size, Height = Size, Steps = steps, Seed = seed, Mode = GuidanceMode.ControlNet, Sketch = sketch, Decoder = decoder,
     };
 
     private static (RgbImage, Sample, bool[])[] LoadSamples()

@@ -27,6 +27,11 @@ public sealed class DemoCheckpointTests : IDisposable
         Assert.All(expected, f => Assert.Contains(f, DemoCheckpoint.Files));
 
         var paths = DemoCheckpoint.EnsureCreated(_dir.Path);
+        // The demo's tiny autoencoder (distilled from its DC-AE) beside it, under 3 MB.
+        Assert.NotNull(paths.PreviewAutoencoderDirectory);
+        long preview = new[] { "taesana_encoder.safetensors", "taesana_decoder.safetensors" }
+            .Sum(f => new FileInfo(Path.Combine(paths.PreviewAutoencoderDirectory!, f)).Length);
+        Assert.InRange(preview, 100_000, 3_000_000);
         long total = Directory.EnumerateFiles(Path.GetDirectoryName(paths.PipelineDirectory)!, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
         Assert.InRange(total, 1_000_000, 30_000_000);
     }

@@ -28,6 +28,30 @@ public sealed class DemoPipelineTests(DemoPipelineFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task WithNoConfigurationLiveFramesUseTheDemosOwnTinyAutoencoderAndNoneTurnsItOff()
+    {
+        var preview = Assert.IsType<PreviewAutoencoderComponents>(P.Components);
+        Assert.Equal(P.Components!.Info.LatentChannels, preview.Preview.LatentChannels);
+        var live = await P.GenerateAsync([Text() with { Decoder = FrameDecoder.Preview }, Text()]);
+        Assert.Equal([FrameDecoder.Preview, FrameDecoder.Full], live.Select(r => r.Decoder));
+
+        using var off = new SanaSprintPipeline(Options.Create(new InferenceOptions
+        {
+            CacheDirectory = fixture.CacheDirectory,
+            Device = "cpu",
+            WarmupSize = 0,
+            IntraOpThreads = 2,
+            PreviewDecoderPath = PreviewAutoencoderPaths.None,
+        }), defaultCheckpoint: EmbeddedDemoCheckpoint.Instance);
+        await off.LoadAsync();
+
+        Assert.True(off.Info.IsAvailable, off.Info.UnavailableReason);
+        Assert.IsNotType<PreviewAutoencoderComponents>(off.Components);
+        var r = await off.GenerateAsync([Text() with { Decoder = FrameDecoder.Preview }]);
+        Assert.Equal(FrameDecoder.Full, r[0].Decoder);
+    }
+
+    [Fact]
     public async Task Fp16RequestedOnCpuRunsFp32AndSaysSo()
     {
         var log = new Runtime.ExecutionProvidersTests.ListLogger();

@@ -191,6 +191,49 @@ public sealed class TinyAutoencoderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void NarrowerWidthsAreReadFromTheWeightsAndMatchTheReference()
+    {
+        // The demo's tiny autoencoder keeps taesd's layer order with fewer channels (a quarter / an eighth of TAESana's
+        // here, as the demo DC-AE is narrower than SANA's): nothing but the weights says so.
+        using var tmp = new TempFolder();
+        string enc = tmp.File("narrow_encoder.safetensors"), dec = tmp.File("narrow_decoder.safetensors");
+        TinyAutoencoderWeights.WriteSafetensors(enc, TinyAutoencoderPart.Encoder, 32, seed: 11, width: (_, w) => w / 4);
+        TinyAutoencoderWeights.WriteSafetensors(dec, TinyAutoencoderPart.Decoder, 32, seed: 12, width: (_, w) => Math.Max(8, w / 8));
+        var image = RandomValues(3 * 64 * 32, seed: 13, scale: 0.5f, offset: 0.5f);
+        var latent = RandomValues(32 * 2 * 1, seed: 14, scale: 4f);
+
+        var encoded = ExportAndRun(enc, "encoder", "image", image, [1, 3, 64, 32], out var encodedShape);
+        var decoded = ExportAndRun(dec, "decoder", "latent", latent, [1, 32, 2, 1], out var decodedShape);
+
+        Assert.Equal([1L, 32, 2, 1], encodedShape);
+        Assert.Equal([1L, 3, 64, 32], decodedShape);
+        using (var e = SafetensorsCheckpoint.Open(enc))
+            AssertAllClose(encoded, new TaesdReference(e.ReadFloat32).Encode(image, 64, 32).Data, "narrow encoder");
+        using (var d = SafetensorsCheckpoint.Open(dec))
+        {
+            Assert.Equal([32L, 32, 3, 3], d.GetInfo("1.weight").Shape); // 256 / 8 channels from 32 latent channels
+            Assert.Equal([8L, 8, 3, 3], d.GetInfo("28.conv.0.weight").Shape); // 64 / 8
+            AssertAllClose(decoded, new TaesdReference(d.ReadFloat32).Decode(latent, 32, 2, 1).Data, "narrow decoder");
+        }
+    }
+
+    [Fact]
+    public void ADecoderWithLatentScaleMultipliesItsInputBeforeTheClamp()
+    {
+        using var tmp = new TempFolder();
+        string scaled = tmp.File("scaled_decoder.safetensors");
+        TinyAutoencoderWeights.WriteSafetensors(scaled, TinyAutoencoderPart.Decoder, 32, seed: 15, width: (_, w) => Math.Max(8, w / 8), latentScale: 0.1875f);
+        var latent = RandomValues(32 * 1 * 2, seed: 16, scale: 12f); // the demo DC-AE's range: |x| ≫ 3
+
+        var actual = ExportAndRun(scaled, "decoder", "latent", latent, [1, 32, 1, 2], out _);
+
+        using var weights = SafetensorsCheckpoint.Open(scaled);
+        var reference = new TaesdReference(weights.ReadFloat32);
+        AssertAllClose(actual, reference.Decode(latent, 32, 1, 2, latentScale: 0.1875f).Data, "scaled decoder");
+        Assert.NotEqual(reference.Decode(latent, 32, 1, 2).Data, actual);
+    }
+
+    [Fact]
     public void ConvertedPthIsDeletedAfterExport()
     {
         using var tmp = new TempFolder();

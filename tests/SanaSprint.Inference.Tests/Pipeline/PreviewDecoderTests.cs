@@ -152,4 +152,54 @@ public sealed class PreviewDecoderOptionTests
         Assert.Contains("`Inference:PreviewDecoderPath`", pipeline.Info.UnavailableReason);
         Assert.Contains("no-such-folder", pipeline.Info.UnavailableReason);
     }
+
+    [Fact]
+    public async Task TheTwoFilesSeparatedByASemicolonLoadLikeAFolder()
+    {
+        using var tmp = new TempFolder();
+        string encoder = tmp.File("a_encoder.pth"), decoder = tmp.File("b_decoder.pth");
+        TinyAutoencoderWeights.WritePth(encoder, TinyAutoencoderPart.Encoder, 32, seed: 1);
+        TinyAutoencoderWeights.WritePth(decoder, TinyAutoencoderPart.Decoder, 32, seed: 2);
+        using var pipeline = new SanaSprintPipeline(Microsoft.Extensions.Options.Options.Create(new InferenceOptions
+        {
+            CacheDirectory = tmp.File("cache"),
+            Device = "cpu",
+            WarmupSize = 0,
+            PreviewDecoderPath = $"{encoder} ; {decoder}",
+        }), defaultCheckpoint: SanaSprint.Inference.Demo.EmbeddedDemoCheckpoint.Instance);
+
+        await pipeline.LoadAsync();
+
+        Assert.True(pipeline.Info.IsAvailable, pipeline.Info.UnavailableReason);
+        Assert.IsType<PreviewAutoencoderComponents>(pipeline.Components);
+    }
+
+    [Theory]
+    [InlineData("{0}/a_encoder.pth;{0}/b_decoder.pth;{0}/b_decoder.pth", "has 3 parts")]
+    [InlineData("{0}/a_encoder.pth;", "has 2 parts")]
+    [InlineData("{0}/b_decoder.pth;{0}/a_encoder.pth", "given as the encoder but its name says decoder")]
+    [InlineData("{0}/a_encoder.pth;{0}/missing_decoder.pth", "the decoder file")]
+    [InlineData("{0}/a_encoder.pth", "is the file")]
+    [InlineData("{0}/no-such-folder", "does not exist")]
+    public void BadValuesNameTheOptionAndSayWhatIsWrong(string value, string message)
+    {
+        using var tmp = new TempFolder();
+        TinyAutoencoderWeights.WritePth(tmp.File("a_encoder.pth"), TinyAutoencoderPart.Encoder, 32, seed: 1);
+        TinyAutoencoderWeights.WritePth(tmp.File("b_decoder.pth"), TinyAutoencoderPart.Decoder, 32, seed: 2);
+
+        var ex = Assert.Throws<GeneratorUnavailableException>(() => PreviewAutoencoderPaths.Parse(string.Format(value, tmp.Path)));
+
+        Assert.Contains("`Inference:PreviewDecoderPath`", ex.Message);
+        Assert.Contains(message, ex.Message);
+    }
+
+    [Fact]
+    public void NoneTurnsThePreviewAutoencoderOffAndAFolderReadsBothParts()
+    {
+        using var tmp = new TempFolder();
+
+        Assert.Null(PreviewAutoencoderPaths.Parse(" None "));
+        Assert.Equal(PreviewAutoencoderPaths.Folder(tmp.Path), PreviewAutoencoderPaths.Parse(tmp.Path));
+    }
 }
+

@@ -25,10 +25,11 @@ public sealed class TaesdReference(Func<string, float[]> weight)
         return (x.Data, x.C, x.H, x.W);
     }
 
-    /// <summary>Runs <c>F32Decoder</c> on one latent [C, h, w]; returns the image and its shape.</summary>
-    public (float[] Data, int C, int H, int W) Decode(float[] latent, int channels, int height, int width)
+    /// <summary>Runs <c>F32Decoder</c> on one latent [C, h, w] (times <paramref name="latentScale"/> before the clamp);
+    /// returns the image and its shape.</summary>
+    public (float[] Data, int C, int H, int W) Decode(float[] latent, int channels, int height, int width, float latentScale = 1)
     {
-        var x = new Tensor(latent.Select(v => MathF.Tanh(v / 3) * 3).ToArray(), channels, height, width);
+        var x = new Tensor(latent.Select(v => MathF.Tanh(v * latentScale / 3) * 3).ToArray(), channels, height, width);
         x = Relu(Conv("1", x, 1));
         int i = 3;
         for (int stage = 0; stage < 5; stage++)

@@ -262,4 +262,34 @@ public sealed class RoomPageTests : UiTestContext
             Assert.Equal(image, kept.Image);
         });
     }
+
+    [Fact]
+    public void APreviewFrameIsNeitherKeptNorDownloadedUntilTheFullDecodeArrives()
+    {
+        var roomId = Rooms.CreateRoom();
+        var cut = RenderRoom(roomId);
+        byte[] preview = [0xFF, 0xD8, 0xFF, 9], full = [0xFF, 0xD8, 0xFF, 1, 2, 3];
+        Rooms.SetLastFrame(roomId, new FrameMessage(3, preview, "image/jpeg", 512, 512, 2, 77, "a cat", "demo", false,
+            new FrameTimings(0, 0, 0, 0, [1.0], 0, 1, 0, 1, 1), Decoder: "preview"));
+        cut.InvokeAsync(() => Connections.State!.ApplyFrame(FrameViewTests.Frame(revision: 3) with { Decoder = "preview" }));
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.True(cut.Find("[data-testid=keep-frame]").HasAttribute("disabled"));
+            Assert.True(cut.Find("[data-testid=download-frame]").HasAttribute("disabled"));
+        });
+
+        Rooms.SetLastFrame(roomId, new FrameMessage(3, full, "image/jpeg", 512, 512, 4, 77, "a cat", "demo", true,
+            new FrameTimings(0, 0, 0, 0, [1.0], 0, 1, 0, 1, 1), Decoder: "full"));
+        cut.InvokeAsync(() => Connections.State!.ApplyFrame(FrameViewTests.Frame(revision: 3, refinement: true)));
+        cut.WaitForElement("[data-testid=download-frame]:not([disabled])");
+        cut.WaitForElement("[data-testid=keep-frame]:not([disabled])").Click();
+
+        cut.WaitForAssertion(() =>
+        {
+            var kept = Assert.Single(Gallery.GetKeptResultsAsync(OwnerId).AsTask().Result);
+            Assert.Equal(full, kept.Image);
+            Assert.Equal(4, kept.Steps);
+        });
+    }
 }

@@ -315,9 +315,19 @@ public partial class Room : IAsyncDisposable
         await _connection.DownloadSketchAsync(new PngText(prompt, s.Seed, s.Steps, Model.ModelName), $"sanasprint-sketch-{ShortId}-r{_state.Revision}.png");
     }
 
+    /// <summary>The preview autoencoder's pixels are for the live loop: downloads and kept results wait for the room's
+    /// full DC-AE frame (the refinement that follows every preview frame once the room is quiet).</summary>
+    private const string WaitingForFullFrame = "Waiting for the full-quality frame (the live frame is a quick preview decode)";
+
+    private bool ShowsPreviewFrame => _state.LastFrame is { Decoder: PreviewDecoder };
+
+    private bool ShowsFullFrame => _state.LastFrame is not null && !ShowsPreviewFrame;
+
+    private const string PreviewDecoder = "preview";
+
     private async Task DownloadFrameAsync()
     {
-        if (_connection is null || _state.LastFrame is not { } f) return;
+        if (_connection is null || !ShowsFullFrame || _state.LastFrame is not { } f) return;
         await _connection.DownloadFrameAsync($"sanasprint-frame-{ShortId}-r{f.Revision}.png");
     }
 
@@ -327,6 +337,11 @@ public partial class Room : IAsyncDisposable
         if (frame is null)
         {
             Snackbar.Add("No frame to keep yet.", Severity.Info);
+            return;
+        }
+        if (frame.Decoder == PreviewDecoder)
+        {
+            Snackbar.Add("The full-quality frame is still on its way; keep it in a moment.", Severity.Info);
             return;
         }
 
