@@ -9,6 +9,7 @@ root.Subcommands.Add(BenchBuildCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(BenchTextCommand.Create());
+root.Subcommands.Add(BenchComponentsCommand.Create());
 root.Subcommands.Add(DoctorCommand.Create());
 root.Subcommands.Add(AuditPrecisionCommand.Create());
 return await root.Parse(args).InvokeAsync();
