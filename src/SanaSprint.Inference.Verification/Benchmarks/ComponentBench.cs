@@ -9,7 +9,7 @@ namespace SanaSprint.Inference.Verification;
 /// Per-component latency of a loaded checkpoint (the CLI's <c>bench-components</c>): each model component is called
 /// alone, batch 1, on fixed inputs — seeded standard-normal latents of the frame's latent shape, a fixed line sketch
 /// turned into the ControlNet's scribble map, a random caption embedding when the checkpoint has no text encoder — so
-/// the same calls can be timed in diffusers (<c>SanaSprintPipeline</c>'s transformer, <c>SanaControlNetModel</c>,
+/// the same calls can be timed in diffusers (<c>SanaTransformer2DModel</c>, <c>SanaControlNetModel</c>,
 /// <c>AutoencoderDC.encode</c> / <c>decode</c>) on the same machine. Each component gets <c>warmup</c> unmeasured calls,
 /// then <c>runs</c> measured ones; a row reports their median and p90 wall time.
 /// </summary>
