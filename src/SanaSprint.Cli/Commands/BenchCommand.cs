@@ -129,9 +129,9 @@ internal static class BenchCommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"load      : {loadWatch.Elapsed.TotalSeconds:F2} s (graphs from cache when present)"));
 
         // Prompt encoding (a cache miss each time; cached prompts cost nothing per frame).
-        var sketch = s.Mode == GuidanceMode.Text ? null : BenchSketch(s.Width, s.Height);
+        var sketch = s.Mode == GuidanceMode.Text ? null : ComponentBench.FixedSketch(s.Width, s.Height);
         // Without a text encoder (e.g. --random-full-size) frames take a fixed random embedding: 300 positions, 24 real tokens.
-        var embedding = components.Info.HasTextEncoder ? null : RandomEmbedding(components.Info.CaptionChannels);
+        var embedding = components.Info.HasTextEncoder ? null : ComponentBench.RandomEmbedding(components.Info.CaptionChannels);
         if (components.Info.HasTextEncoder)
         {
             var textTimes = new List<double>();
@@ -283,34 +283,6 @@ internal static class BenchCommand
         Sketch = sketch,
         Strength = 0.6f,
     };
-
-    private static PromptEmbedding RandomEmbedding(int channels)
-    {
-        const int tokens = 300, real = 24;
-        var rng = new Random(5);
-        var e = new float[tokens * channels];
-        for (int i = 0; i < e.Length; i++) e[i] = (float)(rng.NextDouble() * 2 - 1);
-        var mask = new long[tokens];
-        for (int i = 0; i < real; i++) mask[i] = 1;
-        return new PromptEmbedding(e, mask, tokens, channels);
-    }
-
-    /// <summary>A deterministic line sketch (a circle and a diagonal) at the frame size.</summary>
-    private static RgbImage BenchSketch(int w, int h)
-    {
-        var px = new byte[w * h * 3];
-        Array.Fill(px, (byte)255);
-        double r = Math.Min(w, h) / 3.0;
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-            {
-                double d = Math.Sqrt((x - w / 2.0) * (x - w / 2.0) + (y - h / 2.0) * (y - h / 2.0));
-                if (Math.Abs(d - r) < 2 || Math.Abs(x * h - y * w) < 2 * Math.Max(w, h))
-                    px[(y * w + x) * 3] = px[(y * w + x) * 3 + 1] = px[(y * w + x) * 3 + 2] = 0;
-            }
-
-        return new RgbImage(w, h, px);
-    }
 
     /// <summary>A copy of <paramref name="sketch"/> with one more short dark stroke, placed by <paramref name="n"/>: a new drawing to encode.</summary>
     private static RgbImage WithStroke(RgbImage sketch, int n)

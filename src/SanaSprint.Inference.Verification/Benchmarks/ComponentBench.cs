@@ -152,10 +152,15 @@ public static class ComponentBench
         return v;
     }
 
-    /// <summary>A random caption embedding in [−1, 1): <see cref="RandomCaptionTokens"/> positions, the first 24 real tokens.</summary>
-    private static PromptEmbedding RandomEmbedding(int channels)
+    /// <summary>
+    /// The fixed random caption embedding that stands in for a text encoder's output (e.g. on the full-size random
+    /// checkpoints): values in [−1, 1), <see cref="RandomCaptionTokens"/> positions, the first 24 real tokens.
+    /// </summary>
+    /// <param name="channels">Caption channels.</param>
+    /// <returns>The embedding (the same on every call).</returns>
+    public static PromptEmbedding RandomEmbedding(int channels)
     {
-        var rng = new Random(Seed + 2);
+        var rng = new Random(5);
         var e = new float[RandomCaptionTokens * channels];
         for (int i = 0; i < e.Length; i++) e[i] = (float)(rng.NextDouble() * 2 - 1);
         var mask = new long[RandomCaptionTokens];
@@ -163,8 +168,11 @@ public static class ComponentBench
         return new PromptEmbedding(e, mask, RandomCaptionTokens, channels);
     }
 
-    /// <summary>Black lines on white: a circle of a third of the short side and the main diagonal.</summary>
-    private static RgbImage FixedSketch(int width, int height)
+    /// <summary>The fixed bench sketch: black lines on white, a circle of a third of the short side and the main diagonal.</summary>
+    /// <param name="width">Width in pixels.</param>
+    /// <param name="height">Height in pixels.</param>
+    /// <returns>The sketch.</returns>
+    public static RgbImage FixedSketch(int width, int height)
     {
         var px = new byte[width * height * 3];
         Array.Fill(px, (byte)255);
