@@ -11,4 +11,5 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(BenchTextCommand.Create());
 root.Subcommands.Add(DoctorCommand.Create());
 root.Subcommands.Add(AuditPrecisionCommand.Create());
+root.Subcommands.Add(EmulateFp16Command.Create());
 return await root.Parse(args).InvokeAsync();
