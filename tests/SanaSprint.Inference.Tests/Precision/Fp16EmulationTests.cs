@@ -51,6 +51,8 @@ public sealed class Fp16EmulationTests
         int rounded = Fp16Emulation.Apply(g);
         g.Tap(y.Name, DT.Float);
         g.Tap(s.Name, DT.Float);
+        string widenedWeight = $"lin.weight/{Fp16Emulation.Segment}/output_0";
+        g.Tap(widenedWeight, DT.Float);
         string model = OnnxModelWriter.Save(g, tmp.File("emulated.onnx"), WeightStorage.SingleFile).ModelPath;
         var outputs = TinyModels.Run(model, new Dictionary<string, (Array, long[])> { ["x"] = (x, [N, K]) });
 
@@ -76,6 +78,10 @@ public sealed class Fp16EmulationTests
                 Assert.True(HalfUlps(outputs["out"].Data[i * M + j], expected) <= 1, $"out[{i},{j}]: {outputs["out"].Data[i * M + j]} vs {expected}");
             }
         }
+
+        // The weight the MatMul reads is the checkpoint's, rounded to fp16 (and rounding changed it).
+        Assert.Equal(w.Select(Round), outputs[widenedWeight].Data);
+        Assert.Contains(w, v => Round(v) != v);
 
         // Values that are fp16 in the fp16 build sit on fp16's grid; the softmax island does not.
         Assert.All(outputs[y.Name].Data, v => Assert.Equal(Round(v), v));
