@@ -51,7 +51,7 @@ public static class Fp16EmulationComparison
             var emulated = new EmulatedComponents(components, sessions, innerDim);
             var modes = new List<GuidanceMode> { GuidanceMode.Text };
             if (info.HasControlNet) modes.Add(GuidanceMode.ControlNet);
-            var sketch = Sketch(settings.Width, settings.Height);
+            var sketch = PrecisionAudit.Sketch(settings.Width, settings.Height);
             var frames = new List<Fp16EmulationFrame>();
             using var fp32Pipeline = new SanaSprintPipeline(new InferenceOptions { WarmupSize = 0 }, () => reference);
             using var fp16Pipeline = new SanaSprintPipeline(new InferenceOptions { WarmupSize = 0 }, () => emulated);
@@ -70,7 +70,7 @@ public static class Fp16EmulationComparison
                             Seed = seed,
                             Mode = mode,
                             Sketch = mode == GuidanceMode.Text ? null : sketch,
-                            Embedding = info.HasTextEncoder ? null : Embedding(prompt, info.CaptionChannels),
+                            Embedding = info.HasTextEncoder ? null : PrecisionAudit.Embedding(prompt, info.CaptionChannels),
                         };
                         var expected = fp32Pipeline.Generate([request], cancellationToken, null)[0].Image;
                         var expectedLatents = reference.LastLatents!;
@@ -169,37 +169,5 @@ public static class Fp16EmulationComparison
         }
 
         return (innerDim, rounded);
-    }
-
-    /// <summary>A sketch as the canvas makes them: a dark rectangle outline and a diagonal on white.</summary>
-    private static RgbImage Sketch(int width, int height)
-    {
-        var px = new byte[width * height * 3];
-        Array.Fill(px, (byte)255);
-        int stroke = Math.Max(1, Math.Min(width, height) / 64);
-        for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++)
-            {
-                bool box = x >= width / 4 && x < 3 * width / 4 && y >= height / 4 && y < 3 * height / 4
-                    && (x - width / 4 < stroke || 3 * width / 4 - x <= stroke || y - height / 4 < stroke || 3 * height / 4 - y <= stroke);
-                bool diagonal = Math.Abs((long)x * height - (long)y * width) < (long)stroke * Math.Max(width, height);
-                if (box || diagonal) px.AsSpan((y * width + x) * 3, 3).Clear();
-            }
-
-        return new RgbImage(width, height, px);
-    }
-
-    /// <summary>A deterministic stand-in embedding for checkpoints without a text encoder (16 tokens, values in [−1, 1]).</summary>
-    private static PromptEmbedding Embedding(string prompt, int channels)
-    {
-        const int Tokens = 16;
-        uint hash = 2166136261; // FNV-1a: the same prompt gives the same embedding in every process
-        foreach (char ch in prompt) hash = (hash ^ ch) * 16777619;
-        var random = new Random((int)(hash & 0x7FFFFFFF));
-        var e = new float[Tokens * channels];
-        for (int i = 0; i < e.Length; i++) e[i] = (float)(random.NextDouble() * 2 - 1);
-        var mask = new long[Tokens];
-        Array.Fill(mask, 1L);
-        return new PromptEmbedding(e, mask, Tokens, channels);
     }
 }
