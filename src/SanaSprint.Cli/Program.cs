@@ -12,4 +12,5 @@ root.Subcommands.Add(BenchTextCommand.Create());
 root.Subcommands.Add(BenchComponentsCommand.Create());
 root.Subcommands.Add(DoctorCommand.Create());
 root.Subcommands.Add(AuditPrecisionCommand.Create());
+root.Subcommands.Add(EmulateFp16Command.Create());
 return await root.Parse(args).InvokeAsync();

@@ -41,6 +41,7 @@ public sealed class GraphBuilder
     private readonly Dictionary<string, GraphValue> _constants = new(StringComparer.Ordinal);
     private readonly Dictionary<string, GraphValue> _weights = new(StringComparer.Ordinal);
     private readonly List<WeightReference> _weightRefs = [];
+    private readonly Dictionary<string, DT> _valueTypes = new(StringComparer.Ordinal);
 
     /// <summary>Creates an empty graph.</summary>
     /// <param name="name">Graph name (e.g. the model class).</param>
@@ -105,6 +106,7 @@ public sealed class GraphBuilder
     public GraphValue Input(string name, DT type, params object[] dims)
     {
         _graph.Input.Add(MakeValueInfo(name, type, dims));
+        _valueTypes[name] = type;
         return new GraphValue(name, type, dims.Select(d => d is long or int ? Convert.ToInt64(d, CultureInfo.InvariantCulture) : -1L).ToArray());
     }
 
@@ -115,11 +117,18 @@ public sealed class GraphBuilder
         if (value.Name != name)
         {
             AddNode($"{name}/Identity", "Identity", [value.Name], [name], []);
+            _valueTypes[name] = value.Type;
             value = value with { Name = name };
         }
         _graph.Output.Add(MakeValueInfo(name, value.Type, dims));
         return value;
     }
+
+    /// <summary>
+    /// The element type of a value of the graph (input, weight, constant or node output) as the builder made it, or
+    /// <c>null</c> for a name it did not make. In an fp16 graph this tells the fp32 islands (float32 values) apart.
+    /// </summary>
+    public DT? TypeOf(string valueName) => _valueTypes.TryGetValue(valueName, out var t) ? t : null;
 
     /// <summary>The nodes added so far, in order: name, op type, input and output value names.</summary>
     public IEnumerable<GraphNodeInfo> Nodes => _graph.Node.Select(n => new GraphNodeInfo(n.Name, n.OpType, [.. n.Input], [.. n.Output]));
@@ -187,6 +196,7 @@ public sealed class GraphBuilder
         _weightRefs.Add(new WeightReference(name, key, t, Checkpoint.FileOf(key), info));
         var v = new GraphValue(name, t, shape);
         _weights[name] = v;
+        _valueTypes[name] = t;
         return v;
     }
 
@@ -247,6 +257,7 @@ public sealed class GraphBuilder
         t.Dims.AddRange(dims);
         fill(t);
         _graph.Initializer.Add(t);
+        _valueTypes[name] = type;
         v = new GraphValue(name, type, dims);
         _constants[name] = v;
         return v;
@@ -271,7 +282,10 @@ public sealed class GraphBuilder
         string nodeName = $"{Prefix}{path}/{opType}";
         var outputs = new GraphValue[outputTypes.Length];
         for (int i = 0; i < outputs.Length; i++)
+        {
             outputs[i] = new GraphValue($"{nodeName}/output_{i}", outputTypes[i], outputShapes?[i]);
+            _valueTypes[outputs[i].Name] = outputTypes[i];
+        }
         // Trailing omitted inputs are dropped; inner ones are written as "".
         int n = inputs.Length;
         while (n > 0 && inputs[n - 1] is null) n--;

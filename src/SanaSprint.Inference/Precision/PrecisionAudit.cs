@@ -160,7 +160,7 @@ public static class PrecisionAudit
     }
 
     /// <summary>A sketch as the canvas makes them: dark strokes (a circle, a horizon, a house outline) on white.</summary>
-    private static RgbImage Sketch(int width, int height)
+    public static RgbImage Sketch(int width, int height)
     {
         var px = new byte[width * height * 3];
         Array.Fill(px, (byte)255);
@@ -181,7 +181,7 @@ public static class PrecisionAudit
     }
 
     /// <summary>A deterministic stand-in embedding for checkpoints without a text encoder (16 tokens, values in [−1, 1]).</summary>
-    private static PromptEmbedding Embedding(string prompt, int channels)
+    public static PromptEmbedding Embedding(string prompt, int channels)
     {
         const int Tokens = 16;
         uint hash = 2166136261; // FNV-1a: the same prompt gives the same embedding in every process
