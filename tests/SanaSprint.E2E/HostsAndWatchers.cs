@@ -20,7 +20,10 @@ public sealed class HostsAndWatchers(PaintingGeneratorAppFixture app)
         await using var hostContext = await app.NewContextAsync();
         await using var watcherContext = await app.NewContextAsync();
         var host = await RoomPage.OpenAsync(hostContext, roomId, "Alice");
-        var watchLink = await host.Page.GetByTestId("invite-watch").GetAttributeAsync("data-link") ?? throw new InvalidOperationException("no watch link");
+        var watchLink = await host.Page.GetByTestId("invite-watch").GetAttributeAsync("href") ?? throw new InvalidOperationException("no watch link");
+        // Clicking copies the link; the host stays in the room.
+        await host.Page.GetByTestId("invite-watch").ClickAsync();
+        await Expect(host.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/room/{roomId}(\\?|$)"));
         var watchId = watchLink[(watchLink.LastIndexOf('/') + 1)..];
         Assert.NotEqual(roomId, watchId);
 
@@ -154,8 +157,9 @@ public sealed class HostsAndWatchers(PaintingGeneratorAppFixture app)
 
         // Reloading with the same invite is refused while the room is locked…
         await alice.Page.ReloadAsync();
-        await Expect(alice.Page.GetByTestId("connection-state")).ToHaveTextAsync("offline", new() { Timeout = RoomPage.TimeoutMs });
+        // The refusal's snackbar is transient, so it is awaited first; the page then stays offline.
         await Expect(alice.Page.Locator(".mud-snackbar", new() { HasText = "takes no newcomers" }).First).ToBeVisibleAsync(new() { Timeout = RoomPage.TimeoutMs });
+        await Expect(alice.Page.GetByTestId("connection-state")).ToHaveTextAsync("offline", new() { Timeout = RoomPage.TimeoutMs });
         Assert.DoesNotContain(View(roomId).Participants, p => p.DisplayName == "Alice");
 
         // …and admitted again, as a new participant, once Bob unlocks it.
