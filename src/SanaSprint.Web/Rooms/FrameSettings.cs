@@ -10,4 +10,5 @@ namespace SanaSprint.Web.Rooms;
 /// <param name="Strength">img2img strength.</param>
 /// <param name="ControlScale">ControlNet conditioning scale.</param>
 /// <param name="PresetId">The style preset applied last, or null.</param>
+[GenerateSerializer, Immutable]
 public sealed record FrameSettings(int Steps, long Seed, bool SeedLocked, GuidanceMode Mode, float Strength, float ControlScale, string? PresetId);

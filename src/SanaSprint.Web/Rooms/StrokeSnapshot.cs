@@ -7,4 +7,5 @@ namespace SanaSprint.Web.Rooms;
 /// <param name="Width">Nominal width in canvas units.</param>
 /// <param name="Points">Points in drawing order.</param>
 /// <param name="Ended">True once its owner ended it; its points never change after that.</param>
+[GenerateSerializer, Immutable]
 public sealed record StrokeSnapshot(string Id, string OwnerId, string Colour, float Width, IReadOnlyList<CanvasPoint> Points, bool Ended);

@@ -254,7 +254,7 @@ public sealed record PromptChangedMessage(
 /// <param name="BatchSize">How many rooms shared the model run.</param>
 /// <param name="WaitMs">Part of <paramref name="QueueMs"/> during which the model was busy with other runs (an older
 /// revision's run in flight, a pre-empted run winding down, other rooms' runs).</param>
-[MessagePackObject]
+[MessagePackObject, GenerateSerializer, Immutable]
 public sealed record FrameTimings(
     [property: Key("queueMs")] double QueueMs,
     [property: Key("rasterMs")] double RasterMs,
@@ -282,7 +282,7 @@ public sealed record FrameTimings(
 /// <param name="Timings">Where the time went.</param>
 /// <param name="Decoder">Which autoencoder made the pixels: <c>"preview"</c> (the tiny autoencoder of live frames, when
 /// <c>Inference:PreviewDecoderPath</c> is set) or <c>"full"</c> (the checkpoint's DC-AE).</param>
-[MessagePackObject]
+[MessagePackObject, GenerateSerializer, Immutable]
 public sealed record FrameMessage(
     [property: Key("revision")] long Revision,
     [property: Key("image")] byte[] Image,
@@ -301,7 +301,7 @@ public sealed record FrameMessage(
 /// <param name="Revision">The revision that failed.</param>
 /// <param name="Message">A sentence for the UI, e.g. "frames unavailable: …".</param>
 /// <param name="Unavailable">True when the model itself is unavailable (no frames until it is fixed), false for a failed run.</param>
-[MessagePackObject]
+[MessagePackObject, GenerateSerializer, Immutable]
 public sealed record FrameFailedMessage(
     [property: Key("revision")] long Revision,
     [property: Key("message")] string Message,
