@@ -29,6 +29,9 @@ public sealed class LocalClusterOptions
     /// <summary>Settings passed to every node as <c>--Key=Value</c>.</summary>
     public List<KeyValuePair<string, string>> Settings { get; } = [];
 
+    /// <summary>Arguments passed to every node before its settings (e.g. a test node's own options).</summary>
+    public List<string> NodeArguments { get; } = [];
+
     /// <summary>Settings passed to GPU nodes only.</summary>
     public List<KeyValuePair<string, string>> GpuSettings { get; } = [];
 

@@ -115,6 +115,7 @@ public sealed class LocalClusterRunner : IAsyncDisposable
             "--Deployment:AdvertisedAddress=127.0.0.1",
             $"--Persistence:DataDirectory={nodeData}",
         ];
+        args.AddRange(Options.NodeArguments);
         if (role == "gpu") args.Add($"--Inference:DeviceId={index - 1}");
         var settings = role == "gpu" ? Options.Settings.Concat(Options.GpuSettings) : Options.Settings;
         args.AddRange(settings.Select(s => $"--{s.Key}={s.Value}"));
@@ -195,7 +196,7 @@ public sealed class LocalClusterRunner : IAsyncDisposable
             .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
 
     /// <summary>A TCP port free on loopback now.</summary>
-    internal static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
