@@ -34,7 +34,7 @@ namespace SanaSprint.Web.Cluster.Redis;
 /// <para>The holder of a room changes it under <see cref="Room.Gate"/> (as <see cref="LocalRoomDirectory"/> does): a
 /// written-behind flush copies what it writes under that lock.</para>
 /// </remarks>
-public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, IAsyncDisposable
+public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, IAsyncDisposable, IDisposable
 {
     /// <summary>How far the revision jumps when a room is activated after its previous activation ended without
     /// <see cref="DeactivateAsync"/> (a crash or a fenced duplicate): more than a flush interval's worth of changes.</summary>
@@ -440,6 +440,13 @@ public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, 
             }
         }
         _stopping?.Dispose();
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Stops the write-behind loop without waiting for it (what is queued is written by <see cref="StopAsync"/>).</remarks>
+    public void Dispose()
+    {
+        if (_stopping is { IsCancellationRequested: false } stopping) stopping.Cancel();
     }
 
     private async Task RunAsync(CancellationToken stopping)
