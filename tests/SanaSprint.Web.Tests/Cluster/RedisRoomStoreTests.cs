@@ -114,6 +114,33 @@ public sealed class RedisRoomStoreTests(RedisFixture redis, ITestOutputHelper ou
     }
 
     [RedisFact]
+    public async Task AHandedOverRoomExpiresAfterTheRetentionAndActivationKeepsItAgain()
+    {
+        var (a, b) = (Store(redis.Server), Store(redis.Server));
+        var room = Editor.CreateRoom(RoomEditor.NewRoomId());
+        await a.CreateAsync(room);
+        var ann = Join(a, room, "s1", "ann");
+        Edit(a, room, r => Editor.BeginStroke(r, ann, "s-1", "#112233", 4f));
+        Edit(a, room, r => Editor.AppendPoints(r, ann, "s-1", [new CanvasPoint(1, 2, 0.5f)]));
+        var db = _connections[0].GetDatabase();
+        var keys = new RedisKey[] { $"{_clusterId}:room:{{{room.Id}}}", $"{_clusterId}:room:{{{room.Id}}}:strokes", $"{_clusterId}:room:{{{room.Id}}}:pts:s-1", $"{_clusterId}:watch:{room.WatchId}" };
+        await a.CommitAsync(room.Id);
+        Assert.All(keys, k => Assert.Null(db.KeyTimeToLive(k)));
+
+        await a.DeactivateAsync(room.Id);
+
+        var retention = new PersistenceOptions().RoomRetention;
+        Assert.All(keys, k => Assert.InRange(db.KeyTimeToLive(k) ?? TimeSpan.Zero, retention - TimeSpan.FromMinutes(5), retention));
+        Assert.Equal(1, await b.CountAllAsync());
+        Time.Advance(retention + TimeSpan.FromSeconds(1));
+        Assert.Equal(0, await b.CountAllAsync()); // past its retention the room no longer counts
+
+        Assert.NotNull(await b.ActivateAsync(room.Id)); // (Redis runs on the real clock: its keys are still there)
+        Assert.All(keys, k => Assert.Null(db.KeyTimeToLive(k)));
+        Assert.Equal(1, await b.CountAllAsync());
+    }
+
+    [RedisFact]
     public async Task EndStrokeCommitLatency()
     {
         // A measurement, not a bound: the p50/p95 of the commit that acknowledges an ended stroke, printed for docs/benchmarks.md.

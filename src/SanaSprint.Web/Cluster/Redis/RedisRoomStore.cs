@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using SanaSprint.Web.Observability;
 using SanaSprint.Web.Persistence;
 using SanaSprint.Web.Rooms;
 using StackExchange.Redis;
@@ -19,7 +21,7 @@ namespace SanaSprint.Web.Cluster.Redis;
 /// revision, participants with presence, access with rejoin tokens, undo histories), <c>room:{id}:strokes</c> (hash: each
 /// stroke's header and z-order), <c>room:{id}:pts:STROKE</c> (each stroke's points, packed; an append writes only the new
 /// points), <c>room:{id}:frame</c> (the newest frame and its image, up to <see cref="PersistenceOptions.MaxImageBytes"/>),
-/// <c>watch:WATCHID</c> (the room a watch-only address names) and <c>rooms</c> (the set of room ids).</para>
+/// <c>watch:WATCHID</c> (the room a watch-only address names) and <c>rooms</c> (every room id, scored by when it expires).</para>
 /// <para>Writes: <see cref="IRoomStore.OnChanged"/> records what changed; <see cref="CommitAsync"/> writes the room's
 /// recorded changes and returns once Redis acknowledged them; everything else (point appends, frames) is written behind at
 /// most <see cref="PersistenceOptions.FlushInterval"/> later by the loop this hosted service runs. A room's writes go one at
@@ -31,6 +33,12 @@ namespace SanaSprint.Web.Cluster.Redis;
 /// <para>Revisions: clients may have seen revisions of changes that were still waiting to be written when a silo died.
 /// <see cref="DeactivateAsync"/> marks a room handed over cleanly; a room activated after an unclean end continues at
 /// its stored revision plus <see cref="RevisionGapAfterCrash"/>, so no revision number is reused for other content.</para>
+/// <para>Retention: a room handed over by <see cref="DeactivateAsync"/> and not activated again within
+/// <see cref="PersistenceOptions.RoomRetention"/> expires from Redis with everything of it (zero keeps rooms for ever);
+/// activating it again keeps it. A room whose silo died keeps no expiry until a silo activates and hands it over again.</para>
+/// <para>Metrics (meter <see cref="SanaSprintMetrics.MeterName"/>): <c>sanasprint_store_write_duration_milliseconds</c> by
+/// <c>kind</c> (commit, flush, deactivate, activate), and <c>sanasprint_store_fenced_total</c> (writes refused because a newer
+/// activation exists).</para>
 /// <para>The holder of a room changes it under <see cref="Room.Gate"/> (as <see cref="LocalRoomDirectory"/> does): a
 /// written-behind flush copies what it writes under that lock.</para>
 /// </remarks>
@@ -97,9 +105,23 @@ public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, 
         local room = redis.call('HGETALL', KEYS[1])
         local strokes = redis.call('HGETALL', KEYS[2])
         local points = {}
-        for j = 1, #strokes, 2 do points[#points + 1] = redis.call('GET', ARGV[1] .. strokes[j]) or '' end
+        for j = 1, #strokes, 2 do
+          local key = ARGV[1] .. strokes[j]
+          points[#points + 1] = redis.call('GET', key) or ''
+          redis.call('PERSIST', key)
+        end
+        redis.call('PERSIST', KEYS[1]); redis.call('PERSIST', KEYS[2]); redis.call('PERSIST', KEYS[3])
         local frame = redis.call('HGETALL', KEYS[3])
         return {epoch, clean, room, strokes, points, frame}
+        """;
+
+    /// <summary>Sets every key of the room to expire in ARGV[3] ms while the stored epoch is ARGV[1] (ARGV[2]: the points key prefix): 1, else 0.</summary>
+    private const string ExpireScript = """
+        if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then return 0 end
+        local ids = redis.call('HKEYS', KEYS[2])
+        for j = 1, #ids do redis.call('PEXPIRE', ARGV[2] .. ids[j], ARGV[3]) end
+        redis.call('PEXPIRE', KEYS[1], ARGV[3]); redis.call('PEXPIRE', KEYS[2], ARGV[3]); redis.call('PEXPIRE', KEYS[3], ARGV[3])
+        return 1
         """;
 
     /// <summary>Deletes a room's keys when ARGV[1] is empty or the stored epoch: {0, watch id}, {1, epoch} (fenced), {2, ''} (none).</summary>
@@ -113,6 +135,15 @@ public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, 
         redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
         return {0, watch}
         """;
+
+    private static readonly Meter StaticMeter = new(SanaSprintMetrics.MeterName);
+
+    private static readonly Histogram<double> WriteDuration = StaticMeter.CreateHistogram<double>(
+        "sanasprint.store.write.duration", "ms", "Time a room write to Redis took until Redis acknowledged it, by kind (commit, flush, deactivate, activate).",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000] });
+
+    private static readonly Counter<long> FencedWrites = StaticMeter.CreateCounter<long>(
+        "sanasprint.store.fenced", "{write}", "Room writes refused because a newer activation of the room exists.");
 
     private readonly IConnectionMultiplexer _redis;
     private readonly string _prefix;
@@ -193,7 +224,7 @@ public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, 
         if ((int)result[0] != 0) return false;
         var batch = db.CreateBatch();
         var watch = room.WatchId.Length > 0 ? batch.StringSetAsync(WatchKey(room.WatchId), room.Id) : Task.FromResult(true);
-        var added = batch.SetAddAsync(RoomsKey, room.Id);
+        var added = batch.SortedSetAddAsync(RoomsKey, room.Id, double.PositiveInfinity);
         batch.Execute();
         await Task.WhenAll(watch, added).WaitAsync(cancellationToken);
         active.Succeeded(write);
@@ -207,8 +238,10 @@ public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, 
     {
         ArgumentNullException.ThrowIfNull(roomId);
         var keys = RoomKeys(roomId);
+        var started = Stopwatch.GetTimestamp();
         var raw = await _redis.GetDatabase().ScriptEvaluateAsync(ActivateScript, [keys.Room, keys.Strokes, keys.Frame], [keys.PointsPrefix])
             .WaitAsync(cancellationToken);
+        WriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("kind", "activate"));
         if (raw.IsNull) return null;
         var parts = (RedisResult[])raw!;
         var epoch = (long)parts[0];
@@ -217,6 +250,7 @@ public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, 
             Pairs((RedisResult[])parts[5]!));
         if (_active.TryGetValue(roomId, out var previous)) previous.Fence(epoch);
         _active[roomId] = active;
+        await KeepAsync(active.Room, double.PositiveInfinity, cancellationToken);
         Log.Activated(_logger, roomId, epoch, active.Room.Strokes.Count, clean);
         return active.Room;
     }
@@ -234,7 +268,8 @@ public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, 
                 await active.WriteGate.WaitAsync(cancellationToken);
                 try
                 {
-                    await WriteAsync(active, clean: true, cancellationToken);
+                    await WriteAsync(active, clean: true, "deactivate", cancellationToken);
+                    if (_options.RoomRetention > TimeSpan.Zero) await ExpireAsync(active, cancellationToken);
                 }
                 finally
                 {
@@ -259,8 +294,13 @@ public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, 
     }
 
     /// <inheritdoc />
-    public async ValueTask<int> CountAllAsync(CancellationToken cancellationToken = default) =>
-        (int)await _redis.GetDatabase().SetLengthAsync(RoomsKey).WaitAsync(cancellationToken);
+    /// <remarks>Rooms expired from Redis are dropped from the count (and from the index) here.</remarks>
+    public async ValueTask<int> CountAllAsync(CancellationToken cancellationToken = default)
+    {
+        var db = _redis.GetDatabase();
+        await db.SortedSetRemoveRangeByScoreAsync(RoomsKey, double.NegativeInfinity, _time.GetUtcNow().ToUnixTimeMilliseconds()).WaitAsync(cancellationToken);
+        return (int)await db.SortedSetLengthAsync(RoomsKey).WaitAsync(cancellationToken);
+    }
 
     /// <inheritdoc />
     /// <remarks>
@@ -292,7 +332,7 @@ public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, 
                     var watch = (string?)result[1];
                     var batch = db.CreateBatch();
                     var unwatch = string.IsNullOrEmpty(watch) ? Task.FromResult(true) : batch.KeyDeleteAsync(WatchKey(watch));
-                    var removed = batch.SetRemoveAsync(RoomsKey, roomId);
+                    var removed = batch.SortedSetRemoveAsync(RoomsKey, roomId);
                     batch.Execute();
                     await Task.WhenAll(unwatch, removed).WaitAsync(cancellationToken);
                     Log.Removed(_logger, roomId);
@@ -359,7 +399,7 @@ public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, 
             // The write that held the gate may have covered these changes (group commit).
             if (active.CommittedSeq >= target) return;
             active.ThrowIfFenced();
-            await WriteAsync(active, clean: false, cancellationToken);
+            await WriteAsync(active, clean: false, "commit", cancellationToken);
         }
         finally
         {
@@ -381,7 +421,7 @@ public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, 
             try
             {
                 if (active.Fenced || active.Removed) continue;
-                await WriteAsync(active, clean: false, cancellationToken);
+                await WriteAsync(active, clean: false, "flush", cancellationToken);
                 written++;
             }
             catch (RoomFencedException ex)
@@ -442,6 +482,29 @@ public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, 
         _stopping?.Dispose();
     }
 
+    /// <summary>Sets everything of a handed-over room to expire after <see cref="PersistenceOptions.RoomRetention"/> (unless fenced).</summary>
+    private async Task ExpireAsync(ActiveRoom active, CancellationToken cancellationToken)
+    {
+        var keys = RoomKeys(active.Room.Id);
+        var retention = (long)_options.RoomRetention.TotalMilliseconds;
+        var set = (int)await _redis.GetDatabase().ScriptEvaluateAsync(ExpireScript, [keys.Room, keys.Strokes, keys.Frame],
+            [active.Epoch, keys.PointsPrefix, retention]).WaitAsync(cancellationToken);
+        if (set == 1) await KeepAsync(active.Room, _time.GetUtcNow().ToUnixTimeMilliseconds() + retention, cancellationToken);
+    }
+
+    /// <summary>Indexes the room as expiring at <paramref name="expiresAtMs"/> (infinity: never) and gives its watch-only address the same expiry.</summary>
+    private async Task KeepAsync(Room room, double expiresAtMs, CancellationToken cancellationToken)
+    {
+        var db = _redis.GetDatabase();
+        var batch = db.CreateBatch();
+        var indexed = batch.SortedSetAddAsync(RoomsKey, room.Id, expiresAtMs);
+        var watch = room.WatchId.Length == 0 ? Task.FromResult(true)
+            : double.IsPositiveInfinity(expiresAtMs) ? batch.KeyPersistAsync(WatchKey(room.WatchId))
+            : batch.KeyExpireAsync(WatchKey(room.WatchId), _options.RoomRetention);
+        batch.Execute();
+        await Task.WhenAll(indexed, watch).WaitAsync(cancellationToken);
+    }
+
     /// <inheritdoc />
     /// <remarks>Stops the write-behind loop without waiting for it (what is queued is written by <see cref="StopAsync"/>).</remarks>
     public void Dispose()
@@ -469,7 +532,7 @@ public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, 
     }
 
     /// <summary>Writes what the room recorded (under its write gate). Fenced: marks it and throws; failed: re-queues and throws.</summary>
-    private async Task WriteAsync(ActiveRoom active, bool clean, CancellationToken cancellationToken)
+    private async Task WriteAsync(ActiveRoom active, bool clean, string kind, CancellationToken cancellationToken)
     {
         var upTo = active.ChangeSeqNow;
         PendingWrite write;
@@ -478,6 +541,7 @@ public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, 
             write = Capture(active, clean);
         }
         RedisResult[] result;
+        var started = Stopwatch.GetTimestamp();
         try
         {
             result = (RedisResult[])(await _redis.GetDatabase()
@@ -491,6 +555,8 @@ public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, 
             _lastFailure = $"Writing room '{active.Room.Id}' to Redis failed: {ex.Message}";
             throw new InvalidOperationException(_lastFailure, ex);
         }
+        WriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("kind", kind));
+        if ((int)result[0] != 0) FencedWrites.Add(1);
         switch ((int)result[0])
         {
             case 0:
