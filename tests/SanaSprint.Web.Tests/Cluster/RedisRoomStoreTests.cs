@@ -38,9 +38,9 @@ public sealed class RedisRoomStoreTests(RedisFixture redis, ITestOutputHelper ou
         foreach (var server in _servers) server.Dispose();
     }
 
-    private RedisRoomStore Store(RedisServer server)
+    private RedisRoomStore Store(RedisServer server, string? extraConfiguration = null)
     {
-        var connection = ConnectionMultiplexer.Connect(server.Configuration);
+        var connection = ConnectionMultiplexer.Connect(server.Configuration + extraConfiguration);
         _connections.Add(connection);
         var store = new RedisRoomStore(connection, Options.Create(new DeploymentOptions { ClusterId = _clusterId }),
             Options.Create(new PersistenceOptions { FlushInterval = FlushInterval }), Options.Create(new RoomOptions()),
@@ -70,6 +70,51 @@ public sealed class RedisRoomStoreTests(RedisFixture redis, ITestOutputHelper ou
         Assert.NotNull(taken);
         Assert.Equal(Describe(room), Describe(taken));
         Assert.Equal(room.WatchId, taken.WatchId);
+    }
+
+    [RedisFact]
+    public async Task ACommitWhileRedisIsDownFailsClearlyAndTheChangeIsWrittenOnceRedisIsBack()
+    {
+        var server = RedisServer.Start(appendOnly: true);
+        _servers.Add(server);
+        var a = Store(server, ",asyncTimeout=500,syncTimeout=500");
+        var room = Editor.CreateRoom(RoomEditor.NewRoomId());
+        await a.CreateAsync(room);
+        var ann = Join(a, room, "s1", "ann");
+        await a.CommitAsync(room.Id);
+
+        server.Kill();
+        Edit(a, room, r => Editor.BeginStroke(r, ann, "s-1", "#112233", 4f));
+        Edit(a, room, r => Editor.AppendPoints(r, ann, "s-1", [new CanvasPoint(1, 2, 0.5f)]));
+        Edit(a, room, r => Editor.EndStroke(r, ann, "s-1"));
+        var failed = await Assert.ThrowsAsync<InvalidOperationException>(async () => await a.CommitAsync(room.Id));
+        Assert.Contains(room.Id, failed.Message, StringComparison.Ordinal);
+        Assert.Equal(failed.Message, a.LastFailure);
+        Assert.Equal(1, a.PendingRooms); // kept queued
+
+        server.Restart();
+        await RetryAsync(() => a.CommitAsync(room.Id).AsTask());
+
+        Assert.Null(a.LastFailure);
+        var taken = (await Store(server).ActivateAsync(room.Id))!;
+        Assert.Equal(Describe(room), Describe(taken));
+    }
+
+    /// <summary>Runs <paramref name="action"/> until it stops failing because the connection is still coming back (bounded).</summary>
+    private static async Task RetryAsync(Func<Task> action)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await action();
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < 100)
+            {
+                await Task.Delay(100);
+            }
+        }
     }
 
     [RedisFact]
