@@ -56,7 +56,7 @@ public static class DeploymentExtensions
     }
 
     /// <summary>
-    /// What a silo that hosts rooms needs besides the room store: the room grains' clock, and this node's
+    /// What a silo that hosts rooms needs besides the room store: the room grains' clock and renderer dispatch, and this node's
     /// <see cref="OrleansRoomDirectory"/> as the <see cref="IRoomDirectory"/>.
     /// </summary>
     /// <param name="services">The silo's services (a room store, <see cref="IClusterRoomStore"/>, and a <see cref="RoomEditor"/> registered too).</param>
@@ -66,6 +66,7 @@ public static class DeploymentExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddKeyedSingleton<TimeProvider>(RoomGrain.ClockKey, (sp, _) => sp.GetRequiredService<TimeProvider>());
+        services.TryAddSingleton<IRendererDispatch, GrainRendererDispatch>();
         services.TryAddSingleton(sp => new OrleansRoomDirectory(sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<RoomEditor>(),
             sp.GetRequiredService<IClusterRoomStore>(), sp.GetRequiredService<ILocalSiloDetails>(), sp.GetService<IRoomEventSink>(),
             sp.GetService<ConnectionOutboxes>(), sp.GetService<ILogger<OrleansRoomDirectory>>()));

@@ -73,12 +73,12 @@ public sealed partial class OrleansRoomDirectory : IRoomDirectory, IAsyncDisposa
     /// <inheritdoc />
     public async ValueTask<string> CreateRoomAsync(CancellationToken cancellationToken = default)
     {
-        if (await _store.CountAllAsync(cancellationToken) >= Options.MaxRooms)
+        if (await _store.CountAllAsync(cancellationToken).ConfigureAwait(false) >= Options.MaxRooms)
             throw new RoomException(RoomErrorCodes.Limit, $"The deployment already holds {Options.MaxRooms} rooms (`RoomOptions.MaxRooms`).");
         while (true)
         {
             var id = RoomEditor.NewRoomId();
-            if (await Room(id).CreateAsync()) return id; // false only on a 128-bit collision: draw again
+            if (await Room(id).CreateAsync().ConfigureAwait(false)) return id; // false only on a 128-bit collision: draw again
         }
     }
 
@@ -86,22 +86,22 @@ public sealed partial class OrleansRoomDirectory : IRoomDirectory, IAsyncDisposa
     public async ValueTask<RoomAddress?> ResolveAsync(string? address, CancellationToken cancellationToken = default)
     {
         if (!RoomEditor.IsRoomId(address)) return null;
-        if (await Room(address).ExistsAsync()) return new RoomAddress(address, false);
-        return await _store.FindByWatchIdAsync(address, cancellationToken) is { } roomId ? new RoomAddress(roomId, true) : null;
+        if (await Room(address).ExistsAsync().ConfigureAwait(false)) return new RoomAddress(address, false);
+        return await _store.FindByWatchIdAsync(address, cancellationToken).ConfigureAwait(false) is { } roomId ? new RoomAddress(roomId, true) : null;
     }
 
     /// <inheritdoc />
     public async ValueTask<bool> RoomExistsAsync(string? roomId, CancellationToken cancellationToken = default) =>
-        await ResolveAsync(roomId, cancellationToken) is not null;
+        await ResolveAsync(roomId, cancellationToken).ConfigureAwait(false) is not null;
 
     /// <inheritdoc />
-    public async ValueTask<int> CountRoomsAsync(CancellationToken cancellationToken = default) => await _store.CountAllAsync(cancellationToken);
+    public async ValueTask<int> CountRoomsAsync(CancellationToken cancellationToken = default) => await _store.CountAllAsync(cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async ValueTask<RoomView> GetViewAsync(string? roomId, CancellationToken cancellationToken = default)
     {
-        var address = await RequireAddressAsync(roomId, cancellationToken);
-        return await Room(address.RoomId).GetViewAsync();
+        var address = await RequireAddressAsync(roomId, cancellationToken).ConfigureAwait(false);
+        return await Room(address.RoomId).GetViewAsync().ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -112,8 +112,8 @@ public sealed partial class OrleansRoomDirectory : IRoomDirectory, IAsyncDisposa
     public async ValueTask CheckJoinAsync(string? roomId, string? displayName, string? rejoinParticipantId = null, string? rejoinToken = null,
         string? clientAddress = null, CancellationToken cancellationToken = default)
     {
-        var address = await RequireAddressAsync(roomId, cancellationToken);
-        await Room(address.RoomId).CheckJoinAsync(new RoomJoinRequest("", displayName, rejoinParticipantId, rejoinToken, clientAddress, address.WatchOnly, _node));
+        var address = await RequireAddressAsync(roomId, cancellationToken).ConfigureAwait(false);
+        await Room(address.RoomId).CheckJoinAsync(new RoomJoinRequest("", displayName, rejoinParticipantId, rejoinToken, clientAddress, address.WatchOnly, _node)).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -121,15 +121,15 @@ public sealed partial class OrleansRoomDirectory : IRoomDirectory, IAsyncDisposa
         string? rejoinToken = null, string? clientAddress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sessionId);
-        var address = await RequireAddressAsync(roomId, cancellationToken);
+        var address = await RequireAddressAsync(roomId, cancellationToken).ConfigureAwait(false);
         if (!_sessions.TryAdd(sessionId, new RoomCaller(address.RoomId, "", sessionId)))
             throw new RoomException(RoomErrorCodes.Conflict, "This connection is already in a room; leave it first.");
         var feed = Acquire(address.RoomId);
         try
         {
-            await feed.Ready;
+            await feed.Ready.ConfigureAwait(false);
             var reserved = await Room(address.RoomId).ReserveAsync(
-                new RoomJoinRequest(sessionId, displayName, rejoinParticipantId, rejoinToken, clientAddress, address.WatchOnly, _node));
+                new RoomJoinRequest(sessionId, displayName, rejoinParticipantId, rejoinToken, clientAddress, address.WatchOnly, _node)).ConfigureAwait(false);
             if (reserved.ReplacedSessionId is { } replaced && _sessions.TryRemove(replaced, out _)) Release(address.RoomId);
             _sessions[sessionId] = new RoomCaller(address.RoomId, reserved.Joining.Id, sessionId);
             return reserved.Joining;
@@ -146,7 +146,7 @@ public sealed partial class OrleansRoomDirectory : IRoomDirectory, IAsyncDisposa
     public async ValueTask<RoomView> AdmitAsync(JoiningParticipant joining, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(joining);
-        return await CallAsync(joining.RoomId, room => room.AdmitAsync(joining));
+        return await CallAsync(joining.RoomId, room => room.AdmitAsync(joining)).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -155,7 +155,7 @@ public sealed partial class OrleansRoomDirectory : IRoomDirectory, IAsyncDisposa
         if (!_sessions.TryRemove(sessionId, out var session)) return null;
         try
         {
-            return await CallAsync(session.RoomId, room => room.LeaveAsync(session.ParticipantId, sessionId)) ? session.RoomId : null;
+            return await CallAsync(session.RoomId, room => room.LeaveAsync(session.ParticipantId, sessionId)).ConfigureAwait(false) ? session.RoomId : null;
         }
         finally
         {
@@ -219,7 +219,7 @@ public sealed partial class OrleansRoomDirectory : IRoomDirectory, IAsyncDisposa
     public async ValueTask<long> GetRevisionAsync(string roomId, CancellationToken cancellationToken = default)
     {
         RoomEditor.CheckRoomId(roomId);
-        return await Room(roomId).GetRevisionAsync();
+        return await Room(roomId).GetRevisionAsync().ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -235,14 +235,14 @@ public sealed partial class OrleansRoomDirectory : IRoomDirectory, IAsyncDisposa
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await _renewal.DisposeAsync();
+        await _renewal.DisposeAsync().ConfigureAwait(false);
         RoomFeed[] feeds;
         lock (_feedGate)
         {
             feeds = [.. _feeds.Values];
             _feeds.Clear();
         }
-        foreach (var feed in feeds) await feed.CloseAsync();
+        foreach (var feed in feeds) await feed.CloseAsync().ConfigureAwait(false);
     }
 
     /// <summary>Renews every subscription of this node now (also done every <see cref="RenewPeriod"/>).</summary>
@@ -255,7 +255,7 @@ public sealed partial class OrleansRoomDirectory : IRoomDirectory, IAsyncDisposa
         {
             try
             {
-                await feed.SubscribeAsync(SessionsIn(feed.RoomId));
+                await feed.SubscribeAsync(SessionsIn(feed.RoomId)).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -273,9 +273,9 @@ public sealed partial class OrleansRoomDirectory : IRoomDirectory, IAsyncDisposa
         RoomEditor.CheckRoomId(roomId);
         RoomFeed? feed;
         lock (_feedGate) _feeds.TryGetValue(roomId, out feed);
-        if (feed is not null) await feed.Ready;
-        var result = await call(Room(roomId));
-        if (feed is not null) await feed.DeliveredAsync();
+        if (feed is not null) await feed.Ready.ConfigureAwait(false);
+        var result = await call(Room(roomId)).ConfigureAwait(false);
+        if (feed is not null) await feed.DeliveredAsync().ConfigureAwait(false);
         return result;
     }
 
@@ -284,7 +284,7 @@ public sealed partial class OrleansRoomDirectory : IRoomDirectory, IAsyncDisposa
     private async ValueTask<RoomAddress> RequireAddressAsync(string? address, CancellationToken cancellationToken)
     {
         RoomEditor.CheckRoomId(address);
-        return await ResolveAsync(address, cancellationToken) ?? throw new RoomException(RoomErrorCodes.NotFound, $"Room '{address}' does not exist.");
+        return await ResolveAsync(address, cancellationToken).ConfigureAwait(false) ?? throw new RoomException(RoomErrorCodes.NotFound, $"Room '{address}' does not exist.");
     }
 
     private string[] SessionsIn(string roomId) => [.. _sessions.Where(s => s.Value.RoomId == roomId).Select(s => s.Key)];
@@ -361,7 +361,7 @@ public sealed partial class OrleansRoomDirectory : IRoomDirectory, IAsyncDisposa
         public async Task SubscribeAsync(string[] sessionIds)
         {
             _reference ??= _directory._grains.CreateObjectReference<IRoomObserver>(this);
-            await _directory.Room(RoomId).SubscribeAsync(_reference, _directory._node, sessionIds);
+            await _directory.Room(RoomId).SubscribeAsync(_reference, _directory._node, sessionIds).ConfigureAwait(false);
         }
 
         public async Task CloseAsync()
@@ -370,7 +370,7 @@ public sealed partial class OrleansRoomDirectory : IRoomDirectory, IAsyncDisposa
             if (_reference is null) return;
             try
             {
-                await _directory.Room(RoomId).UnsubscribeAsync(_reference);
+                await _directory.Room(RoomId).UnsubscribeAsync(_reference).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -395,7 +395,7 @@ public sealed partial class OrleansRoomDirectory : IRoomDirectory, IAsyncDisposa
             // A removed connection no longer speaks for the room on this node.
             if (roomEvent is ParticipantRemoved { SessionId: { } removed } && _directory._sessions.TryRemove(removed, out _))
                 _directory.Release(RoomId);
-            if (_directory._sink is { } sink) await sink.PublishAsync(roomEvent, exceptSessionId);
+            if (_directory._sink is { } sink) await sink.PublishAsync(roomEvent, exceptSessionId).ConfigureAwait(false);
             lock (_gate) _queued++;
             _pending.Writer.TryWrite(roomEvent);
         }
@@ -415,13 +415,13 @@ public sealed partial class OrleansRoomDirectory : IRoomDirectory, IAsyncDisposa
         private async Task PumpAsync()
         {
             await Task.Yield();
-            await foreach (var roomEvent in _pending.Reader.ReadAllAsync())
+            await foreach (var roomEvent in _pending.Reader.ReadAllAsync().ConfigureAwait(false))
             {
                 foreach (var listener in _listeners)
                 {
                     try
                     {
-                        await listener(roomEvent);
+                        await listener(roomEvent).ConfigureAwait(false);
                     }
                     catch (Exception ex)
                     {

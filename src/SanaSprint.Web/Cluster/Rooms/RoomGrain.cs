@@ -36,6 +36,7 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
     private readonly DeploymentOptions _options;
     private readonly IClusterMembershipService _membership;
     private readonly TimeProvider _clock;
+    private readonly IRendererDispatch _renderer;
     private readonly ILogger<RoomGrain> _logger;
     private readonly Dictionary<IRoomObserver, Subscriber> _observers = [];
     private readonly Dictionary<string, Seat> _seats = new(StringComparer.Ordinal);
@@ -51,9 +52,10 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
     /// <param name="options">Timeouts and the frame deadline.</param>
     /// <param name="membership">Which silos are alive.</param>
     /// <param name="clock">The watchdog's clock.</param>
+    /// <param name="renderer">Tells the room's renderer of new revisions.</param>
     /// <param name="logger">Logger.</param>
     public RoomGrain(IClusterRoomStore store, RoomEditor editor, IOptions<DeploymentOptions> options, IClusterMembershipService membership,
-        [FromKeyedServices(ClockKey)] TimeProvider clock, ILogger<RoomGrain> logger)
+        [FromKeyedServices(ClockKey)] TimeProvider clock, IRendererDispatch renderer, ILogger<RoomGrain> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
@@ -61,6 +63,7 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
         _options = options.Value;
         _membership = membership;
         _clock = clock;
+        _renderer = renderer;
         _logger = logger;
     }
 
@@ -291,6 +294,14 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
             var ghost = _seats.TryGetValue(session, out var seat) ? IsDead(members, seat.Node) : settled;
             if (ghost) await LeaveSessionAsync(room, participant.Id, session);
         }
+        if (_editor.IsIdleEmpty(room))
+        {
+            // Empty for RoomOptions.EmptyRoomIdleTime: removed for good, as one process's sweeper does.
+            _room = null;
+            await _store.RemoveAsync(RoomId);
+            this.DeactivateOnIdle();
+            return true;
+        }
         await WatchAsync(room, members);
         return true;
     });
@@ -448,7 +459,7 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
         _dispatchedAt = _clock.GetTimestamp();
         try
         {
-            await GrainFactory.GetGrain<IRendererGrain>(RoomId).RevisionChangedAsync(revision);
+            await _renderer.RevisionChangedAsync(GrainFactory, RoomId, revision);
         }
         catch (Exception ex)
         {
