@@ -1,5 +1,6 @@
 using SanaSprint.Inference.Demo;
 using SanaSprint.Inference.Extensions;
+using SanaSprint.Web.Cluster;
 using SanaSprint.Web.Components;
 using SanaSprint.Web.Extensions;
 using SanaSprint.Web.Observability;
@@ -10,7 +11,8 @@ using SanaSprint.Web.Security;
 var builder = WebApplication.CreateBuilder(ServiceDefaults.CreateOptions(args));
 
 builder.AddServiceDefaults();
-builder.AddSanaSprintInference();
+var deployment = builder.AddSanaSprintDeployment();
+if (deployment.Renders) builder.AddSanaSprintInference();
 builder.AddSanaSprintDemo();
 builder.AddSanaSprintPersistence();
 builder.AddSanaSprintObservability();

@@ -42,6 +42,10 @@ public sealed class SanaSprintMetrics
     private static readonly Counter<long> HubErrors = StaticMeter.CreateCounter<long>(
         "sanasprint.hub.errors", "{call}", "Hub calls refused or failed, by method and kind.");
 
+    private static readonly Counter<long> WatchdogDispatches = StaticMeter.CreateCounter<long>(
+        "sanasprint.room.watchdog", "{dispatch}",
+        "Room watchdog actions: a revision dispatched again after its frame deadline (redispatch), or no GPU worker up (no_gpu).");
+
     /// <summary>Registers the observable instruments of one app.</summary>
     /// <param name="meterFactory">The app's meter factory.</param>
     /// <param name="rooms">The rooms this server holds (their count).</param>
@@ -113,4 +117,8 @@ public sealed class SanaSprintMetrics
     /// <param name="kind">rejected, rate-limited or internal.</param>
     public static void HubError(string method, string kind) =>
         HubErrors.Add(1, new KeyValuePair<string, object?>("method", method), new KeyValuePair<string, object?>("kind", kind));
+
+    /// <summary>Counts a room watchdog action.</summary>
+    /// <param name="outcome"><c>redispatch</c> (no frame within <c>Deployment:FrameDeadline</c>) or <c>no_gpu</c> (no GPU worker up).</param>
+    public static void Watchdog(string outcome) => WatchdogDispatches.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 }

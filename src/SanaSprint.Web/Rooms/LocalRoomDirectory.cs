@@ -158,11 +158,8 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
     private void CheckSeatsOfAddress(Room room, string? clientAddress, string? rejoinParticipantId)
     {
         if (clientAddress is null) return;
-        int held = _sessions.Count(s => s.Value.RoomId == room.Id && s.Value.ParticipantId != rejoinParticipantId
-            && _addresses.TryGetValue(s.Key, out var a) && a == clientAddress);
-        if (held >= Options.MaxParticipantsPerAddress)
-            throw new RoomException(RoomErrorCodes.RoomFull,
-                $"The room already has {held} participants from this address (`RoomOptions.MaxParticipantsPerAddress`).");
+        _editor.CheckSeatsOfAddress(_sessions.Count(s => s.Value.RoomId == room.Id && s.Value.ParticipantId != rejoinParticipantId
+            && _addresses.TryGetValue(s.Key, out var a) && a == clientAddress));
     }
 
     /// <inheritdoc />

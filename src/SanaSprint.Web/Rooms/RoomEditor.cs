@@ -535,6 +535,16 @@ public sealed partial class RoomEditor
         RequireFreePlace(room);
     }
 
+    /// <summary>Refuses one more place for a client address that already holds <paramref name="held"/> places in the room.</summary>
+    /// <param name="held">Places the joiner's address holds in the room now (a rejoining participant's own place not counted).</param>
+    /// <exception cref="RoomException">The address holds <see cref="RoomOptions.MaxParticipantsPerAddress"/> places already.</exception>
+    public void CheckSeatsOfAddress(int held)
+    {
+        if (held >= _options.MaxParticipantsPerAddress)
+            throw new RoomException(RoomErrorCodes.RoomFull,
+                $"The room already has {held} participants from this address (`RoomOptions.MaxParticipantsPerAddress`).");
+    }
+
     /// <summary>
     /// Refuses a removed participant's rejoin, and while the room is locked every newcomer (a rejoin of someone still
     /// known to the room is admitted).
