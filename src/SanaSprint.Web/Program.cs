@@ -11,10 +11,10 @@ using SanaSprint.Web.Security;
 var builder = WebApplication.CreateBuilder(ServiceDefaults.CreateOptions(args));
 
 builder.AddServiceDefaults();
-var deployment = builder.AddSanaSprintDeployment();
+builder.AddSanaSprintPersistence();
+var deployment = builder.AddSanaSprintDeployment(); // after persistence: a cluster node's Redis stores replace the SQLite ones
 if (deployment.Renders) builder.AddSanaSprintInference();
 builder.AddSanaSprintDemo();
-builder.AddSanaSprintPersistence();
 builder.AddSanaSprintObservability();
 builder.AddApplicationServices();
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Serialization;
+using SanaSprint.Web.Cluster.Redis;
 using SanaSprint.Web.Hubs;
 using SanaSprint.Web.Rooms;
 using StackExchange.Redis;
@@ -77,6 +78,8 @@ public static class DeploymentExtensions
     /// <summary>A web (or all) node: room grains, the node's directory, the sketch hub's Redis backplane and protocols.</summary>
     private static void AddRoomRole(this IServiceCollection services, DeploymentOptions deployment)
     {
+        // Rooms, presets, kept frames and the Data Protection key ring live in the cluster's Redis.
+        services.AddRedisRoomStores();
         services.AddRoomGrains();
         // Only the sketch hub goes through Redis: Blazor's circuits stay on their node, so a Redis outage cannot break pages.
         services.AddSingleton<HubLifetimeManager<SketchHub>, RedisHubLifetimeManager<SketchHub>>();
