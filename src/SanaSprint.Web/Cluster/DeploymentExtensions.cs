@@ -39,6 +39,7 @@ public static class DeploymentExtensions
         if (!deployment.Clustered || string.IsNullOrWhiteSpace(deployment.Redis)) return deployment;
 
         builder.UseOrleans(silo => ConfigureSilo(silo, deployment));
+        services.AddClusterHealthChecks();
         switch (deployment.Mode)
         {
             case DeploymentMode.Web:
