@@ -6,6 +6,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Serialization;
+using SanaSprint.Inference;
+using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Cluster.Redis;
 using SanaSprint.Web.Hubs;
 using SanaSprint.Web.Rooms;
@@ -40,10 +42,15 @@ public static class DeploymentExtensions
         if (!deployment.Clustered || string.IsNullOrWhiteSpace(deployment.Redis)) return deployment;
 
         builder.UseOrleans(silo => ConfigureSilo(silo, deployment));
+        services.AddClusterHealthChecks();
         switch (deployment.Mode)
         {
             case DeploymentMode.Web:
                 services.AddRoomRole(deployment);
+                // No model here: prompt limits from the checkpoint's tokenizer alone, the model's description from the GPU workers.
+                services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.SectionName);
+                services.TryAddSingleton<WebNodeModelInfo>();
+                services.TryAddSingleton<IModelInfo>(sp => sp.GetRequiredService<WebNodeModelInfo>());
                 break;
             case DeploymentMode.All:
                 services.AddRoomRole(deployment);

@@ -364,9 +364,7 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
         }
         if (result is null) return null;
         if (result.Revision > 0) RevisionChanged?.Invoke(room.Id);
-        // The sender drew its own strokes and moved its own pointer already; everything else goes to everyone.
-        var echo = result is StrokeBegun or PointsAppended or StrokeEnded or CursorMoved ? caller.SessionId : null;
-        await PublishAsync(result, echo);
+        await PublishAsync(result, RoomEditor.EchoExcept(result, caller));
         if (ack == Ack.Committed) await _store.CommitAsync(room.Id, cancellationToken);
         return result;
     }

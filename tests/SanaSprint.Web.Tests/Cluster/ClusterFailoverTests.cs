@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using SanaSprint.Web.Cluster;
 using SanaSprint.Web.Hubs;
 using SanaSprint.Web.Rooms;
@@ -56,5 +57,8 @@ public sealed class ClusterFailoverTests(RoomClusterFixture cluster) : IClassFix
         rooms.AppendPoints("ann-session", "s", [new(1, 1, 0.5f)]);
         rooms.EndStroke("ann-session", "s");
         Assert.Equal(["s"], rooms.View(roomId).Strokes.Select(s => s.Id));
+        var health = await cluster.ClusterHealthAsync();
+        Assert.Equal(HealthStatus.Degraded, health.Status);
+        Assert.Contains(RoomGrain.NoGpuMessage, health.Description, StringComparison.Ordinal);
     }
 }

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using SanaSprint.Web.Cluster;
 using SanaSprint.Web.Hubs;
 using SanaSprint.Web.Rooms;
@@ -123,5 +124,14 @@ public sealed class ClusterRoomTests(RoomClusterFixture cluster) : IClassFixture
         Assert.NotEqual(delta.Generation, afterUndo!.Generation);
         Assert.Equal(0, afterUndo.KeptStrokes);
         Assert.Equal(["a", "b"], afterUndo.Strokes.Select(s => s.Id));
+    }
+
+    [Fact]
+    public async Task HealthzReportsThisSilosMembershipAndTheSilosOfEachRole()
+    {
+        var health = await cluster.ClusterHealthAsync();
+
+        Assert.Equal(HealthStatus.Healthy, health.Status);
+        Assert.Equal(("web-0", 2, 1), ((string)health.Data["silo"], (int)health.Data["roomSilos"], (int)health.Data["rendererSilos"]));
     }
 }

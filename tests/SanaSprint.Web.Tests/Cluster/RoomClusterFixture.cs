@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Configuration;
 using Orleans.Runtime;
@@ -61,7 +62,12 @@ public sealed class RoomClusterFixture : IAsyncLifetime
             services.AddTransient(_ => Editor);
             services.AddKeyedSingleton<TimeProvider>(RoomGrain.ClockKey, Clock);
             services.AddSingleton<IRendererDispatch>(Dispatch);
-            services.Configure<DeploymentOptions>(o => o.FrameDeadline = FrameDeadline);
+            services.Configure<DeploymentOptions>(o =>
+            {
+                o.Mode = ClusterRoles.HostsRooms(name) ? DeploymentMode.Web : DeploymentMode.Gpu;
+                o.FrameDeadline = FrameDeadline;
+            });
+            services.AddClusterHealthChecks();
             services.AddSerializer(s => s.AddReadOnlyCollections());
         });
         builder.ConfigureClient(client => client.Services.AddSerializer(s => s.AddReadOnlyCollections()));
@@ -72,6 +78,10 @@ public sealed class RoomClusterFixture : IAsyncLifetime
     /// <summary>The silo of this name (<c>web-0</c>, <c>web-1</c>, <c>gpu-2</c>).</summary>
     public InProcessSiloHandle Silo(string name) =>
         Cluster.Silos.Single(s => s.ServiceProvider.GetRequiredService<ILocalSiloDetails>().Name == name);
+
+    /// <summary>The <c>cluster</c> health check as a silo's <c>/healthz</c> reports it.</summary>
+    public async Task<HealthReportEntry> ClusterHealthAsync(string silo = "web-0") =>
+        (await Silo(silo).ServiceProvider.GetRequiredService<HealthCheckService>().CheckHealthAsync(r => r.Name == "cluster")).Entries["cluster"];
 
     /// <summary>A grain factory on a silo.</summary>
     public IGrainFactory Grains(string silo = "web-0") => Silo(silo).ServiceProvider.GetRequiredService<IGrainFactory>();

@@ -127,7 +127,7 @@ public sealed partial class OrleansRoomDirectory : IRoomDirectory, IAsyncDisposa
         var feed = Acquire(address.RoomId);
         try
         {
-            await feed.Ready.ConfigureAwait(false);
+            await ListeningAsync(feed).ConfigureAwait(false);
             var reserved = await Room(address.RoomId).ReserveAsync(
                 new RoomJoinRequest(sessionId, displayName, rejoinParticipantId, rejoinToken, clientAddress, address.WatchOnly, _node)).ConfigureAwait(false);
             if (reserved.ReplacedSessionId is { } replaced && _sessions.TryRemove(replaced, out _)) Release(address.RoomId);
@@ -273,10 +273,20 @@ public sealed partial class OrleansRoomDirectory : IRoomDirectory, IAsyncDisposa
         RoomEditor.CheckRoomId(roomId);
         RoomFeed? feed;
         lock (_feedGate) _feeds.TryGetValue(roomId, out feed);
-        if (feed is not null) await feed.Ready.ConfigureAwait(false);
+        if (feed is not null) await ListeningAsync(feed).ConfigureAwait(false);
         var result = await call(Room(roomId)).ConfigureAwait(false);
         if (feed is not null) await feed.DeliveredAsync().ConfigureAwait(false);
         return result;
+    }
+
+    /// <summary>Waits until the node listens to the room; a first subscription that failed (the room's silo was going away) is tried again.</summary>
+    private Task ListeningAsync(RoomFeed feed)
+    {
+        lock (_feedGate)
+        {
+            if (feed.Ready.IsFaulted || feed.Ready.IsCanceled) feed.Ready = feed.SubscribeAsync(SessionsIn(feed.RoomId));
+            return feed.Ready;
+        }
     }
 
     private IRoomGrain Room(string roomId) => _grains.GetGrain<IRoomGrain>(roomId);

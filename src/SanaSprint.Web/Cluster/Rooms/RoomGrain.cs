@@ -359,9 +359,7 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
             HandOver(room);
         }
         if (result is null) return null;
-        // The sender drew its own strokes and moved its own pointer already; everything else goes to everyone.
-        var echo = result is StrokeBegun or PointsAppended or StrokeEnded or CursorMoved ? caller.SessionId : null;
-        await PublishAsync(result, echo);
+        await PublishAsync(result, RoomEditor.EchoExcept(result, caller));
         if (commit) await _store.CommitAsync(RoomId);
         return result;
     });
