@@ -6,40 +6,52 @@ namespace SanaSprint.Web.Cluster.Rendering;
 /// <summary>
 /// Both ends of the stroke delta between a room and its renderer on another host: the room sends only the strokes above
 /// the ended ones the renderer already holds (<see cref="Delta"/>), and the renderer rebuilds the room's visible strokes
-/// from its held list and that delta (<see cref="Merge"/>). Ended strokes never change while the room's stroke generation
-/// stays the same (the generation is bumped whenever a stroke below the top changes: undo, redo, clear, purge), so the
-/// renderer's ended prefix stays valid until the generation moves, and then everything is sent again.
+/// from its held list and that delta (<see cref="Merge"/>). The rendered strokes below the first stroke still being drawn
+/// never change while the room's stroke generation stays the same (the generation is bumped whenever a stroke below the top
+/// changes: undo, redo, clear, purge), so the renderer keeps that prefix until the generation moves, and then everything
+/// is sent again.
 /// </summary>
 public static class RenderStrokeSync
 {
-    /// <summary>How many strokes, from the bottom, are ended: the prefix a renderer may keep while the generation stays.</summary>
-    /// <param name="strokes">Visible strokes, bottom to top.</param>
-    /// <returns>The length of the ended prefix.</returns>
-    public static int EndedPrefix(IReadOnlyList<StrokeSnapshot> strokes)
+    /// <summary>
+    /// How many of a room's rendered strokes, from the bottom, can no longer change while the stroke generation stays: the
+    /// visible strokes with points below the first visible stroke still being drawn. A stroke being drawn that has no points
+    /// yet is not rendered, but it still ends the prefix: once it gets points it appears below the strokes drawn after it.
+    /// </summary>
+    /// <param name="strokes">The room's strokes in stacking order, bottom first (visible or not).</param>
+    /// <returns>The length of the stable prefix of the rendered strokes.</returns>
+    public static int StableStrokes(IEnumerable<Stroke> strokes)
     {
         ArgumentNullException.ThrowIfNull(strokes);
         var n = 0;
-        while (n < strokes.Count && strokes[n].Ended) n++;
+        foreach (var stroke in strokes)
+        {
+            if (!stroke.Visible) continue;
+            if (!stroke.Ended) break;
+            if (stroke.Points.Count > 0) n++;
+        }
         return n;
     }
 
     /// <summary>
     /// The room's side: what a renderer holding <paramref name="known"/> needs to draw <paramref name="state"/>. It keeps its
-    /// held ended strokes when the generation is the same and the room still has at least that many ended strokes at the
-    /// bottom; otherwise it gets every stroke.
+    /// held strokes when the generation is the same and the room's stable prefix still covers them; otherwise it gets every
+    /// stroke.
     /// </summary>
     /// <param name="state">The room's render state now.</param>
     /// <param name="generation">The room's stroke generation now (at least 1).</param>
+    /// <param name="stableStrokes">The room's stable prefix now (<see cref="StableStrokes"/>).</param>
     /// <param name="known">What the renderer holds.</param>
     /// <returns>The delta.</returns>
-    public static RenderStateDelta Delta(RoomRenderState state, long generation, RenderStrokePrefix known)
+    public static RenderStateDelta Delta(RoomRenderState state, long generation, int stableStrokes, RenderStrokePrefix known)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(known);
         ArgumentOutOfRangeException.ThrowIfLessThan(generation, 1);
-        var ended = EndedPrefix(state.Strokes);
-        var kept = known.Generation == generation && known.EndedStrokes <= ended ? Math.Max(0, known.EndedStrokes) : 0;
-        return new RenderStateDelta(state.RoomId, state.Revision, state.RevisionAge, generation, kept, ended,
+        ArgumentOutOfRangeException.ThrowIfNegative(stableStrokes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(stableStrokes, state.Strokes.Count);
+        var kept = known.Generation == generation && known.EndedStrokes >= 0 && known.EndedStrokes <= stableStrokes ? known.EndedStrokes : 0;
+        return new RenderStateDelta(state.RoomId, state.Revision, state.RevisionAge, generation, kept, stableStrokes,
             [.. state.Strokes.Skip(kept)], state.Prompt, state.ComposedPrompt, state.Settings, state.CanvasWidth, state.CanvasHeight);
     }
 
