@@ -1,6 +1,8 @@
 namespace SanaSprint.Web.Cluster.Rendering;
 
-/// <summary>A renderer could not be placed: no GPU silo is alive in the cluster. Rooms tell their members "no GPU worker is up".</summary>
+/// <summary>A renderer could not be placed: no GPU silo is alive in the cluster. Rooms tell their members "no GPU worker is up".
+/// Serializable, so a caller on another silo or a client gets this type.</summary>
+[GenerateSerializer, Alias("SanaSprint.NoGpuWorkerException")]
 public sealed class NoGpuWorkerException : Exception
 {
     /// <summary>The message rooms show.</summary>
