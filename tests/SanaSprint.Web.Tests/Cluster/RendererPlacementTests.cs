@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using SanaSprint.Inference.Pipeline;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using SanaSprint.Web.Cluster;
+using SanaSprint.Web.Cluster.Rendering;
 using SanaSprint.Web.Hubs;
 
 namespace SanaSprint.Web.Tests.Cluster;
@@ -45,6 +47,19 @@ public sealed class RendererPlacementTests(TwoWebTwoGpuCluster cluster) : IClass
         {
             await cluster.ReleaseAllAsync(rooms);
         }
+    }
+
+    [Fact]
+    public async Task AGpuSiloIsHealthyOnceWarmAndActiveAndAWebSiloHasNoGpuCheck()
+    {
+        var gpu = cluster.Silos(ClusterRoles.Gpu)[0].ServiceProvider.GetRequiredService<HealthCheckService>();
+        var web = cluster.Silos(ClusterRoles.Web)[0].ServiceProvider.GetService<HealthCheckService>();
+
+        var report = await gpu.CheckHealthAsync();
+
+        Assert.Equal(HealthStatus.Healthy, report.Entries[GpuWorkerExtensions.HealthCheckName].Status);
+        Assert.Contains("Active", report.Entries[GpuWorkerExtensions.HealthCheckName].Description);
+        Assert.Null(web);
     }
 
     [Fact]

@@ -21,7 +21,7 @@ internal sealed partial class GpuWarmupGate(IImageGenerator generator, ILogger<G
         // Before the runtime opens its connections: nothing of the silo is visible to the cluster while the model warms.
         lifecycle.Subscribe(nameof(GpuWarmupGate), ServiceLifecycleStage.RuntimeInitialize - 1, WaitForModelAsync);
 
-    private async Task WaitForModelAsync(CancellationToken cancellationToken)
+    internal async Task WaitForModelAsync(CancellationToken cancellationToken)
     {
         Log.Waiting(logger);
         if (generator is SanaSprintPipeline pipeline) await pipeline.LoadAsync(cancellationToken);
