@@ -20,10 +20,14 @@ namespace SanaSprint.Web.Observability;
 /// <item><c>sanasprint_outbox_frames_dropped_total</c> (unsent frames replaced by a newer one: a client slower than the frame rate),
 /// <c>sanasprint_outbox_cursors_dropped_total</c> and <c>sanasprint_outbox_overflow_disconnects_total</c> (connections dropped because
 /// their events piled up past <c>Outbox:EventCapacity</c>).</item>
+/// <item><c>sanasprint_cluster_grain_call_duration_milliseconds</c>: histogram of cluster grain calls by <c>call</c> (e.g.
+/// render_state: a GPU node pulling a room's render state) and <c>outcome</c> (ok, failed).</item>
+/// <item><c>sanasprint_renderers</c>: rooms this GPU process renders (GPU nodes); there, <c>sanasprint_frames_sent_total</c>
+/// counts the frames this GPU process rendered.</item>
 /// </list>
 /// </summary>
 /// <remarks>Frame and hub-error instruments are static (recorded from the scheduler and the hub filter); the observable ones are
-/// registered per app by <see cref="SanaSprintMetrics(IMeterFactory, IRoomStore, FrameScheduler, HubLimitFilter, ConnectionOutboxes)"/>.</remarks>
+/// registered per app by <see cref="SanaSprintMetrics(IMeterFactory, IRoomStore, FrameScheduler, HubLimitFilter, ConnectionOutboxes, Cluster.Rendering.ClusterRenderSource?)"/>.</remarks>
 public sealed class SanaSprintMetrics
 {
     /// <summary>The meter name.</summary>
@@ -46,13 +50,19 @@ public sealed class SanaSprintMetrics
         "sanasprint.room.watchdog", "{dispatch}",
         "Room watchdog actions: a revision dispatched again after its frame deadline (redispatch), or no GPU worker up (no_gpu).");
 
+    private static readonly Histogram<double> GrainCallDuration = StaticMeter.CreateHistogram<double>(
+        "sanasprint.cluster.grain_call.duration", "ms", "Time of cluster grain calls, by call and outcome.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000, 5000] });
+
     /// <summary>Registers the observable instruments of one app.</summary>
     /// <param name="meterFactory">The app's meter factory.</param>
     /// <param name="rooms">The rooms this server holds (their count).</param>
     /// <param name="scheduler">Frame counters.</param>
     /// <param name="hubFilter">Connection count.</param>
     /// <param name="outboxes">What slow connections lost.</param>
-    public SanaSprintMetrics(IMeterFactory meterFactory, IRoomStore rooms, FrameScheduler scheduler, HubLimitFilter hubFilter, ConnectionOutboxes outboxes)
+    /// <param name="renderers">The rooms this GPU process renders (GPU nodes only).</param>
+    public SanaSprintMetrics(IMeterFactory meterFactory, IRoomStore rooms, FrameScheduler scheduler, HubLimitFilter hubFilter, ConnectionOutboxes outboxes,
+        Cluster.Rendering.ClusterRenderSource? renderers = null)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
@@ -74,6 +84,7 @@ public sealed class SanaSprintMetrics
             "Cursor moves dropped because their connection's event lane was full.");
         meter.CreateObservableCounter("sanasprint.outbox.overflow.disconnects", () => outboxes.OverflowDisconnects, "{connection}",
             "Connections disconnected because their unsent events exceeded Outbox:EventCapacity.");
+        if (renderers is not null) meter.CreateObservableGauge("sanasprint.renderers", () => renderers.Renderers, "{room}", "Rooms this GPU process renders.");
     }
 
     /// <summary>
@@ -111,6 +122,13 @@ public sealed class SanaSprintMetrics
 
         void Record(string stage, double ms) => StageDuration.Record(ms, new KeyValuePair<string, object?>("stage", stage), kind);
     }
+
+    /// <summary>Records the time of a cluster grain call.</summary>
+    /// <param name="call">What was called (e.g. render_state).</param>
+    /// <param name="milliseconds">How long it took.</param>
+    /// <param name="ok">False when it failed or timed out.</param>
+    public static void RecordGrainCall(string call, double milliseconds, bool ok) =>
+        GrainCallDuration.Record(milliseconds, new KeyValuePair<string, object?>("call", call), new KeyValuePair<string, object?>("outcome", ok ? "ok" : "failed"));
 
     /// <summary>Counts a refused or failed hub call.</summary>
     /// <param name="method">The hub method.</param>
