@@ -1,6 +1,7 @@
 using SanaSprint.Inference.Demo;
 using SanaSprint.Inference.Extensions;
 using SanaSprint.Web.Cluster;
+using SanaSprint.Web.Cluster.Rendering;
 using SanaSprint.Web.Components;
 using SanaSprint.Web.Extensions;
 using SanaSprint.Web.Observability;
@@ -17,8 +18,17 @@ if (deployment.Renders) builder.AddSanaSprintInference();
 builder.AddSanaSprintDemo();
 builder.AddSanaSprintObservability();
 builder.AddApplicationServices();
+if (deployment.Clustered && deployment.Renders) builder.AddGpuWorker(); // renderers feed this process's frame scheduler
 
 var app = builder.Build();
+
+if (deployment.Mode == DeploymentMode.Gpu)
+{
+    // A GPU node serves health and metrics only: no pages, no hub.
+    app.MapGpuWorkerEndpoints();
+    app.Run();
+    return;
+}
 
 app.UseSecurityHeaders();
 app.UseStaticFiles();

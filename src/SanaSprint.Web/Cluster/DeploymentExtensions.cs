@@ -9,6 +9,7 @@ using Orleans.Serialization;
 using SanaSprint.Inference;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Cluster.Redis;
+using SanaSprint.Web.Cluster.Rendering;
 using SanaSprint.Web.Hubs;
 using SanaSprint.Web.Rooms;
 using StackExchange.Redis;
@@ -42,6 +43,8 @@ public static class DeploymentExtensions
         if (!deployment.Clustered || string.IsNullOrWhiteSpace(deployment.Redis)) return deployment;
 
         builder.UseOrleans(silo => ConfigureSilo(silo, deployment));
+        // Every silo places renderers (the first caller of a renderer places it), so each knows the placement by load.
+        services.AddRendererPlacement();
         services.AddClusterHealthChecks();
         switch (deployment.Mode)
         {
@@ -88,6 +91,7 @@ public static class DeploymentExtensions
         // Rooms, presets, kept frames and the Data Protection key ring live in the cluster's Redis.
         services.AddRedisRoomStores();
         services.AddRoomGrains();
+        services.AddHostedService<MembershipRenewal>();
         // Only the sketch hub goes through Redis: Blazor's circuits stay on their node, so a Redis outage cannot break pages.
         services.AddSingleton<HubLifetimeManager<SketchHub>, RedisHubLifetimeManager<SketchHub>>();
         services.Configure<RedisOptions>(o =>

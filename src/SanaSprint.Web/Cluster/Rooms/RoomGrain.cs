@@ -76,6 +76,8 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
         _activatedAt = _clock.GetTimestamp();
         var period = TimeSpan.FromTicks(Math.Clamp(_options.FrameDeadline.Ticks / 2, TimeSpan.FromMilliseconds(100).Ticks, TimeSpan.FromSeconds(5).Ticks));
         this.RegisterGrainTimer(SweepAsync, new GrainTimerCreationOptions(period, period) { Interleave = false });
+        // A re-activation (after its silo or directory partition was lost) renders the newest revision if no frame of it was kept.
+        if (_room is { } room && room.Revision > 0 && (room.LastFrame?.Revision ?? 0) < room.Revision) Dispatch(room, _membership.CurrentSnapshot);
     }
 
     /// <inheritdoc />
