@@ -97,6 +97,40 @@ public abstract class ClusterRoomStoreContract : IAsyncLifetime
     }
 
     [ContractFact]
+    public async Task ClearsUndosAndRedosCommittedOneByOneAreWhatTheNextActivationShows()
+    {
+        var (a, b) = (Silo(), Silo());
+        var room = Editor.CreateRoom(RoomEditor.NewRoomId());
+        await a.CreateAsync(room);
+        var ann = Join(a, room, "s1", "ann");
+        var bob = Join(a, room, "s2", "bob");
+        for (var i = 0; i < 6; i++)
+        {
+            var (caller, id) = (i % 2 == 0 ? ann : bob, $"s-{i}");
+            Edit(a, room, r => Editor.BeginStroke(r, caller, id, "#112233", 4f));
+            Edit(a, room, r => Editor.AppendPoints(r, caller, id, [new CanvasPoint(i, i, 0.5f)]));
+            Edit(a, room, r => Editor.EndStroke(r, caller, id));
+            await a.CommitAsync(room.Id);
+        }
+        Edit(a, room, r => Editor.Clear(r, bob));
+        await a.CommitAsync(room.Id);
+        Edit(a, room, r => Editor.Undo(r, bob)); // the clear is undone
+        await a.CommitAsync(room.Id);
+        Edit(a, room, r => Editor.Undo(r, ann)); // ann's newest stroke s-4 hidden
+        await a.CommitAsync(room.Id);
+        Edit(a, room, r => Editor.Clear(r, ann)); // everything still visible is hidden by ann's clear
+        await a.CommitAsync(room.Id);
+
+        var taken = (await b.ActivateAsync(room.Id))!;
+
+        Assert.Equal(Describe(room), Describe(taken));
+        Assert.DoesNotContain(taken.Strokes, s => s.Visible);
+        // Ann undoes her clear on the new silo: the strokes it hid come back, her undone stroke does not.
+        Edit(b, taken, r => Editor.Undo(r, ann));
+        Assert.Equal(["s-0", "s-1", "s-2", "s-3", "s-5"], taken.Strokes.Where(s => s.Visible).Select(s => s.Id));
+    }
+
+    [ContractFact]
     public async Task CreatingATakenIdIsRefusedAndLeavesTheStoredRoomAlone()
     {
         var (a, b) = (Silo(), Silo());

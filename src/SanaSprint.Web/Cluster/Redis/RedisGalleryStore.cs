@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using SanaSprint.Web.Persistence;
 using SanaSprint.Web.Presets;
@@ -24,10 +23,10 @@ namespace SanaSprint.Web.Cluster.Redis;
 public sealed class RedisGalleryStore : IGalleryStore
 {
     /// <summary>Longest preset name accepted.</summary>
-    public const int MaxNameLength = 60;
+    public const int MaxNameLength = DurableGalleryRules.MaxNameLength;
 
     /// <summary>Longest prompt template accepted, in characters.</summary>
-    public const int MaxTemplateLength = 4000;
+    public const int MaxTemplateLength = DurableGalleryRules.MaxTemplateLength;
 
     /// <summary>How long a node composes with a template it read before reading it again (a preset deleted on another node
     /// stops composing here within this time).</summary>
@@ -118,30 +117,8 @@ public sealed class RedisGalleryStore : IGalleryStore
     /// <inheritdoc />
     public async ValueTask<StylePreset> SavePresetAsync(StylePreset preset, string? ownerId, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(preset);
-        var owner = GalleryOwner.Require(ownerId);
-        var name = preset.Name?.Trim() ?? "";
-        if (name.Length == 0) throw new ArgumentException("`name` must not be empty.", nameof(preset));
-        if (name.Length > MaxNameLength)
-            throw new ArgumentException($"`name` must be at most {MaxNameLength} characters but is {name.Length}.", nameof(preset));
-        if (string.IsNullOrWhiteSpace(preset.PromptTemplate)) throw new ArgumentException("`promptTemplate` must not be empty.", nameof(preset));
-        if (preset.PromptTemplate.Length > MaxTemplateLength)
-            throw new ArgumentException($"`promptTemplate` must be at most {MaxTemplateLength} characters but is {preset.PromptTemplate.Length}.", nameof(preset));
-        // A data: URL carries base64, 4 characters per 3 bytes.
-        if (preset.Thumbnail is { } thumb && (long)thumb.Length * 3 / 4 > _options.MaxImageBytes)
-            throw new ArgumentException($"`thumbnail` must be at most {_options.MaxImageBytes} bytes (`Persistence:MaxImageBytes`) but is about {(long)thumb.Length * 3 / 4}.", nameof(preset));
-
         var now = _time.GetUtcNow();
-        var stored = preset with
-        {
-            Id = "u-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)),
-            Name = name,
-            BuiltIn = false,
-            CreatedAt = now,
-            OwnerId = owner,
-            Published = false,
-            PublishPrompt = false,
-        };
+        var stored = DurableGalleryRules.NewPreset(preset, ownerId, now, _options.MaxImageBytes);
         await _redis.GetDatabase().ScriptEvaluateAsync(AddScript, [Presets, PresetOrder, Presets],
             [StoredJson.Serialize(stored), stored.Id, now.ToUnixTimeMilliseconds(), _options.MaxUserPresets]).WaitAsync(cancellationToken);
         _templates[stored.Id] = (stored, now);
@@ -181,13 +158,8 @@ public sealed class RedisGalleryStore : IGalleryStore
     /// <inheritdoc />
     public async ValueTask<KeptResult> KeepResultAsync(KeptResult result, string? ownerId, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(result);
-        var owner = GalleryOwner.Require(ownerId);
-        if (result.Image is not { Length: > 0 }) throw new ArgumentException("`image` must not be empty.", nameof(result));
-        if (result.Image.Length > _options.MaxImageBytes)
-            throw new ArgumentException($"`image` must be at most {_options.MaxImageBytes} bytes (`Persistence:MaxImageBytes`) but is {result.Image.Length}.", nameof(result));
         var now = _time.GetUtcNow();
-        var stored = result with { Id = "k-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), KeptAt = now, OwnerId = owner };
+        var stored = DurableGalleryRules.NewKeptResult(result, ownerId, now, _options.MaxImageBytes);
         await _redis.GetDatabase().ScriptEvaluateAsync(AddScript, [Kept, KeptOrder, KeptImages],
             [StoredJson.Serialize(stored with { Image = [] }), stored.Id, now.ToUnixTimeMilliseconds(), _options.MaxKeptResults, stored.Image])
             .WaitAsync(cancellationToken);

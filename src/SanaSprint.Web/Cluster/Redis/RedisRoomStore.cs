@@ -612,7 +612,10 @@ public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, 
             ];
             if (write.HistoriesDirty) fields.AddRange(["histories", StoredJson.Serialize(RedisRoomRecords.Histories(room))]);
 
-            var headerIds = write.AllStrokes ? room.Strokes.Select(s => s.Id) : write.DirtyStrokes.Where(room.StrokesById.ContainsKey);
+            // After an undo, redo or clear every stroke may have changed: only those whose header differs from the stored one are written.
+            var headerIds = write.AllStrokes
+                ? room.Strokes.Where(s => write.DirtyStrokes.Contains(s.Id) || active.PersistedHeaders.GetValueOrDefault(s.Id) != HeaderSignature(s)).Select(s => s.Id)
+                : write.DirtyStrokes.Where(room.StrokesById.ContainsKey);
             List<RedisValue> headers = [];
             foreach (var id in headerIds)
             {
@@ -620,7 +623,7 @@ public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, 
                 if (!active.Seq.TryGetValue(id, out var seq)) active.Seq[id] = seq = ++active.NextSeq;
                 headers.Add(id);
                 headers.Add(StoredJson.Serialize(new StoredStroke(seq, s.OwnerId, s.Colour, s.Width, s.Ended, s.Undone, [.. s.ClearedBy])));
-                write.Headers.Add(id);
+                write.Headers[id] = HeaderSignature(s);
             }
 
             List<RedisKey> pointKeys = [];
@@ -718,6 +721,7 @@ public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, 
             active.Seq[id] = header.Seq;
             active.NextSeq = Math.Max(active.NextSeq, header.Seq);
             active.PersistedStrokes.Add(id);
+            active.PersistedHeaders[id] = HeaderSignature(stroke);
             active.PersistedPoints[id] = stroke.Points.Count;
         }
         foreach (var (_, stroke) in restored.OrderBy(r => r.Seq))
@@ -733,6 +737,10 @@ public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, 
         }
         return active;
     }
+
+    /// <summary>What of a stroke's header can change after it began: ended, undone, and the clears hiding it.</summary>
+    private static string HeaderSignature(Stroke s) =>
+        $"{(s.Ended ? 'e' : '-')}{(s.Undone ? 'u' : '-')}{string.Join(',', s.ClearedBy.Order())}";
 
     private static Dictionary<string, RedisValue> Pairs(RedisResult[] flat)
     {
@@ -761,7 +769,7 @@ public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, 
         public bool AllStrokes { get; init; }
         public bool HistoriesDirty { get; init; }
         public bool FrameDirty { get; init; }
-        public List<string> Headers { get; } = [];
+        public Dictionary<string, string> Headers { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, int> Points { get; } = new(StringComparer.Ordinal);
         public List<string> Deleted { get; } = [];
     }
@@ -785,6 +793,7 @@ public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, 
         public long NextSeq { get; set; }
         public Dictionary<string, int> PersistedPoints { get; } = new(StringComparer.Ordinal);
         public HashSet<string> PersistedStrokes { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, string> PersistedHeaders { get; } = new(StringComparer.Ordinal);
         public volatile bool Removed;
 
         public long ChangeSeq
@@ -828,11 +837,13 @@ public sealed partial class RedisRoomStore : IClusterRoomStore, IHostedService, 
             lock (this)
             {
                 foreach (var (id, count) in write.Points) PersistedPoints[id] = count;
-                PersistedStrokes.UnionWith(write.Headers);
+                foreach (var (id, signature) in write.Headers) PersistedHeaders[id] = signature;
+                PersistedStrokes.UnionWith(write.Headers.Keys);
                 PersistedStrokes.UnionWith(write.Points.Keys);
                 foreach (var gone in write.Deleted)
                 {
                     PersistedStrokes.Remove(gone);
+                    PersistedHeaders.Remove(gone);
                     PersistedPoints.Remove(gone);
                 }
             }

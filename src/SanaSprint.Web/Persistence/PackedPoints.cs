@@ -1,9 +1,9 @@
 using System.Runtime.InteropServices;
 using SanaSprint.Web.Rooms;
 
-namespace SanaSprint.Web.Cluster.Redis;
+namespace SanaSprint.Web.Persistence;
 
-/// <summary>Stroke points as stored: x, y, pressure as little-endian float32, 12 bytes a point, so appending points appends bytes.</summary>
+/// <summary>Stroke points as every store keeps them: x, y, pressure as little-endian float32, 12 bytes a point, so appending points appends bytes.</summary>
 internal static class PackedPoints
 {
     /// <summary>Bytes a point takes.</summary>
