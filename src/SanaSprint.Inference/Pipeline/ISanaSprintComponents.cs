@@ -35,6 +35,14 @@ public interface ISanaSprintComponents : IDisposable
     /// <returns>The residuals, in block order.</returns>
     IReadOnlyList<float[]> ControlNet(ControlNetCall call);
 
+    /// <summary>
+    /// One ControlNet-guided step: the ControlNet, then the transformer with its residuals. The default passes the residuals
+    /// through the host (<see cref="ControlNet"/>, then <see cref="Transformer"/>); the ONNX components keep them on the device.
+    /// </summary>
+    /// <param name="call">The step's inputs and the control latent.</param>
+    /// <returns>v, [B, C, h, w].</returns>
+    float[] ControlledTransformer(ControlNetCall call) => Transformer(call.Step with { ControlBlocks = ControlNet(call) });
+
     /// <summary>DC-AE encoder: images [B, 3, H, W] in [−1, 1] → raw latents [B, C, H/f, W/f] (before scaling_factor).</summary>
     /// <param name="images">Images.</param>
     /// <param name="batch">B.</param>

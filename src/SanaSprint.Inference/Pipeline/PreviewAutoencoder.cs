@@ -183,6 +183,9 @@ public sealed partial class PreviewAutoencoderComponents(ISanaSprintComponents i
     public IReadOnlyList<float[]> ControlNet(ControlNetCall call) => Inner.ControlNet(call);
 
     /// <inheritdoc />
+    public float[] ControlledTransformer(ControlNetCall call) => Inner.ControlledTransformer(call);
+
+    /// <inheritdoc />
     public float[] EncodeImages(float[] images, int batch, int height, int width) => Inner.EncodeImages(images, batch, height, width);
 
     /// <inheritdoc />

@@ -97,15 +97,20 @@ public static partial class SanaSprintLoader
     /// <returns>The components.</returns>
     /// <exception cref="CheckpointException">A component is missing or malformed (the message names the file).</exception>
     public static OnnxSanaSprintComponents LoadComponents(string pipelineDirectory, string? controlNetDirectory, InferenceOptions options,
-        ExecutionProviderChoice provider, string cacheDirectory, ILoggerFactory loggerFactory, string? modelName = null)
+        ExecutionProviderChoice provider, string cacheDirectory, ILoggerFactory loggerFactory, string? modelName = null) =>
+        LoadComponents(pipelineDirectory, controlNetDirectory, options, new OnnxSessionFactory(provider, options, loggerFactory), cacheDirectory, loggerFactory, modelName);
+
+    /// <summary>Loads the components with the sessions of <paramref name="sessions"/> (tests: a stand-in device that counts transfers).</summary>
+    internal static OnnxSanaSprintComponents LoadComponents(string pipelineDirectory, string? controlNetDirectory, InferenceOptions options,
+        OnnxSessionFactory sessions, string cacheDirectory, ILoggerFactory loggerFactory, string? modelName = null)
     {
+        var provider = sessions.Provider;
         var logger = loggerFactory.CreateLogger(typeof(SanaSprintLoader));
         var folder = DiffusersFolder.Open(pipelineDirectory);
         var precision = ResolvePrecision(options.Precision, provider.Kind);
         if (precision == GraphPrecision.Fp32 && string.Equals(options.Precision, "fp16", StringComparison.OrdinalIgnoreCase))
             Log.Fp16RunsAsFp32(logger, provider.DisplayName);
         var graphs = new GraphCache(cacheDirectory);
-        var sessions = new OnnxSessionFactory(provider, options, loggerFactory);
         var opened = new List<IDisposable>();
         try
         {
@@ -160,7 +165,7 @@ public static partial class SanaSprintLoader
                 Scheduler = scheduler,
                 Precision = precision == GraphPrecision.Fp16 ? "fp16" : "fp32",
             };
-            return new OnnxSanaSprintComponents(info, provider.DisplayName, transformer, controlNet, encoder, decoder, text, controlBlocks);
+            return new OnnxSanaSprintComponents(info, provider.DisplayName, transformer, controlNet, encoder, decoder, text, controlBlocks, sessions.Transfers);
         }
         catch
         {

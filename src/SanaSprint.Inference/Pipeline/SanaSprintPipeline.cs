@@ -376,9 +376,10 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
             }
 
             var call = new TransformerCall(modelInput, batch, h, w, scmTimestep, guidance, promptEmbeds, tokens, promptMask, null);
-            if (controlLatent is not null)
-                call = call with { ControlBlocks = c.ControlNet(new ControlNetCall(call, controlLatent, controlScale!)) };
-            var flow = c.Transformer(call);
+            // ControlNet: its residuals go from its outputs straight into the transformer's inputs (on the device).
+            var flow = controlLatent is not null
+                ? c.ControlledTransformer(new ControlNetCall(call, controlLatent, controlScale!))
+                : c.Transformer(call);
             trace?.Record($"step{i}.transformer_out", flow);
 
             for (int b = 0; b < batch; b++)

@@ -27,20 +27,23 @@ public sealed record HostTensor(string Name, Array Data, long[] Shape, bool IsSt
 public sealed class OnnxComponentSession : IDisposable
 {
     private readonly InferenceSession _session;
-    private readonly IoBindingRunner? _binding;
+    private IoBindingRunner? _binding;
     private readonly DevicePlacement? _placement;
     private readonly Lock _gate = new();
     private readonly RunOptions _runOptions = new();
     private readonly bool _floatOutputs;
     private long _ortTicks;
 
-    internal OnnxComponentSession(string component, InferenceSession session, ExecutionProviderChoice provider)
-        : this(component, session, provider.Kind == ExecutionProviderKind.Cuda ? DevicePlacement.Cuda(provider.Cuda?.DeviceId ?? 0) : null)
+    internal OnnxComponentSession(string component, InferenceSession session, ExecutionProviderChoice provider, HostDeviceTransfers? transfers = null)
+        : this(component, session, provider.Kind == ExecutionProviderKind.Cuda ? DevicePlacement.Cuda(provider.Cuda?.DeviceId ?? 0) : null, transfers)
     {
     }
 
-    /// <summary>A session that runs through an <see cref="IoBindingRunner"/> when <paramref name="bindingPlacement"/> is given.</summary>
-    internal OnnxComponentSession(string component, InferenceSession session, DevicePlacement? bindingPlacement)
+    /// <summary>
+    /// A session that runs through an <see cref="IoBindingRunner"/> when <paramref name="bindingPlacement"/> is given (CUDA,
+    /// or CPU memory standing in for a device), counting its host↔device bytes in <paramref name="transfers"/>.
+    /// </summary>
+    internal OnnxComponentSession(string component, InferenceSession session, DevicePlacement? bindingPlacement, HostDeviceTransfers? transfers = null)
     {
         Component = component;
         _session = session;
@@ -48,8 +51,9 @@ public sealed class OnnxComponentSession : IDisposable
         OutputNames = [.. session.OutputMetadata.Keys];
         InputTypes = session.InputMetadata.ToDictionary(kv => kv.Key, kv => kv.Value.ElementDataType);
         _floatOutputs = session.OutputMetadata.Values.All(m => m.ElementDataType == TensorElementType.Float);
+        OutputTypes = session.OutputMetadata.ToDictionary(kv => kv.Key, kv => kv.Value.ElementDataType);
         _placement = bindingPlacement;
-        if (bindingPlacement is not null) _binding = new IoBindingRunner(session, bindingPlacement);
+        if (bindingPlacement is not null) _binding = new IoBindingRunner(session, bindingPlacement, transfers, component);
     }
 
     /// <summary>Component name.</summary>
@@ -63,6 +67,15 @@ public sealed class OnnxComponentSession : IDisposable
 
     /// <summary>Element type of each graph input (Float, Float16, Int64, ...).</summary>
     public IReadOnlyDictionary<string, TensorElementType> InputTypes { get; }
+
+    /// <summary>Element type of each graph output.</summary>
+    public IReadOnlyDictionary<string, TensorElementType> OutputTypes { get; }
+
+    /// <summary>
+    /// The binding runner: the session's own on CUDA (or with a stand-in device); on the CPU provider one over CPU memory
+    /// made on first use, so runs that keep values on the device take the same binding calls there.
+    /// </summary>
+    internal IoBindingRunner Binding => _binding ??= new IoBindingRunner(_session, DevicePlacement.Cpu(), component: Component);
 
     /// <summary>Declared dimensions of a graph input (−1 for symbolic ones), or null when there is no such input.</summary>
     /// <param name="name">Input name.</param>
@@ -85,7 +98,7 @@ public sealed class OnnxComponentSession : IDisposable
         // ONNX Runtime allows concurrent Run on one session on CPU, but IOBinding/CUDA graphs do not; one gate keeps both simple.
         lock (_gate)
         {
-            return _binding is not null ? RunBound(inputs, outputShapes) : RunCpu(inputs, outputShapes);
+            return _placement is not null ? RunBound(inputs, outputShapes) : RunCpu(inputs, outputShapes);
         }
     }
 
@@ -107,9 +120,9 @@ public sealed class OnnxComponentSession : IDisposable
                 throw new ArgumentException($"{Component}: destination {k} holds {destinations[k].Length} values; output '{OutputNames[k]}' [{string.Join(", ", outputShapes[k])}] needs {outputShapes[k].Aggregate(1L, (a, b) => a * b)}.", nameof(destinations));
         lock (_gate)
         {
-            if (_binding is not null || !_floatOutputs)
+            if (_placement is not null || !_floatOutputs)
             {
-                var results = _binding is not null ? RunBound(inputs, outputShapes) : RunCpu(inputs, null);
+                var results = _placement is not null ? RunBound(inputs, outputShapes) : RunCpu(inputs, null);
                 for (int k = 0; k < results.Length; k++) results[k].AsSpan().CopyTo(destinations[k].Span);
                 return;
             }
@@ -132,10 +145,48 @@ public sealed class OnnxComponentSession : IDisposable
         }
     }
 
-    private void Validate(IReadOnlyList<HostTensor> inputs)
+    /// <summary>
+    /// Runs through the binding runner with some inputs and outputs in device memory: <paramref name="deviceInputs"/> are
+    /// bound where they are and <paramref name="deviceOutputs"/> receive their outputs without a copy to the host (see
+    /// <see cref="IoBindingRunner.RunWithDevice"/>). On the CPU provider the "device" is CPU memory and the same calls run.
+    /// </summary>
+    /// <param name="inputs">Host inputs.</param>
+    /// <param name="outputShapes">Every output's shape, in <see cref="OutputNames"/> order.</param>
+    /// <param name="deviceInputs">Inputs in device memory, by name.</param>
+    /// <param name="deviceOutputs">Outputs to leave on the device, by name.</param>
+    /// <returns>Each output as a float array; null for a device output.</returns>
+    internal float[]?[] RunOnDevice(IReadOnlyList<HostTensor> inputs, IReadOnlyList<long[]> outputShapes,
+        IReadOnlyDictionary<string, OrtValue>? deviceInputs, IReadOnlyDictionary<string, OrtValue>? deviceOutputs)
     {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(outputShapes);
+        Validate(inputs, deviceInputs?.Keys);
+        lock (_gate)
+        {
+            long start = Stopwatch.GetTimestamp();
+            var result = Binding.RunWithDevice(inputs, InputTypes, OutputNames, outputShapes, deviceInputs, deviceOutputs);
+            Interlocked.Add(ref _ortTicks, Stopwatch.GetTimestamp() - start);
+            return result;
+        }
+    }
+
+    /// <summary>A tensor in this session's device memory (see <see cref="IoBindingRunner.AllocateOnDevice"/>), owned by the caller.</summary>
+    /// <param name="type">Element type.</param>
+    /// <param name="shape">Dimensions.</param>
+    /// <returns>The value.</returns>
+    internal OrtValue AllocateOnDevice(TensorElementType type, long[] shape)
+    {
+        lock (_gate) return Binding.AllocateOnDevice(type, shape);
+    }
+
+    private void Validate(IReadOnlyList<HostTensor> inputs, IEnumerable<string>? onDevice = null)
+    {
+        var device = onDevice?.ToHashSet(StringComparer.Ordinal) ?? [];
+        foreach (var name in device)
+            if (!InputTypes.ContainsKey(name))
+                throw new ArgumentException($"{Component}: '{name}' is not a graph input (inputs: {string.Join(", ", InputNames)}).", nameof(inputs));
         foreach (var name in InputNames)
-            if (!inputs.Any(i => i.Name == name))
+            if (!device.Contains(name) && !inputs.Any(i => i.Name == name))
                 throw new ArgumentException($"{Component}: graph input '{name}' was not supplied (supplied: {string.Join(", ", inputs.Select(i => i.Name))}).", nameof(inputs));
         foreach (var t in inputs)
         {
@@ -190,7 +241,7 @@ public sealed class OnnxComponentSession : IDisposable
     private float[][] RunBound(IReadOnlyList<HostTensor> inputs, IReadOnlyList<long[]>? outputShapes)
     {
         long start = Stopwatch.GetTimestamp();
-        var result = _binding!.Run(inputs, InputTypes, OutputNames, outputShapes);
+        var result = Binding.Run(inputs, InputTypes, OutputNames, outputShapes);
         Interlocked.Add(ref _ortTicks, Stopwatch.GetTimestamp() - start);
         return result;
     }
