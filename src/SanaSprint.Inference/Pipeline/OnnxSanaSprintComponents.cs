@@ -187,6 +187,12 @@ public sealed class OnnxSanaSprintComponents : ISanaSprintComponents
         }
     }
 
+    /// <summary>Outputs (residual blocks) of the ControlNet graph; 0 without one.</summary>
+    internal int ControlNetOutputs => _controlNet?.OutputNames.Count ?? 0;
+
+    /// <summary>Width of a residual (the transformer's inner_dim); 0 when the transformer takes none.</summary>
+    internal int ResidualWidthOrZero => _controlBlocks > 0 ? ResidualWidth() : 0;
+
     /// <summary>The residual buffer sets kept (tests: one per served batch shape).</summary>
     internal int ResidualSignatures
     {

@@ -184,12 +184,20 @@ internal sealed class IoBindingRunner : IDisposable
     public static string SignatureOf(IReadOnlyList<HostTensor> inputs, IReadOnlyList<long[]>? outputShapes) =>
         CudaGraphIds.Signature(inputs) + (outputShapes is null ? "" : "->" + string.Join(";", outputShapes.Select(s => $"[{string.Join(",", s)}]")));
 
-    private static string SignatureWithDevice(IReadOnlyList<HostTensor> inputs, IReadOnlyDictionary<string, OrtValue>? deviceInputs, IReadOnlyList<long[]>? outputShapes)
+    /// <summary>
+    /// <see cref="SignatureOf"/> plus the device values: their names and shapes for inputs, their names for outputs (a
+    /// signature whose outputs stay on the device has no host buffers for them, so it is not the host one's).
+    /// </summary>
+    private static string SignatureWithDevice(IReadOnlyList<HostTensor> inputs, IReadOnlyDictionary<string, OrtValue>? deviceInputs,
+        IReadOnlyList<long[]>? outputShapes, IReadOnlyDictionary<string, OrtValue>? deviceOutputs)
     {
-        if (deviceInputs is null || deviceInputs.Count == 0) return SignatureOf(inputs, outputShapes);
-        var device = string.Join(";", deviceInputs.OrderBy(kv => kv.Key, StringComparer.Ordinal)
-            .Select(kv => $"{kv.Key}[{string.Join(",", kv.Value.GetTensorTypeAndShape().Shape)}]@device"));
-        return SignatureOf(inputs, outputShapes) + "|" + device;
+        string signature = SignatureOf(inputs, outputShapes);
+        if (deviceInputs is { Count: > 0 })
+            signature += "|in@device:" + string.Join(";", deviceInputs.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+                .Select(kv => $"{kv.Key}[{string.Join(",", kv.Value.GetTensorTypeAndShape().Shape)}]"));
+        if (deviceOutputs is { Count: > 0 })
+            signature += "|out@device:" + string.Join(";", deviceOutputs.Keys.Order(StringComparer.Ordinal));
+        return signature;
     }
 
     /// <summary>Runs the session with host inputs and outputs only (see <see cref="RunWithDevice"/>).</summary>
@@ -218,7 +226,7 @@ internal sealed class IoBindingRunner : IDisposable
         IReadOnlyList<long[]>? outputShapes, IReadOnlyDictionary<string, OrtValue>? deviceInputs, IReadOnlyDictionary<string, OrtValue>? deviceOutputs)
     {
         if (outputShapes is null && deviceOutputs is { Count: > 0 }) throw new ArgumentException("device outputs need the output shapes.", nameof(outputShapes));
-        string signature = SignatureWithDevice(inputs, deviceInputs, outputShapes);
+        string signature = SignatureWithDevice(inputs, deviceInputs, outputShapes, deviceOutputs);
         if (!_bound.TryGetValue(signature, out var b))
         {
             // 1. A new signature: staging buffers and a binding of its own, kept for later runs of the same shapes.
