@@ -137,6 +137,7 @@ public sealed partial class SanaSprintPipelineGoldenVerifier : IGoldenVerifier
         public float[] ControlledTransformer(ControlNetCall call) => inner.ControlledTransformer(call);
         public float[] EncodeImages(float[] images, int batch, int height, int width) => inner.EncodeImages(images, batch, height, width);
         public void Decode(float[] latents, int batch, int height, int width, Memory<float> destination) => inner.Decode(latents, batch, height, width, destination);
+        public void DecodeToImage(float[] latents, int batch, int height, int width, Memory<byte> destination) => inner.DecodeToImage(latents, batch, height, width, destination);
         public void Dispose() { }
     }
 }

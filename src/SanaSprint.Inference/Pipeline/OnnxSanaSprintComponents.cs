@@ -228,7 +228,23 @@ public sealed class OnnxSanaSprintComponents : ISanaSprintComponents
     {
         int f = Info.VaeScaleFactor;
         _decoder.RunInto([new HostTensor(_decoder.InputNames[0], latents, [batch, Info.LatentChannels, height, width])],
-            [[batch, 3, height * f, width * f]], [destination]);
+            ["sample"], [[batch, 3, height * f, width * f]], [destination]);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The decoder graph's <c>image</c> output (built with <c>ModelBuildOptions.ImageOutput</c>) is the only one
+    /// computed into host memory; a decoder graph without it decodes to floats and quantises on the host.</remarks>
+    public void DecodeToImage(float[] latents, int batch, int height, int width, Memory<byte> destination)
+    {
+        if (!_decoder.OutputTypes.ContainsKey("image"))
+        {
+            ISanaSprintComponents.DecodeOnHost(this, latents, batch, height, width, destination);
+            return;
+        }
+
+        int f = Info.VaeScaleFactor;
+        _decoder.RunInto([new HostTensor(_decoder.InputNames[0], latents, [batch, Info.LatentChannels, height, width])],
+            ["image"], [[batch, height * f, width * f, 3]], [destination]);
     }
 
     private List<HostTensor> CommonInputs(TransformerCall call) =>

@@ -192,6 +192,10 @@ public sealed partial class PreviewAutoencoderComponents(ISanaSprintComponents i
     public void Decode(float[] latents, int batch, int height, int width, Memory<float> destination) =>
         Inner.Decode(latents, batch, height, width, destination);
 
+    /// <inheritdoc />
+    public void DecodeToImage(float[] latents, int batch, int height, int width, Memory<byte> destination) =>
+        Inner.DecodeToImage(latents, batch, height, width, destination);
+
     /// <summary>Disposes the preview and the inner components.</summary>
     public void Dispose()
     {

@@ -139,7 +139,8 @@ public static partial class SanaSprintLoader
             var controlNet = controlNetDirectory is null ? null : Open("controlnet", controlNetDirectory, new ModelBuildOptions { Precision = precision });
             // 3. DC-AE encoder (ControlNet and img2img) and decoder.
             var encoder = Open("vae_encoder", folder.ComponentPath("vae"), new ModelBuildOptions { Precision = precision, Part = "encoder" });
-            var decoder = Open("vae_decoder", folder.ComponentPath("vae"), new ModelBuildOptions { Precision = precision, Part = "decoder" });
+            // The decoder also emits the frame as uint8 RGB, so a frame's image leaves the device as bytes (a quarter of the floats).
+            var decoder = Open("vae_decoder", folder.ComponentPath("vae"), new ModelBuildOptions { Precision = precision, Part = "decoder", ImageOutput = true });
             // 4. Prompt encoder: tokenizer + Gemma-2 (Text/PromptEncoder; fp32 weights: no bf16 on CPU and Gemma-2 overflows fp16).
             PromptEncoder? text = null;
             if (folder.HasComponent("text_encoder") && folder.HasComponent("tokenizer") && !string.IsNullOrEmpty(folder.Index.Components["text_encoder"].ClassName))

@@ -408,10 +408,19 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         var decoderInput = new float[batch * n];
         ScmScheduler.DecoderInput(denoised, sigma, info.ScalingFactor, decoderInput);
         trace?.Record("vae_decode_input", decoderInput);
-        // The decoded batch (12 MB per 1024² image) is a pooled buffer: no large-object allocation per frame.
         int plane = 3 * width * height;
-        var pooled = ArrayPool<float>.Shared.Rent(batch * plane);
         var images = new RgbImage[batch];
+        if (trace is null && decoder == FrameDecoder.Full)
+        {
+            // 9. The decoder emits the frame's RGB bytes (the post-process runs on the device): only they come back.
+            DecodeToImages(c, decoderInput, batch, h, w, width, height, images);
+            stages.Ended(GenerationStage.Decode);
+            var byteTimings = stages.ToTimings(callStarted);
+            return images.Select(img => new GenerationResult(img, byteTimings) { Decoder = decoder }).ToArray();
+        }
+
+        // The decoded batch (12 MB per 1024² image) is a pooled buffer: no large-object allocation per frame.
+        var pooled = ArrayPool<float>.Shared.Rent(batch * plane);
         try
         {
             var decoded = pooled.AsMemory(0, batch * plane);
@@ -435,6 +444,31 @@ public sealed partial class SanaSprintPipeline : IImageGenerator, IDisposable
         stages.Ended(GenerationStage.Decode);
         var timings = stages.ToTimings(callStarted);
         return images.Select(img => new GenerationResult(img, timings) { Decoder = decoder }).ToArray();
+    }
+
+    /// <summary>Decodes the batch to one RGB byte array per image (one image decodes straight into its array).</summary>
+    private static void DecodeToImages(ISanaSprintComponents c, float[] decoderInput, int batch, int h, int w, int width, int height, RgbImage[] images)
+    {
+        int plane = 3 * width * height;
+        if (batch == 1)
+        {
+            // Every byte is written by the decoder, so the (large-object) pixel array need not be zeroed first.
+            var pixels = GC.AllocateUninitializedArray<byte>(plane);
+            c.DecodeToImage(decoderInput, 1, h, w, pixels);
+            images[0] = new RgbImage(width, height, pixels);
+            return;
+        }
+
+        var pooled = ArrayPool<byte>.Shared.Rent(batch * plane);
+        try
+        {
+            c.DecodeToImage(decoderInput, batch, h, w, pooled.AsMemory(0, batch * plane));
+            for (int b = 0; b < batch; b++) images[b] = new RgbImage(width, height, pooled.AsSpan(b * plane, plane).ToArray());
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(pooled);
+        }
     }
 
     /// <summary>

@@ -225,8 +225,62 @@ internal sealed class IoBindingRunner : IDisposable
     public float[]?[] RunWithDevice(IReadOnlyList<HostTensor> inputs, IReadOnlyDictionary<string, TensorElementType> inputTypes, IReadOnlyList<string> outputNames,
         IReadOnlyList<long[]>? outputShapes, IReadOnlyDictionary<string, OrtValue>? deviceInputs, IReadOnlyDictionary<string, OrtValue>? deviceOutputs)
     {
+        var b = Execute(inputs, inputTypes, outputNames, outputShapes, deviceInputs, deviceOutputs);
+
+        // 4. Host outputs as float arrays.
+        var results = new float[]?[outputNames.Count];
+        if (outputShapes is not null)
+        {
+            for (int i = 0; i < outputNames.Count; i++)
+            {
+                if (!b.Outputs.TryGetValue(outputNames[i], out var value)) continue;
+                results[i] = OnnxComponentSession.ToFloatArray(value);
+                CountToHost(outputNames[i], value);
+            }
+        }
+        else
+        {
+            using var values = b.Binding.GetOutputValues();
+            int k = 0;
+            foreach (var v in values)
+            {
+                results[k] = OnnxComponentSession.ToFloatArray(v);
+                CountToHost(outputNames[k++], v);
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// Runs the session computing the named outputs into caller-owned host buffers of their element type (e.g. the
+    /// decoder's uint8 image); the graph's other outputs are not bound, so they are not copied.
+    /// </summary>
+    /// <typeparam name="T">The outputs' element type.</typeparam>
+    /// <param name="inputs">Host inputs.</param>
+    /// <param name="inputTypes">Element type of every graph input.</param>
+    /// <param name="outputNames">The outputs wanted.</param>
+    /// <param name="outputShapes">Their shapes.</param>
+    /// <param name="destinations">One buffer per output, exactly its element count.</param>
+    public void RunInto<T>(IReadOnlyList<HostTensor> inputs, IReadOnlyDictionary<string, TensorElementType> inputTypes, IReadOnlyList<string> outputNames,
+        IReadOnlyList<long[]> outputShapes, IReadOnlyList<Memory<T>> destinations) where T : unmanaged
+    {
+        var b = Execute(inputs, inputTypes, outputNames, outputShapes, null, null);
+        for (int i = 0; i < outputNames.Count; i++)
+        {
+            var value = b.Outputs[outputNames[i]];
+            value.GetTensorDataAsSpan<T>().CopyTo(destinations[i].Span);
+            CountToHost(outputNames[i], value);
+        }
+    }
+
+    /// <summary>Steps 1–3 of a run: the signature's binding (made on its first run), the inputs bound, the run.</summary>
+    private Bound Execute(IReadOnlyList<HostTensor> inputs, IReadOnlyDictionary<string, TensorElementType> inputTypes, IReadOnlyList<string> outputNames,
+        IReadOnlyList<long[]>? outputShapes, IReadOnlyDictionary<string, OrtValue>? deviceInputs, IReadOnlyDictionary<string, OrtValue>? deviceOutputs)
+    {
         if (outputShapes is null && deviceOutputs is { Count: > 0 }) throw new ArgumentException("device outputs need the output shapes.", nameof(outputShapes));
         string signature = SignatureWithDevice(inputs, deviceInputs, outputShapes, deviceOutputs);
+        if (outputNames.Count != _session.OutputMetadata.Count) signature += "|outputs:" + string.Join(";", outputNames);
         if (!_bound.TryGetValue(signature, out var b))
         {
             // 1. A new signature: staging buffers and a binding of its own, kept for later runs of the same shapes.
@@ -286,30 +340,7 @@ internal sealed class IoBindingRunner : IDisposable
         b.Binding.SynchronizeBoundInputs();
         _session.RunWithBinding(runOptions, b.Binding);
         b.Binding.SynchronizeBoundOutputs();
-
-        // 4. Host outputs as float arrays.
-        var results = new float[]?[outputNames.Count];
-        if (outputShapes is not null)
-        {
-            for (int i = 0; i < outputNames.Count; i++)
-            {
-                if (!b.Outputs.TryGetValue(outputNames[i], out var value)) continue;
-                results[i] = OnnxComponentSession.ToFloatArray(value);
-                CountToHost(outputNames[i], value);
-            }
-        }
-        else
-        {
-            using var values = b.Binding.GetOutputValues();
-            int k = 0;
-            foreach (var v in values)
-            {
-                results[k] = OnnxComponentSession.ToFloatArray(v);
-                CountToHost(outputNames[k++], v);
-            }
-        }
-
-        return results;
+        return b;
     }
 
     private void BindDevice(Bound b, string name, OrtValue value, bool input)

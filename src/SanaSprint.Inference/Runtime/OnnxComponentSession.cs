@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -107,40 +108,76 @@ public sealed class OnnxComponentSession : IDisposable
     /// <param name="outputShapes">The output shapes, in <see cref="OutputNames"/> order.</param>
     /// <param name="destinations">One buffer per output, each exactly the shape's element count.</param>
     /// <exception cref="ArgumentException">Inputs invalid, or a destination of the wrong length.</exception>
-    public void RunInto(IReadOnlyList<HostTensor> inputs, IReadOnlyList<long[]> outputShapes, IReadOnlyList<Memory<float>> destinations)
+    public void RunInto(IReadOnlyList<HostTensor> inputs, IReadOnlyList<long[]> outputShapes, IReadOnlyList<Memory<float>> destinations) =>
+        RunInto(inputs, OutputNames, outputShapes, destinations);
+
+    /// <summary>
+    /// Runs the graph for the named outputs only, writing each into a caller-owned buffer of its element type (float32
+    /// outputs into <c>Memory&lt;float&gt;</c>, the decoder's uint8 image into <c>Memory&lt;byte&gt;</c>); outputs not named
+    /// are not copied.
+    /// </summary>
+    /// <typeparam name="T">The outputs' element type (<c>float</c> or <c>byte</c>).</typeparam>
+    /// <param name="inputs">Every graph input, by name.</param>
+    /// <param name="outputs">Output names.</param>
+    /// <param name="outputShapes">Their shapes.</param>
+    /// <param name="destinations">One buffer per output, each exactly the shape's element count.</param>
+    /// <exception cref="ArgumentException">Inputs invalid, an unknown output, or a destination of the wrong length or type.</exception>
+    public void RunInto<T>(IReadOnlyList<HostTensor> inputs, IReadOnlyList<string> outputs, IReadOnlyList<long[]> outputShapes, IReadOnlyList<Memory<T>> destinations)
+        where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(outputs);
         ArgumentNullException.ThrowIfNull(outputShapes);
         ArgumentNullException.ThrowIfNull(destinations);
         Validate(inputs);
-        if (outputShapes.Count != OutputNames.Count || destinations.Count != OutputNames.Count)
-            throw new ArgumentException($"{Component}: {OutputNames.Count} outputs need as many shapes and destinations.", nameof(destinations));
+        if (outputShapes.Count != outputs.Count || destinations.Count != outputs.Count)
+            throw new ArgumentException($"{Component}: {outputs.Count} outputs need as many shapes and destinations.", nameof(destinations));
+        var wanted = typeof(T) == typeof(float) ? TensorElementType.Float : typeof(T) == typeof(byte) ? TensorElementType.UInt8
+            : throw new ArgumentException($"{Component}: outputs are read as float or byte, not {typeof(T).Name}.", nameof(destinations));
+        bool exact = true;
         for (int k = 0; k < destinations.Count; k++)
+        {
+            if (!OutputTypes.TryGetValue(outputs[k], out var type))
+                throw new ArgumentException($"{Component}: '{outputs[k]}' is not a graph output (outputs: {string.Join(", ", OutputNames)}).", nameof(outputs));
+            if (type != wanted && !(wanted == TensorElementType.Float && type == TensorElementType.Float16 && outputs.Count == OutputNames.Count))
+                throw new ArgumentException($"{Component}: output '{outputs[k]}' is {type}, not {wanted}.", nameof(destinations));
+            exact &= type == wanted;
             if (destinations[k].Length != outputShapes[k].Aggregate(1L, (a, b) => a * b))
-                throw new ArgumentException($"{Component}: destination {k} holds {destinations[k].Length} values; output '{OutputNames[k]}' [{string.Join(", ", outputShapes[k])}] needs {outputShapes[k].Aggregate(1L, (a, b) => a * b)}.", nameof(destinations));
+                throw new ArgumentException($"{Component}: destination {k} holds {destinations[k].Length} values; output '{outputs[k]}' [{string.Join(", ", outputShapes[k])}] needs {outputShapes[k].Aggregate(1L, (a, b) => a * b)}.", nameof(destinations));
+        }
+
         lock (_gate)
         {
-            if (_placement is not null || !_floatOutputs)
+            if (!exact)
             {
+                // float16 outputs (every one of them) converted to float.
                 var results = _placement is not null ? RunBound(inputs, outputShapes) : RunCpu(inputs, null);
-                for (int k = 0; k < results.Length; k++) results[k].AsSpan().CopyTo(destinations[k].Span);
+                for (int k = 0; k < results.Length; k++) MemoryMarshal.Cast<float, T>(results[k].AsSpan()).CopyTo(destinations[k].Span);
+                return;
+            }
+
+            if (_placement is not null)
+            {
+                long started = Stopwatch.GetTimestamp();
+                Binding.RunInto(inputs, InputTypes, outputs, outputShapes, destinations);
+                Interlocked.Add(ref _ortTicks, Stopwatch.GetTimestamp() - started);
                 return;
             }
 
             var values = new List<OrtValue>(inputs.Count);
-            var outputs = new List<OrtValue>(destinations.Count);
+            var produced = new List<OrtValue>(destinations.Count);
             try
             {
                 foreach (var t in inputs) values.Add(CreateHostValue(t, InputTypes[t.Name]));
-                for (int k = 0; k < destinations.Count; k++) outputs.Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, destinations[k], outputShapes[k]));
+                for (int k = 0; k < destinations.Count; k++) produced.Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, destinations[k], outputShapes[k]));
                 long start = Stopwatch.GetTimestamp();
-                _session.Run(_runOptions, inputs.Select(i => i.Name).ToList(), values, OutputNames, outputs);
+                _session.Run(_runOptions, inputs.Select(i => i.Name).ToList(), values, outputs, produced);
                 Interlocked.Add(ref _ortTicks, Stopwatch.GetTimestamp() - start);
             }
             finally
             {
                 foreach (var v in values) v.Dispose();
-                foreach (var v in outputs) v.Dispose();
+                foreach (var v in produced) v.Dispose();
             }
         }
     }

@@ -58,7 +58,7 @@ public sealed class HostDeviceTransferTests(StandInDeviceFixture fixture, ITestO
 
         // The budget: per frame the prompt (embeddings + mask) once per session that reads it, per step the latent and
         // the scalars in and v out, the sketch in and its latent out, the control latent in once, the decoder's latent in
-        // and the image out (float RGB planes).
+        // and the image out as uint8 RGB (the decoder's post-process runs in its graph).
         var info = C.Info;
         int steps = 2, f = info.VaeScaleFactor;
         long n = (long)info.LatentChannels * (size / f) * (size / f), image = 3L * size * size;
@@ -70,7 +70,7 @@ public sealed class HostDeviceTransferTests(StandInDeviceFixture fixture, ITestO
             + (mode == GuidanceMode.ControlNet ? 4 * batch * n : 0)
             + (mode == GuidanceMode.Text ? 0 : 4 * batch * image)
             + 4 * batch * n;
-        long toHost = steps * 4 * batch * n + (mode == GuidanceMode.Text ? 0 : 4 * batch * n) + 4 * batch * image;
+        long toHost = steps * 4 * batch * n + (mode == GuidanceMode.Text ? 0 : 4 * batch * n) + batch * image;
         output.WriteLine($"{mode} {size}² batch {batch}: host→device {frame.ToDevice} B (budget {toDevice}), device→host {frame.ToHost} B (budget {toHost})");
         foreach (var (k, v) in frame.ToDeviceBy.OrderBy(kv => kv.Key, StringComparer.Ordinal)) output.WriteLine($"  → {k}: {v}");
         foreach (var (k, v) in frame.ToHostBy.OrderBy(kv => kv.Key, StringComparer.Ordinal)) output.WriteLine($"  ← {k}: {v}");
@@ -81,7 +81,8 @@ public sealed class HostDeviceTransferTests(StandInDeviceFixture fixture, ITestO
         Assert.DoesNotContain(frame.ToDeviceBy.Keys, k => k.StartsWith("transformer/controlnet_block_samples_", StringComparison.Ordinal));
         // Every step's latent goes in and v comes out; the image comes back.
         Assert.Equal(steps * 4L * batch * n, frame.ToHostBy["transformer/sample"]);
-        Assert.Equal(4L * batch * image, frame.ToHostBy["vae_decoder/sample"]);
+        Assert.Equal(batch * image, frame.ToHostBy["vae_decoder/image"]);
+        Assert.False(frame.ToHostBy.ContainsKey("vae_decoder/sample"));
         if (mode == GuidanceMode.ControlNet) Assert.Equal(steps * 4L * batch * n, frame.ToDeviceBy["controlnet/hidden_states"]);
     }
 
@@ -150,5 +151,26 @@ public sealed class HostDeviceTransferTests(StandInDeviceFixture fixture, ITestO
         var v = C.ControlledTransformer(mixed);
         Assert.Equal(HostPath(mixed), v);
         Assert.NotEqual(HostPath(mixed with { ConditioningScale = [0.3f, 0.3f] }), v);
+    }
+
+    [Theory]
+    [InlineData(1, 4)]
+    [InlineData(2, 8)]
+    public void TheDecodersImageOutputIsTheHostPostprocessWithinOneLevel(int batch, int hw)
+    {
+        var info = C.Info;
+        var latents = new float[batch * info.LatentChannels * hw * hw];
+        for (int i = 0; i < latents.Length; i++) latents[i] = 40f * MathF.Sin(i * 0.13f);
+        int bytes = batch * 3 * hw * info.VaeScaleFactor * hw * info.VaeScaleFactor;
+        var device = new byte[bytes];
+        var host = new byte[bytes];
+        C.DecodeToImage(latents, batch, hw, hw, device);
+        ISanaSprintComponents.DecodeOnHost(C, latents, batch, hw, hw, host);
+
+        // Saturated and mid-range values both occur, so the clamp and the rounding are both exercised.
+        Assert.Contains(host, v => v == 0 || v == 255);
+        Assert.Contains(host, v => v is > 10 and < 245);
+        Assert.All(device.Zip(host), p => Assert.InRange(p.First - p.Second, -1, 1));
+        output.WriteLine($"{device.Zip(host).Count(p => p.First != p.Second)} of {bytes} bytes differ by one level");
     }
 }

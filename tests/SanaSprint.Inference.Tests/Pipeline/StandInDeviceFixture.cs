@@ -51,6 +51,7 @@ public sealed class StandInDeviceFixture : IDisposable
             hostResiduals ? Transformer(call.Step with { ControlBlocks = ControlNet(call) }) : inner.ControlledTransformer(call);
         public float[] EncodeImages(float[] images, int batch, int height, int width) => inner.EncodeImages(images, batch, height, width);
         public void Decode(float[] latents, int batch, int height, int width, Memory<float> destination) => inner.Decode(latents, batch, height, width, destination);
+        public void DecodeToImage(float[] latents, int batch, int height, int width, Memory<byte> destination) => inner.DecodeToImage(latents, batch, height, width, destination);
         public void Dispose() { }
     }
 }
