@@ -187,6 +187,10 @@ public sealed class OnnxSanaSprintComponents : ISanaSprintComponents
         }
     }
 
+    /// <summary>The sessions a frame runs, which CUDA graphs may capture (the prompt encoder's is not among them), by component name.</summary>
+    internal IReadOnlyList<OnnxComponentSession> FrameSessions =>
+        new[] { _transformer, _controlNet, _encoder, _decoder }.OfType<OnnxComponentSession>().ToList();
+
     /// <summary>Outputs (residual blocks) of the ControlNet graph; 0 without one.</summary>
     internal int ControlNetOutputs => _controlNet?.OutputNames.Count ?? 0;
 

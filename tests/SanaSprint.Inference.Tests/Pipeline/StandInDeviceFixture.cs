@@ -27,7 +27,11 @@ public sealed class StandInDeviceFixture : IDisposable
 
     /// <summary>A pipeline over <see cref="Components"/> (not owned); <paramref name="hostResiduals"/> takes the residuals through the host.</summary>
     public SanaSprintPipeline Pipeline(bool hostResiduals = false) =>
-        new(new InferenceOptions { WarmupSize = 0 }, () => new Lent(Components, hostResiduals));
+        new(new InferenceOptions { WarmupSize = 0 }, () => new Lent(Components, hostResiduals, Components.Provider));
+
+    /// <summary>A pipeline over <see cref="Components"/> that warms <paramref name="served"/> up as a CUDA host would (every batch size).</summary>
+    public SanaSprintPipeline ServingAsCuda(ServedFrames served) =>
+        new(new InferenceOptions { WarmupSize = served.Width }, () => new Lent(Components, false, "CUDA"), servedFrames: served);
 
     public void Dispose()
     {
@@ -39,10 +43,10 @@ public sealed class StandInDeviceFixture : IDisposable
     /// Lends the components to a pipeline. With <c>hostResiduals</c> the ControlNet-guided step is the interface's default
     /// (ControlNet, residuals to the host, transformer), which is how every step ran before the residuals stayed on the device.
     /// </summary>
-    private sealed class Lent(OnnxSanaSprintComponents inner, bool hostResiduals) : ISanaSprintComponents
+    private sealed class Lent(OnnxSanaSprintComponents inner, bool hostResiduals, string provider) : ISanaSprintComponents
     {
         public SanaSprintModelInfo Info => inner.Info;
-        public string Provider => inner.Provider;
+        public string Provider => provider;
         public TimeSpan RuntimeTime => inner.RuntimeTime;
         public IReadOnlyList<PromptEmbedding> EncodePrompts(IReadOnlyList<string> prompts) => inner.EncodePrompts(prompts);
         public float[] Transformer(TransformerCall call) => inner.Transformer(call);
