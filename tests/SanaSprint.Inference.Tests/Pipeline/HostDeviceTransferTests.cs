@@ -84,6 +84,8 @@ public sealed class HostDeviceTransferTests(StandInDeviceFixture fixture, ITestO
         Assert.Equal(batch * image, frame.ToHostBy["vae_decoder/image"]);
         Assert.False(frame.ToHostBy.ContainsKey("vae_decoder/sample"));
         if (mode == GuidanceMode.ControlNet) Assert.Equal(steps * 4L * batch * n, frame.ToDeviceBy["controlnet/hidden_states"]);
+        // The prompt of the previous frame stays bound: its embeddings do not cross again (the batch's stacked copy is reused).
+        Assert.DoesNotContain(frame.ToDeviceBy.Keys, k => k.EndsWith("/encoder_hidden_states", StringComparison.Ordinal));
     }
 
     [Theory]
