@@ -66,6 +66,9 @@ public sealed class DevicePlacement : IDisposable
 /// the tests exercise it.
 /// <para>Static inputs (prompt embeddings, masks, control latents) are bound once per signature and not again while the
 /// same array is passed, so their device copy stays in place across the steps of a frame.</para>
+/// <para>Values that are already in device memory (one session's output bound as another's input, see
+/// <see cref="RunWithDevice"/>) are bound as they are, so they never cross to the host; every host tensor bound and every
+/// output read back is counted in a <see cref="HostDeviceTransfers"/>.</para>
 /// <para>CUDA graphs are not captured through this runner: a captured graph replays fixed device addresses
 /// (CUDA-ExecutionProvider.md, "Using CUDA Graphs"), and a bind-time copy allocates a new device tensor per bind.</para>
 /// </summary>
