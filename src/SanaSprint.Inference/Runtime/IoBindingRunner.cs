@@ -170,10 +170,8 @@ internal sealed class IoBindingRunner : IDisposable
     /// <param name="signature">From <see cref="SignatureOf"/>.</param>
     /// <param name="input">Input name.</param>
     /// <returns>The address, or zero when none.</returns>
-    public unsafe nint StagingAddress(string signature, string input) =>
-        _bound.TryGetValue(signature, out var b) && b.Inputs.TryGetValue(input, out var v)
-            ? (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(v.GetTensorMutableRawData()))
-            : 0;
+    public nint StagingAddress(string signature, string input) =>
+        _bound.TryGetValue(signature, out var b) && b.Inputs.TryGetValue(input, out var v) ? AddressOf(v) : 0;
 
     /// <summary>The address of a tensor's memory (tests: device buffers are stable per signature).</summary>
     /// <param name="value">A CPU-memory tensor.</param>
