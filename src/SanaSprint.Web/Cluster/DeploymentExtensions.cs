@@ -8,6 +8,7 @@ using Orleans.Configuration;
 using Orleans.Serialization;
 using SanaSprint.Inference;
 using SanaSprint.Inference.Pipeline;
+using SanaSprint.Web.Cluster.Redis;
 using SanaSprint.Web.Hubs;
 using SanaSprint.Web.Rooms;
 using StackExchange.Redis;
@@ -81,9 +82,10 @@ public static class DeploymentExtensions
         return services;
     }
 
-    /// <summary>A web (or all) node: room grains, the node's directory, the sketch hub's Redis backplane and protocols.</summary>
+    /// <summary>A web (or all) node: the room store, gallery and key ring in Redis, room grains, the node's directory, the sketch hub's Redis backplane and protocols.</summary>
     private static void AddRoomRole(this IServiceCollection services, DeploymentOptions deployment)
     {
+        services.AddRedisRoomStores();
         services.AddRoomGrains();
         // Only the sketch hub goes through Redis: Blazor's circuits stay on their node, so a Redis outage cannot break pages.
         services.AddSingleton<HubLifetimeManager<SketchHub>, RedisHubLifetimeManager<SketchHub>>();
