@@ -5,8 +5,8 @@ using SanaSprint.Web.Cluster.Redis;
 namespace SanaSprint.Web.Cluster;
 
 /// <summary>
-/// What <c>/healthz</c> reports on a node of a deployment besides the single process's checks: <c>redis</c> (the cluster's
-/// Redis answers a ping) and <c>cluster</c> (this silo is active in membership, with the count of active silos per role;
+/// What <c>/healthz</c> reports on a node of a deployment besides the single process's checks: <c>redis</c>
+/// (<see cref="RedisHealthCheck"/>: the cluster's Redis answers a ping, the room store writes) and <c>cluster</c> (this silo is active in membership, with the count of active silos per role;
 /// degraded on a node hosting rooms while no silo hosting renderers is active: rooms then get no frames).
 /// </summary>
 public static class ClusterHealthChecks
