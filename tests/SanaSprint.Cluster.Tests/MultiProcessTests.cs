@@ -35,6 +35,12 @@ public sealed class MultiProcessTests
         Assert.Equal(seenByAlice.Image, seenByBob.Image);
         Assert.Equal((seenByAlice.Timings.ModelMs, seenByAlice.Timings.ServerMs, seenByAlice.Timings.QueueMs),
             (seenByBob.Timings.ModelMs, seenByBob.Timings.ServerMs, seenByBob.Timings.QueueMs));
+
+        // The web nodes load no model: they describe the GPU workers' one to joiners.
+        await using var carol = await RoomClient.ConnectAsync(fx.Cluster.WebNodes[1].Url!);
+        var model = (await carol.JoinAsync(roomId, "carol")).Model;
+        Assert.True(model.IsAvailable, model.UnavailableReason);
+        Assert.Equal("model double", model.ModelName);
     }
 
     [RedisFact]

@@ -54,6 +54,7 @@ public static class DeploymentExtensions
                 services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.SectionName);
                 services.TryAddSingleton<WebNodeModelInfo>();
                 services.TryAddSingleton<IModelInfo>(sp => sp.GetRequiredService<WebNodeModelInfo>());
+                services.AddHostedService<ModelDescriptionReader>();
                 break;
             case DeploymentMode.All:
                 services.AddRoomRole(deployment);
@@ -111,6 +112,8 @@ public static class DeploymentExtensions
     /// </summary>
     private static void AddRendererRole(this IServiceCollection services, DeploymentOptions deployment)
     {
+        services.AddRedisConnection();
+        services.AddHostedService<ModelDescriptionPublisher>();
         if (deployment.HostsRooms) return;
         services.Configure<GrainTypeOptions>(o => o.Classes.RemoveWhere(typeof(IRoomGrain).IsAssignableFrom));
     }
