@@ -42,6 +42,8 @@ public static class GpuWorkerExtensions
     public static IHostApplicationBuilder AddGpuWorker(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        // Without Redis there is no cluster to join: the deployment's validation stops the start, naming the key.
+        if (string.IsNullOrWhiteSpace(builder.Configuration[$"{DeploymentOptions.SectionName}:{nameof(DeploymentOptions.Redis)}"])) return builder;
         var services = builder.Services;
         services.AddRendererPlacement();
         services.TryAddSingleton<IRoomFeedLocator, GrainRoomFeedLocator>();
