@@ -17,7 +17,11 @@ the ratio ours / PyTorch. Parity: max |ours − PyTorch| and that over max |PyTo
 ``bench-components --json``) to every round, so a graph change is measured before and after in one run.
 Runs with PyTorch 1.13 through ``diffusers_shim``; ``--check-golden`` first holds the shimmed diffusers to the golden
 reference tensors (``../shared/golden``) and stops if it misses 1e-4.
+
+``--parity-only --device cuda --dtype bf16`` (the GPU script, ``bench/gpu/run.sh``) skips the timing: one dumped call
+of ours on that device, the reference on the same inputs in that precision, parity and non-finite counts.
 """
+import contextlib
 import argparse
 import datetime
 import json
@@ -34,6 +38,7 @@ import time
 import numpy as np
 import torch
 
+sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 COMPONENTS = ("controlnet", "transformer", "dcae_encode", "dcae_decode")
@@ -74,6 +79,20 @@ def read_safetensors(path):
     return out
 
 
+@contextlib.contextmanager
+def _no_random_init():
+    """Skips torch.nn.init during construction: every parameter is then overwritten by a strict load_state_dict."""
+    names = [n for n in dir(torch.nn.init) if n.endswith("_") and not n.startswith("_")]
+    saved = {n: getattr(torch.nn.init, n) for n in names}
+    try:
+        for n in names:
+            setattr(torch.nn.init, n, lambda tensor, *a, **k: tensor)
+        yield
+    finally:
+        for n, f in saved.items():
+            setattr(torch.nn.init, n, f)
+
+
 def load_component(cls, folder):
     """cls.from_config(folder/config.json) with the folder's weights, strict, eval, fp32."""
     with open(os.path.join(folder, "config.json")) as f:
@@ -83,7 +102,8 @@ def load_component(cls, folder):
     for key in ("decoder_norm_types", "decoder_act_fns"):
         if isinstance(config.get(key), list) and len(config[key]) == 1:
             config[key] = config[key][0]
-    model = cls.from_config(config)
+    with _no_random_init():
+        model = cls.from_config(config)
     state = read_safetensors(os.path.join(folder, "diffusion_pytorch_model.safetensors"))
     model.load_state_dict(state, strict=True)
     del state
@@ -154,7 +174,7 @@ def run_ours(cli, args, dump=None):
         json_path = f.name
     cmd = shlex.split(cli) + ["bench-components", "--checkpoint", args.checkpoint, "--controlnet", args.controlnet,
                               "--size", args.size, "--runs", str(args.runs), "--warmup", str(args.warmup),
-                              "--threads", str(args.threads), "--device", "cpu", "--preview-decoder", "none",
+                              "--threads", str(args.threads), "--device", args.device, "--preview-decoder", "none",
                               "--json", json_path]
     if args.cache:
         cmd += ["--cache", args.cache]
@@ -175,11 +195,16 @@ class Reference:
     """The diffusers components on our dumped inputs."""
 
     def __init__(self, diffusers, args, inputs):
-        self.inputs = inputs
+        self.device = torch.device(args.device)
+        dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[args.dtype]
+        self.inputs = {k: (tuple(t.to(self.device, dtype) for t in v) if isinstance(v, tuple)
+                           else v.to(self.device) if v.dtype == torch.int64 else v.to(self.device, dtype))
+                       for k, v in inputs.items()}
         t0 = time.time()
-        self.controlnet = load_component(diffusers.SanaControlNetModel, args.controlnet)
-        self.transformer = load_component(diffusers.SanaTransformer2DModel, os.path.join(args.checkpoint, "transformer"))
-        self.vae = load_component(diffusers.AutoencoderDC, os.path.join(args.checkpoint, "vae"))
+        self.controlnet = load_component(diffusers.SanaControlNetModel, args.controlnet).to(self.device, dtype)
+        self.transformer = load_component(diffusers.SanaTransformer2DModel,
+                                          os.path.join(args.checkpoint, "transformer")).to(self.device, dtype)
+        self.vae = load_component(diffusers.AutoencoderDC, os.path.join(args.checkpoint, "vae")).to(self.device, dtype)
         self.load_seconds = time.time() - t0
         self.outputs = {}
 
@@ -198,6 +223,10 @@ class Reference:
             return self.vae.encode(x["control_image"]).latent
         return self.vae.decode(x["hidden_states"]).sample
 
+    def sync(self):
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
+
     def time(self, runs, warmup):
         times = {}
         with torch.inference_mode():
@@ -206,8 +235,10 @@ class Reference:
                     self.call(component)
                 samples = []
                 for _ in range(runs):
+                    self.sync()
                     t0 = time.perf_counter()
                     out = self.call(component)
+                    self.sync()
                     samples.append((time.perf_counter() - t0) * 1000)
                 self.outputs[component] = out
                 times[component] = statistics.median(samples)
@@ -230,7 +261,7 @@ def parity(folder, outputs):
     result = {}
 
     def compare(name, ours, ref):
-        ref = ref.detach().float().numpy()
+        ref = ref.detach().float().cpu().numpy()
         if ours.shape != ref.shape:
             raise SystemExit(f"parity: {name}: our shape {ours.shape} differs from the reference's {ref.shape}")
         diff = float(np.abs(ours - ref).max())
@@ -239,10 +270,12 @@ def parity(folder, outputs):
 
     blocks = outputs["controlnet"]
     per_block = [np.load(os.path.join(folder, f"out.controlnet_block_{i}.npy")) for i in range(len(blocks))]
-    diffs = [float(np.abs(o - r.detach().numpy()).max()) for o, r in zip(per_block, blocks)]
-    refmax = max(float(r.abs().max()) for r in blocks)
-    result["controlnet (7 residuals)"] = {"max_abs": max(diffs), "rel": max(diffs) / max(refmax, 1e-12),
-                                          "non_finite": int(sum((~np.isfinite(o)).sum() for o in per_block))}
+    refs = [r.detach().float().cpu().numpy() for r in blocks]
+    diffs = [float(np.abs(o - r).max()) for o, r in zip(per_block, refs)]
+    refmax = max(float(np.abs(r).max()) for r in refs)
+    result[f"controlnet ({len(refs)} residuals)"] = {
+        "max_abs": max(diffs), "rel": max(diffs) / max(refmax, 1e-12),
+        "non_finite": int(sum((~np.isfinite(o)).sum() + (~np.isfinite(r)).sum() for o, r in zip(per_block, refs)))}
     compare("transformer", np.load(os.path.join(folder, "out.transformer.npy")), outputs["transformer"])
     compare("dcae_encode", np.load(os.path.join(folder, "out.dcae_encode.npy")), outputs["dcae_encode"])
     compare("dcae_decode", np.load(os.path.join(folder, "out.dcae_decode.npy")), outputs["dcae_decode"])
@@ -279,6 +312,10 @@ def main():
     p.add_argument("--diffusers-src", help="diffusers' src/ folder (default: ../shared/gpu/diffusers-src.tar.zst unpacked)")
     p.add_argument("--check-golden", nargs="?", const=os.path.join(REPO, "..", "shared", "golden"),
                    help="first hold the shimmed diffusers to the golden references in this folder")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="both sides' device")
+    p.add_argument("--dtype", default="fp32", choices=["fp32", "bf16", "fp16"], help="the reference's precision")
+    p.add_argument("--parity-only", action="store_true", help="no timing: one dumped call of ours, the reference on its inputs")
+    p.add_argument("--ours-dump", help="with --parity-only: an existing `bench-components --dump` folder instead of a new call")
     p.add_argument("--out", default="side_by_side.json")
     args = p.parse_args()
 
@@ -291,6 +328,9 @@ def main():
                              "`sanasprint bench-components --random-full-size --size 32x32 --runs 1 --warmup 0`")
 
     torch.set_num_threads(args.threads)
+    if args.device == "cuda" and args.dtype == "fp32":
+        torch.backends.cuda.matmul.allow_tf32 = False  # the fp32 reference in full fp32 (cuDNN convolutions default to TF32)
+        torch.backends.cudnn.allow_tf32 = False
     diffusers = import_diffusers(ensure_diffusers_src(args.diffusers_src))
     report = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
               "settings": {k: v for k, v in vars(args).items()}, "diffusers_commit": "58eb52c0803ea9af3abec60841c2a093bdf1f951"}
@@ -300,13 +340,26 @@ def main():
         if max(report["golden"].values()) > 1e-4:
             raise SystemExit("the shimmed diffusers misses the golden references by more than 1e-4")
 
-    dump = tempfile.mkdtemp(prefix="reference-bench-")
-    print(f"{args.label}: first call (dumps inputs and outputs to {dump}) ...", flush=True)
-    first, first_json, secs = run_ours(args.cli, args, dump)
-    print(f"  {json.dumps(first)} ({secs:.0f} s with load)", flush=True)
+    if args.parity_only and args.ours_dump:
+        dump, first_json = args.ours_dump, None
+    else:
+        dump = tempfile.mkdtemp(prefix="reference-bench-")
+        print(f"{args.label}: first call (dumps inputs and outputs to {dump}) ...", flush=True)
+        first, first_json, secs = run_ours(args.cli, args, dump)
+        print(f"  {json.dumps(first)} ({secs:.0f} s with load)", flush=True)
     inputs = load_inputs(dump)
     ref = Reference(diffusers, args, inputs)
     print(f"PyTorch: components loaded in {ref.load_seconds:.0f} s", flush=True)
+    if args.parity_only:
+        with torch.inference_mode():
+            ref.outputs = {c: ref.call(c) for c in COMPONENTS}
+        report["parity"] = parity(dump, ref.outputs)
+        report["our_json_first_call"] = first_json
+        with open(args.out, "w") as f:
+            json.dump(report, f, indent=2)
+        print_parity(report)
+        print(f"json: {os.path.abspath(args.out)}")
+        return
 
     sides = [(args.label, args.cli)] + ([(args.baseline_label, args.baseline_cli)] if args.baseline_cli else [])
     rounds = []
@@ -353,10 +406,15 @@ def main():
                            for c in cols)
         print(f"| {LABELS[component]} | {row['pytorch_ms']:.0f} | {cells} |")
     print()
-    print("parity on identical inputs (ours vs PyTorch, round 1):")
+    print_parity(report)
+    print(f"json: {os.path.abspath(args.out)}")
+
+
+def print_parity(report):
+    s = report["settings"]
+    print(f"parity on identical inputs (ours on {s['device']} vs PyTorch {s['dtype']}):")
     for name, v in report["parity"].items():
         print(f"  {name}: max |diff| {v['max_abs']:.3g}, relative to max |ref| {v['rel']:.3g}, non-finite {v['non_finite']}")
-    print(f"json: {os.path.abspath(args.out)}")
 
 
 if __name__ == "__main__":

@@ -58,8 +58,11 @@ class _StubModule(types.ModuleType):
 
 
 class _StubFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def __init__(self, packages, modules):
+        self.packages, self.modules = packages, modules
+
     def find_spec(self, fullname, path, target=None):
-        if fullname.split(".")[0] in _STUB_PACKAGES or fullname in _STUB_MODULES:
+        if fullname.split(".")[0] in self.packages or fullname in self.modules:
             return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
         return None
 
@@ -97,12 +100,24 @@ def _sdpa(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, sca
 
 
 def install():
-    """Installs the shims (idempotent); call before ``import diffusers``."""
+    """Installs the shims for what is missing (idempotent; nothing with PyTorch 2.x and the Hub packages installed);
+    call before ``import diffusers``."""
     if getattr(install, "done", False):
         return
-    sys.meta_path.insert(0, _StubFinder())
+    import importlib.util
     import torch.distributed  # noqa: F401  (the stubs attach to it)
-    for name in _STUB_MODULES:
+
+    def missing(name):
+        try:
+            return importlib.util.find_spec(name) is None
+        except ModuleNotFoundError:
+            return True
+
+    packages = tuple(p for p in _STUB_PACKAGES if missing(p))
+    modules = tuple(m for m in _STUB_MODULES if missing(m))
+    if packages or modules:
+        sys.meta_path.insert(0, _StubFinder(packages, modules))
+    for name in modules:
         importlib.import_module(name)
     for backend in ("xpu", "mps", "mtia"):
         if not hasattr(torch, backend):

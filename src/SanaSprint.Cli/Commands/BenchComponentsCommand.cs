@@ -11,8 +11,8 @@ using SanaSprint.Inference.Verification;
 namespace SanaSprint.Cli.Commands;
 
 /// <summary>
-/// <c>bench-components [--checkpoint DIR] [--size WxH] [--runs N] [--warmup N] [--threads N] [--json FILE] [--dump DIR]</c>: each model
-/// component alone, batch 1, fp32, on fixed inputs (<see cref="ComponentBench"/>) — prompt encode, ControlNet step,
+/// <c>bench-components [--checkpoint DIR] [--size WxH] [--runs N] [--warmup N] [--threads N] [--precision fp32|fp16] [--json FILE] [--dump DIR]</c>:
+/// each model component alone, batch 1, fp32 unless told otherwise, on fixed inputs (<see cref="ComponentBench"/>) — prompt encode, ControlNet step,
 /// transformer step, DC-AE encode and decode, and the tiny autoencoder when one is loaded — median and p90 over N runs
 /// after W warm-up runs, so the same calls can be timed in diffusers on the same machine. Without <c>--checkpoint</c>
 /// it runs the embedded demo checkpoint (with its ControlNet and tiny autoencoder). <c>--dump</c> writes every input
@@ -41,6 +41,12 @@ internal static class BenchComponentsCommand
         var threads = new Option<int>("--threads") { Description = "CPU threads per session (0: ONNX Runtime's default).", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "Execution provider: auto, cuda or cpu.", DefaultValueFactory = _ => "auto" };
         device.AcceptOnlyFromAmong("auto", "cuda", "cpu");
+        var precision = new Option<string>("--precision")
+        {
+            Description = "Graph precision: fp32 (the reference comparison) or fp16 (float16 graphs with float32 islands, as served on CUDA).",
+            DefaultValueFactory = _ => "fp32",
+        };
+        precision.AcceptOnlyFromAmong("fp32", "fp16");
         var json = new Option<string?>("--json") { Description = "Also write the result as JSON to this file." };
         var dump = new Option<string?>("--dump")
         {
@@ -55,9 +61,9 @@ internal static class BenchComponentsCommand
         {
             Description = "Tiny autoencoder to time as well: a TAESana folder, ENCODER;DECODER files, or 'none'. Default: the demo checkpoint's own when it is in use, else none.",
         };
-        var command = new Command("bench-components", "Time each model component alone (fp32, batch 1, fixed inputs): median and p90 per component.")
+        var command = new Command("bench-components", "Time each model component alone (fp32 or fp16, batch 1, fixed inputs): median and p90 per component.")
         {
-            checkpoint, controlnet, size, runs, warmup, threads, device, json, dump, cache, fullSize, previewDecoder,
+            checkpoint, controlnet, size, runs, warmup, threads, device, precision, json, dump, cache, fullSize, previewDecoder,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -84,7 +90,7 @@ internal static class BenchComponentsCommand
                 CheckpointPath = parse.GetValue(checkpoint),
                 ControlNetPath = parse.GetValue(controlnet),
                 Device = parse.GetValue(device)!,
-                Precision = "fp32",
+                Precision = parse.GetValue(precision)!,
                 IntraOpThreads = parse.GetValue(threads),
                 CacheDirectory = parse.GetValue(cache),
                 WarmupSize = 0,
