@@ -100,7 +100,8 @@ log() { echo "[$(date -u +%H:%M:%S)] $*"; }
 ZSTD=$(command -v zstd || echo "$ROOT/.gpu-stage/tools/zstd")
 PY=${PYTHON:-python3}
 
-# The app.
+# The app (the ref, parity and summary phases run without one).
+APP=()
 if [[ -n ${SANASPRINT_APP:-} ]]; then
   APP=($SANASPRINT_APP)
 elif [[ -x /tmp/ort/ort/app/sanasprint ]]; then
@@ -115,7 +116,7 @@ elif command -v dotnet >/dev/null; then
   dll=src/SanaSprint.Cli/bin/Release/net10.0/sanasprint.dll
   [[ -f $dll ]] || dotnet build src/SanaSprint.Cli -c Release -v q >/dev/null
   APP=(dotnet "$dll")
-else
+elif want env || want frames || want components || want text; then
   echo "error: no app: set SANASPRINT_APP, or carry the staged parts (bench/gpu/run.sh stage prints the commands)" >&2
   exit 2
 fi
@@ -238,7 +239,7 @@ res["components"] = {os.path.basename(f)[11:-5]: json.load(open(f)) for f in sor
 res["parity"] = {os.path.basename(f)[7:-5]: json.load(open(f))["parity"] for f in sorted(glob.glob(os.path.join(out, "parity_*.json")))}
 ref = os.path.join(out, "ref_gpu.json")
 res["reference"] = json.load(open(ref)) if os.path.exists(ref) else None
-res["skipped"] = [l.strip() for l in open(os.path.join(out, "skipped.txt")) if l.strip()]
+res["skipped"] = list(dict.fromkeys(l.strip() for l in open(os.path.join(out, "skipped.txt")) if l.strip()))
 targets = {"frame_controlnet_2step": 80.0, "frame_text_1step": 40.0}
 checks = []
 for name, fr in frames.items():
