@@ -48,6 +48,9 @@ if [[ $MODE == stage ]]; then
   PUB=${PUB:-/tmp/sanasprint-publish}
   rm -rf "$PUB"
   dotnet publish src/SanaSprint.Cli -c Release -r linux-x64 --self-contained -p:PublishTrimmed=false -o "$PUB" -v q
+  # The GPU package also drops its Windows natives into a linux-x64 publish (onnxruntime*.dll, ≈ 215 MB): not needed
+  # here (the managed Microsoft.ML.OnnxRuntime.dll stays).
+  rm -f "$PUB"/onnxruntime*.dll
   mkdir -p .gpu-stage/ref .gpu-stage/tools
   cp "$SHARED/ref_bench_gpu.py" "$SHARED/diffusers-src.tar.zst" "$SHARED/diffusers-src.commit" .gpu-stage/ref/
   cp -r "$SHARED/tools/." .gpu-stage/tools/
