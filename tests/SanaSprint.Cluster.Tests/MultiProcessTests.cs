@@ -124,6 +124,45 @@ public sealed class MultiProcessTests
         Assert.True((await alice.WaitForFrameAsync(revision, Wait)).Revision >= revision);
     }
 
+    [RedisFact]
+    public async Task TwoGpuProcessesRenderAtLeast1Point7TimesTheFramesOfOne()
+    {
+        // The double sleeps 200 ms per run and batches one room, so a GPU process makes at most 5 frames/s whatever the CPU does.
+        var one = await FramesInWindowAsync(gpu: 1);
+        var two = await FramesInWindowAsync(gpu: 2);
+
+        Assert.True(two >= 1.7 * one, $"frames in the same window: {one} with one GPU process, {two} with two (want ≥ 1.7×)");
+    }
+
+    /// <summary>Frames 16 drawing rooms receive in an 8 s window after 3 s of warm-up, on one web node and N gpu nodes.</summary>
+    private static async Task<int> FramesInWindowAsync(int gpu)
+    {
+        await using var fx = await ClusterFixture.StartAsync(web: 1, gpu: gpu, doubleMs: 200, "SchedulerOptions:BatchSize=1", "SchedulerOptions:RefineDelay=00:01:00", "RoomOptions:RoomCreationsPerAddress=100");
+        var clients = new List<RoomClient>();
+        try
+        {
+            for (var r = 0; r < 16; r++)
+            {
+                var client = await RoomClient.ConnectAsync(fx.Cluster.WebNodes[0].Url!);
+                clients.Add(client);
+                await client.JoinAsync(await client.CreateRoomAsync(), $"room {r}");
+            }
+            using var stop = new CancellationTokenSource();
+            var drawing = clients.Select((c, i) => c.DrawUntilAsync($"r{i}", stop.Token)).ToList();
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            var before = clients.Sum(c => c.Frames.Count);
+            await Task.Delay(TimeSpan.FromSeconds(8));
+            var after = clients.Sum(c => c.Frames.Count);
+            await stop.CancelAsync();
+            await Task.WhenAll(drawing);
+            return after - before;
+        }
+        finally
+        {
+            foreach (var client in clients) await client.DisposeAsync();
+        }
+    }
+
     /// <summary>The gpu node whose metrics count a renderer (the room's), read from each node's <c>/metrics</c>.</summary>
     private static async Task<NodeProcess> GpuHoldingRendererAsync(IReadOnlyList<NodeProcess> gpus)
     {

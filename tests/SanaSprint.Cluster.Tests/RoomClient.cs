@@ -64,6 +64,30 @@ internal sealed class RoomClient : IAsyncDisposable
         return await _connection.InvokeAsync<long>("EndStroke", strokeId);
     }
 
+    /// <summary>Draws strokes continuously (a point batch every 50 ms, a new stroke every 20 batches) until stopped.</summary>
+    public async Task DrawUntilAsync(string prefix, CancellationToken stop)
+    {
+        var stroke = 0;
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var id = $"{prefix}-{stroke++}";
+                await _connection.InvokeAsync<long>("BeginStroke", id, "#202020", 6f, stop);
+                for (var i = 0; i < 20 && !stop.IsCancellationRequested; i++)
+                {
+                    await _connection.InvokeAsync<long>("AppendPoints", id, new[] { new StrokePoint(100 + i * 4, 100 + stroke % 50 * 8, 0.5f) }, stop);
+                    await Task.Delay(50, stop);
+                }
+                await _connection.InvokeAsync<long>("EndStroke", id, stop);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // stopped
+        }
+    }
+
     public Task<long> SetPromptAsync(string prompt) => _connection.InvokeAsync<long>("SetPrompt", prompt);
 
     /// <summary>Waits until a condition over what was received holds, or fails after <paramref name="timeout"/> saying what was awaited.</summary>

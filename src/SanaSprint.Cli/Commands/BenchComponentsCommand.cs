@@ -11,11 +11,13 @@ using SanaSprint.Inference.Verification;
 namespace SanaSprint.Cli.Commands;
 
 /// <summary>
-/// <c>bench-components [--checkpoint DIR] [--size WxH] [--runs N] [--warmup N] [--threads N] [--json FILE]</c>: each model
-/// component alone, batch 1, fp32, on fixed inputs (<see cref="ComponentBench"/>) — prompt encode, ControlNet step,
+/// <c>bench-components [--checkpoint DIR] [--size WxH] [--runs N] [--warmup N] [--threads N] [--precision fp32|fp16] [--json FILE] [--dump DIR]</c>:
+/// each model component alone, batch 1, fp32 unless told otherwise, on fixed inputs (<see cref="ComponentBench"/>) — prompt encode, ControlNet step,
 /// transformer step, DC-AE encode and decode, and the tiny autoencoder when one is loaded — median and p90 over N runs
 /// after W warm-up runs, so the same calls can be timed in diffusers on the same machine. Without <c>--checkpoint</c>
-/// it runs the embedded demo checkpoint (with its ControlNet and tiny autoencoder).
+/// it runs the embedded demo checkpoint (with its ControlNet and tiny autoencoder). <c>--dump</c> writes every input
+/// and the outputs as <c>.npy</c> files, so a reference (<c>tools/reference-bench/cpu_side_by_side.py</c>) runs on the
+/// same inputs and reports the parity.
 /// </summary>
 internal static class BenchComponentsCommand
 {
@@ -25,7 +27,8 @@ internal static class BenchComponentsCommand
     /// <param name="Runs">Measured calls per component.</param>
     /// <param name="Warmup">Unmeasured calls per component first.</param>
     /// <param name="JsonPath">Where to write the result as JSON, or null.</param>
-    internal sealed record Settings(int Width, int Height, int Runs, int Warmup, string? JsonPath);
+    /// <param name="DumpDirectory">Where to write the inputs and outputs as <c>.npy</c> files, or null.</param>
+    internal sealed record Settings(int Width, int Height, int Runs, int Warmup, string? JsonPath, string? DumpDirectory = null);
 
     /// <summary>Creates the verb.</summary>
     public static Command Create()
@@ -38,7 +41,17 @@ internal static class BenchComponentsCommand
         var threads = new Option<int>("--threads") { Description = "CPU threads per session (0: ONNX Runtime's default).", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "Execution provider: auto, cuda or cpu.", DefaultValueFactory = _ => "auto" };
         device.AcceptOnlyFromAmong("auto", "cuda", "cpu");
+        var precision = new Option<string>("--precision")
+        {
+            Description = "Graph precision: fp32 (the reference comparison) or fp16 (float16 graphs with float32 islands, as served on CUDA).",
+            DefaultValueFactory = _ => "fp32",
+        };
+        precision.AcceptOnlyFromAmong("fp32", "fp16");
         var json = new Option<string?>("--json") { Description = "Also write the result as JSON to this file." };
+        var dump = new Option<string?>("--dump")
+        {
+            Description = "Write every input and the last call's outputs as .npy files into this folder (created), for a reference to run on the same inputs.",
+        };
         var cache = new Option<string?>("--cache") { Description = "Cache folder (default ~/.cache/sanasprint)." };
         var fullSize = new Option<bool>("--random-full-size")
         {
@@ -48,9 +61,9 @@ internal static class BenchComponentsCommand
         {
             Description = "Tiny autoencoder to time as well: a TAESana folder, ENCODER;DECODER files, or 'none'. Default: the demo checkpoint's own when it is in use, else none.",
         };
-        var command = new Command("bench-components", "Time each model component alone (fp32, batch 1, fixed inputs): median and p90 per component.")
+        var command = new Command("bench-components", "Time each model component alone (fp32 or fp16, batch 1, fixed inputs): median and p90 per component.")
         {
-            checkpoint, controlnet, size, runs, warmup, threads, device, json, cache, fullSize, previewDecoder,
+            checkpoint, controlnet, size, runs, warmup, threads, device, precision, json, dump, cache, fullSize, previewDecoder,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -77,7 +90,7 @@ internal static class BenchComponentsCommand
                 CheckpointPath = parse.GetValue(checkpoint),
                 ControlNetPath = parse.GetValue(controlnet),
                 Device = parse.GetValue(device)!,
-                Precision = "fp32",
+                Precision = parse.GetValue(precision)!,
                 IntraOpThreads = parse.GetValue(threads),
                 CacheDirectory = parse.GetValue(cache),
                 WarmupSize = 0,
@@ -91,7 +104,7 @@ internal static class BenchComponentsCommand
                 options.ControlNetPath ??= paths.ControlNetDirectory;
             }
 
-            var settings = new Settings(w, h, parse.GetValue(runs), parse.GetValue(warmup), parse.GetValue(json));
+            var settings = new Settings(w, h, parse.GetValue(runs), parse.GetValue(warmup), parse.GetValue(json), parse.GetValue(dump));
             return await RunAsync(options, settings, parse.InvocationConfiguration.Output, error, ct);
         });
         return command;
@@ -116,7 +129,8 @@ internal static class BenchComponentsCommand
             return 1;
         }
 
-        var result = ComponentBench.Run(components, s.Width, s.Height, s.Runs, s.Warmup, ct);
+        if (s.DumpDirectory is { } dumpDirectory) Directory.CreateDirectory(dumpDirectory);
+        var result = ComponentBench.Run(components, s.Width, s.Height, s.Runs, s.Warmup, ct, s.DumpDirectory);
         output.WriteLine("# SanaSprint bench-components");
         output.WriteLine($"machine   : {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
         output.WriteLine($"runtime   : ONNX Runtime {typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version}, provider {result.Provider}, precision {result.Precision}, threads {(options.IntraOpThreads == 0 ? "default" : options.IntraOpThreads.ToString(CultureInfo.InvariantCulture))}");
@@ -129,6 +143,8 @@ internal static class BenchComponentsCommand
             await File.WriteAllTextAsync(path, result.ToJson(), ct);
             output.WriteLine($"json      : {Path.GetFullPath(path)}");
         }
+
+        if (s.DumpDirectory is { } folder) output.WriteLine($"tensors   : {Path.GetFullPath(folder)} (.npy inputs and outputs)");
 
         return 0;
     }

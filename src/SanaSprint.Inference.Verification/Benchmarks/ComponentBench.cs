@@ -11,7 +11,9 @@ namespace SanaSprint.Inference.Verification;
 /// turned into the ControlNet's scribble map, a random caption embedding when the checkpoint has no text encoder — so
 /// the same calls can be timed in diffusers (<c>SanaTransformer2DModel</c>, <c>SanaControlNetModel</c>,
 /// <c>AutoencoderDC.encode</c> / <c>decode</c>) on the same machine. Each component gets <c>warmup</c> unmeasured calls,
-/// then <c>runs</c> measured ones; a row reports their median and p90 wall time.
+/// then <c>runs</c> measured ones; a row reports their median and p90 wall time. With a dump folder, every input and
+/// the last measured call's outputs are written there as <c>.npy</c> files named after diffusers' arguments
+/// (<see cref="NpyFile"/>), so a reference can run on the very same inputs and compare outputs.
 /// </summary>
 public static class ComponentBench
 {
@@ -28,10 +30,15 @@ public static class ComponentBench
     /// <param name="runs">Measured calls per component (at least 1).</param>
     /// <param name="warmup">Unmeasured calls per component before the measured ones (0 or more).</param>
     /// <param name="cancellationToken">Stops between calls.</param>
+    /// <param name="dumpDirectory">When set (an existing folder), receives the inputs and outputs as <c>.npy</c> files:
+    /// <c>hidden_states</c> (also the DC-AE decoder's input), <c>timestep</c>, <c>guidance</c>, <c>encoder_hidden_states</c>,
+    /// <c>encoder_attention_mask</c> (int64), <c>control_image</c> (the DC-AE encoder's input), <c>controlnet_cond</c>
+    /// (its latent × scaling_factor), <c>conditioning_scale</c>, and <c>out.controlnet_block_{i}</c>,
+    /// <c>out.transformer</c>, <c>out.dcae_encode</c>, <c>out.dcae_decode</c>.</param>
     /// <returns>One row per component, in pipeline order.</returns>
     /// <exception cref="ArgumentException">A size that is not a positive multiple of the scale factor, or bad counts.</exception>
     public static ComponentBenchResult Run(ISanaSprintComponents components, int width, int height, int runs, int warmup,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, string? dumpDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(components);
         var info = components.Info;
@@ -65,10 +72,22 @@ public static class ComponentBench
         float[] timestep = [ScmScheduler.ScmTimestep(ScmScheduler.DefaultMaxTimesteps)];
         float[] guidance = [ScmScheduler.EmbeddedGuidance(4.5f, info.GuidanceEmbedsScale)];
         var step = new TransformerCall(latents, 1, h, w, timestep, guidance, embedding.Embeddings, embedding.Tokens, embedding.Mask, null);
+        void Dump(string name, ReadOnlySpan<float> values, params long[] shape)
+        {
+            if (dumpDirectory is not null) NpyFile.Write(Path.Combine(dumpDirectory, name + ".npy"), values, shape);
+        }
+
+        Dump("hidden_states", latents, 1, c, h, w);
+        Dump("timestep", timestep, 1);
+        Dump("guidance", guidance, 1);
+        Dump("encoder_hidden_states", embedding.Embeddings, 1, embedding.Tokens, info.CaptionChannels);
+        if (dumpDirectory is not null)
+            NpyFile.Write(Path.Combine(dumpDirectory, "encoder_attention_mask.npy"), embedding.Mask, [1, embedding.Tokens]);
 
         // The fixed sketch as the ControlNet conditions on it: scribble map in [−1, 1], then the DC-AE encoder.
         var controlImage = new float[3 * height * width];
         ScribbleMap.ControlImage(FixedSketch(width, height), width, height, controlImage);
+        Dump("control_image", controlImage, 1, 3, height, width);
 
         if (info.HasControlNet && info.HasEncoder)
         {
@@ -77,6 +96,10 @@ public static class ComponentBench
             var control = new ControlNetCall(step, controlLatent, [1f]);
             IReadOnlyList<float[]>? residuals = null;
             rows.Add(Time("ControlNet step", runs, warmup, cancellationToken, () => residuals = components.ControlNet(control)));
+            Dump("controlnet_cond", controlLatent, 1, c, h, w);
+            Dump("conditioning_scale", control.ConditioningScale, 1);
+            for (int i = 0; i < residuals!.Count; i++)
+                Dump($"out.controlnet_block_{i}", residuals[i], 1, (long)h * w, residuals[i].Length / ((long)h * w));
             step = step with { ControlBlocks = residuals };
         }
         else
@@ -84,16 +107,23 @@ public static class ComponentBench
             skipped.Add("ControlNet step (no ControlNet, or no DC-AE encoder, is loaded)");
         }
 
+        float[]? velocity = null;
         rows.Add(Time(step.ControlBlocks is null ? "transformer step" : "transformer step (with the ControlNet residuals)", runs, warmup,
-            cancellationToken, () => components.Transformer(step)));
+            cancellationToken, () => velocity = components.Transformer(step)));
+        Dump("out.transformer", velocity, 1, c, h, w);
 
         if (info.HasEncoder)
-            rows.Add(Time("DC-AE encode", runs, warmup, cancellationToken, () => dcae.EncodeImages(controlImage, 1, height, width)));
+        {
+            float[]? encoded = null;
+            rows.Add(Time("DC-AE encode", runs, warmup, cancellationToken, () => encoded = dcae.EncodeImages(controlImage, 1, height, width)));
+            Dump("out.dcae_encode", encoded, 1, c, h, w);
+        }
         else
             skipped.Add("DC-AE encode (the checkpoint has no DC-AE encoder)");
 
         var image = new float[3 * height * width];
         rows.Add(Time("DC-AE decode", runs, warmup, cancellationToken, () => dcae.Decode(latents, 1, h, w, image)));
+        Dump("out.dcae_decode", image, 1, 3, height, width);
 
         if (preview is not null)
         {
