@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SanaSprint.Web.Extensions;
+using SanaSprint.Web.Hubs;
 using SanaSprint.Web.Observability;
 using SanaSprint.Web.Scheduling;
 
@@ -33,6 +34,7 @@ public static class GpuWorkerExtensions
     /// The GPU role (<c>Deployment:Mode</c> gpu or all), after <c>AddApplicationServices</c>: the frame scheduler's rooms
     /// become the renderers of this silo (<see cref="ClusterRenderSource"/>, reaching rooms through
     /// <see cref="IRoomFeedLocator"/>, by default the room grains), renderer placement (<see cref="AddRendererPlacement"/>),
+    /// frames handed to the rooms only (never straight to this node's connections: the room sends them to every web node),
     /// the model warm before the silo joins the cluster (an Orleans silo lifecycle stage ahead of the runtime's), and the
     /// <see cref="HealthCheckName"/> health check (healthy once warm and an active member). In gpu mode the host starts its
     /// services concurrently, so <c>/healthz</c> answers (unhealthy) while the model warms instead of refusing connections.
@@ -47,6 +49,9 @@ public static class GpuWorkerExtensions
         services.TryAddSingleton<IRoomFeedLocator, GrainRoomFeedLocator>();
         services.AddSingleton<ClusterRenderSource>();
         services.Replace(ServiceDescriptor.Singleton<IRenderSource>(sp => sp.GetRequiredService<ClusterRenderSource>()));
+        // Frames reach members only through their room, which sends them to every web node (this one too, in all mode);
+        // the scheduler's delivery gets outboxes of its own that no connection enters, so nobody gets a frame twice.
+        services.Replace(ServiceDescriptor.Singleton(sp => ActivatorUtilities.CreateInstance<FrameDelivery>(sp, ActivatorUtilities.CreateInstance<ConnectionOutboxes>(sp))));
         services.AddSingleton<GpuWarmupGate>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<GpuWarmupGate>());
         services.AddHealthChecks().AddCheck<GpuWorkerHealthCheck>(HealthCheckName);
