@@ -26,6 +26,7 @@ using SanaSprint.Web;
 using SanaSprint.Inference.Pipeline;
 using SanaSprint.Web.Hubs;
 using SanaSprint.Web.Rooms;
+using SanaSprint.Tests.Shared;
 
 namespace SanaSprint.LoadBench
 {
@@ -52,6 +53,10 @@ namespace SanaSprint.LoadBench
             var settings = args.Select((a, i) => (a, i)).Where(x => x.a == "--set" && x.i + 1 < args.Length)
                 .Select(x => args[x.i + 1].Split('=', 2)).ToDictionary(kv => kv[0], kv => (string?)kv[1]);
 
+            // --targets URL,URL… drives running nodes over the network; --cluster web=W,gpu=G,double-ms=N starts a local
+            // cluster (and a single-mode node for the same workload in the same run) first. See RemoteBench.
+            if (RemoteBench.Wanted(args)) return await RemoteBench.RunAsync(args, rooms, clientsPerRoom, seconds, warmupSeconds, intervalMs, settings);
+
             // --model-double-ms N swaps the model for a fixed-delay double, to measure the server's own overhead in isolation;
             // its report says so in its first line. Without it the real pipeline runs.
             var doubleMs = IntArg("--model-double-ms", -1);
@@ -76,7 +81,7 @@ namespace SanaSprint.LoadBench
                 var roomId = await roomDirectory.CreateRoomAsync();
                 for (var c = 0; c < clientsPerRoom; c++)
                 {
-                    var client = new BenchClient(app, roomId, r, c, intervalMs);
+                    var client = new BenchClient(app.Connect(), roomId, r, c, intervalMs);
                     await client.StartAsync();
                     clients.Add(client);
                 }
@@ -138,19 +143,9 @@ namespace SanaSprint.LoadBench
                 return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
             }
 
-            static string Stats(IEnumerable<double> values)
-            {
-                var list = values.ToList();
-                return list.Count == 0 ? "n/a" : $"{P(list, 50):F1} / {P(list, 95):F1} / {list.Average():F1}";
-            }
+            static string Stats(IEnumerable<double> values) => BenchStats.Stats(values);
 
-            static double P(IEnumerable<double> values, double percentile)
-            {
-                var sorted = values.Order().ToArray();
-                if (sorted.Length == 0) return double.NaN;
-                var rank = (int)Math.Ceiling(percentile / 100 * sorted.Length) - 1;
-                return sorted[Math.Clamp(rank, 0, sorted.Length - 1)];
-            }
+            static double P(IEnumerable<double> values, double percentile) => BenchStats.P(values, percentile);
 
             static int MaxRunsWaited(List<ModelRun> runs, string promptPrefix)
             {
@@ -232,41 +227,13 @@ namespace SanaSprint.LoadBench
         }
     }
 
-    /// <summary>
-    /// Stands in for the model with a fixed delay and grey images (only with --model-double-ms): like the pipeline it goes
-    /// through stages (prepare 20 %, steps 30 %, decode 50 % of the delay), reports each and checks for cancellation
-    /// between them.
-    /// </summary>
-    internal sealed class DelayGenerator(TimeSpan delay) : IImageGenerator
-    {
-        public GeneratorInfo Info { get; } = new() { ModelName = "model double", SupportedModes = [GuidanceMode.Text, GuidanceMode.Img2Img, GuidanceMode.ControlNet] };
-
-        public async Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default)
-        {
-            var started = Stopwatch.GetTimestamp();
-            var steps = requests[0].Steps;
-            await Stage(delay * 0.2, GenerationStage.Prepare, 0);
-            for (var i = 0; i < steps; i++) await Stage(delay * 0.3 / steps, GenerationStage.Step, i);
-            await Stage(delay * 0.5, GenerationStage.Decode, 0);
-            var total = Stopwatch.GetElapsedTime(started);
-            return [.. requests.Select(r => new GenerationResult(new RgbImage(r.Width, r.Height, new byte[r.Width * r.Height * 3]), new StageTimings { Total = total }))];
-
-            async Task Stage(TimeSpan length, GenerationStage stage, int step)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                await Task.Delay(length, CancellationToken.None);
-                foreach (var r in requests) r.StageEnded?.Invoke(stage, step);
-            }
-        }
-    }
-
     internal sealed record Sample(double LatencyMs, double ModelMs, double QueueMs, double RasterMs, double EncodeMs, double WaitMs, double ServerMs,
         double TextMs, double PrepareMs, double StepsMs, double DecodeMs);
 
     /// <summary>One simulated user: draws continuously and times each of its revisions until their frame arrives.</summary>
-    internal sealed class BenchClient(BenchApp app, string roomId, int roomIndex, int clientIndex, int intervalMs) : IAsyncDisposable
+    internal sealed class BenchClient(HubConnection connection, string roomId, int roomIndex, int clientIndex, int intervalMs) : IAsyncDisposable
     {
-        private readonly HubConnection _connection = app.Connect();
+        private readonly HubConnection _connection = connection;
         private readonly ConcurrentDictionary<long, long> _sentAt = new();
         private readonly ConcurrentDictionary<long, (long ArrivedAt, FrameMessage Frame)> _early = new();
         private readonly ConcurrentQueue<Sample> _samples = new();

@@ -1,5 +1,7 @@
 using SanaSprint.Inference.Demo;
 using SanaSprint.Inference.Extensions;
+using SanaSprint.Web.Cluster;
+using SanaSprint.Web.Cluster.Rendering;
 using SanaSprint.Web.Components;
 using SanaSprint.Web.Extensions;
 using SanaSprint.Web.Observability;
@@ -10,13 +12,23 @@ using SanaSprint.Web.Security;
 var builder = WebApplication.CreateBuilder(ServiceDefaults.CreateOptions(args));
 
 builder.AddServiceDefaults();
-builder.AddSanaSprintInference();
-builder.AddSanaSprintDemo();
 builder.AddSanaSprintPersistence();
+var deployment = builder.AddSanaSprintDeployment(); // after persistence: a cluster node's Redis stores replace the SQLite ones
+if (deployment.Renders) builder.AddSanaSprintInference();
+builder.AddSanaSprintDemo();
 builder.AddSanaSprintObservability();
 builder.AddApplicationServices();
+if (deployment.Clustered && deployment.Renders) builder.AddGpuWorker(); // renderers feed this process's frame scheduler
 
 var app = builder.Build();
+
+if (deployment.Mode == DeploymentMode.Gpu)
+{
+    // A GPU node serves health and metrics only: no pages, no hub.
+    app.MapGpuWorkerEndpoints();
+    app.Run();
+    return;
+}
 
 app.UseSecurityHeaders();
 app.UseStaticFiles();

@@ -7,6 +7,7 @@
 
 import { toStroke } from "./surface.js";
 import { withoutImage } from "./frames.js";
+import { RevisionGaps } from "./revisionGaps.js";
 
 /** Methods of the room object for its connection (mixed into SketchRoom; `this` is the room). */
 export const connectionMethods = {
@@ -78,6 +79,7 @@ export const connectionMethods = {
         }
         this.revision = Math.max(this.revision, s.revision);
         this.snapshotRevision = s.revision;
+        this.gaps = new RevisionGaps(s.revision);
         this.setParticipants(s.participants || []);
         this.resize();
         if (s.lastFrame) this.onFrame(s.lastFrame);
@@ -92,6 +94,7 @@ export const connectionMethods = {
         this.changesSent++;
         return this.connection.invoke(method, ...args).then(result => {
             this.changesSettled++;
+            this.resyncOnGap();
             const revision = typeof result === "number" ? result
                 : (result && typeof result.revision === "number" ? result.revision : null);
             if (revision !== null) {
@@ -103,6 +106,7 @@ export const connectionMethods = {
             return result;
         }, e => {
             this.changesSettled++;
+            this.resyncOnGap();
             this.reportHeldFrame();
             this.emit("error", { method, code: "invoke-failed", message: cleanHubError(e) });
             return null;
@@ -135,6 +139,23 @@ export const connectionMethods = {
 
     seeRevision(r) {
         if (typeof r === "number" && r > this.revision) this.revision = r;
+        if (this.gaps) {
+            this.gaps.see(r);
+            this.resyncOnGap();
+        }
+    },
+
+    /**
+     * A room event never arrived (a revision skipped, with no own call in flight that could bring it): reads the room
+     * again by rejoining as the same participant, whose snapshot holds everything up to its revision.
+     */
+    resyncOnGap() {
+        if (this.resyncing || this.removed || !this.gaps || !this.gaps.hasGap(this.changesSent - this.changesSettled)) return;
+        this.resyncing = true;
+        this.gaps = null; // the snapshot starts a new count
+        this.join()
+            .catch(e => this.emit("connection", { state: "failed", message: String(e) }))
+            .finally(() => { this.resyncing = false; });
     },
 
     emit(kind, payload) {

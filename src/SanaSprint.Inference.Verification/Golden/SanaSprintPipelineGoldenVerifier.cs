@@ -134,8 +134,10 @@ public sealed partial class SanaSprintPipelineGoldenVerifier : IGoldenVerifier
         public int? CountPromptTokens(string prompt) => inner.CountPromptTokens(prompt);
         public float[] Transformer(TransformerCall call) => inner.Transformer(call);
         public IReadOnlyList<float[]> ControlNet(ControlNetCall call) => inner.ControlNet(call);
+        public float[] ControlledTransformer(ControlNetCall call) => inner.ControlledTransformer(call);
         public float[] EncodeImages(float[] images, int batch, int height, int width) => inner.EncodeImages(images, batch, height, width);
         public void Decode(float[] latents, int batch, int height, int width, Memory<float> destination) => inner.Decode(latents, batch, height, width, destination);
+        public void DecodeToImage(float[] latents, int batch, int height, int width, Memory<byte> destination) => inner.DecodeToImage(latents, batch, height, width, destination);
         public void Dispose() { }
     }
 }

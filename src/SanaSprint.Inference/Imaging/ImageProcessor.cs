@@ -67,6 +67,20 @@ public static class ImageProcessor
         return new RgbImage(width, height, pixels);
     }
 
+    /// <summary>The decoder output of one image as RGB bytes written into <paramref name="rgb"/> (see <see cref="Postprocess(ReadOnlySpan{float}, int, int)"/>).</summary>
+    /// <param name="chw">Decoder output, 3×H×W in ≈[−1, 1].</param>
+    /// <param name="width">W.</param>
+    /// <param name="height">H.</param>
+    /// <param name="rgb">Receives H×W×3 bytes.</param>
+    /// <exception cref="ArgumentException">A length does not match the size.</exception>
+    public static void Postprocess(ReadOnlySpan<float> chw, int width, int height, Span<byte> rgb)
+    {
+        int plane = width * height;
+        if (chw.Length != 3 * plane || rgb.Length != 3 * plane)
+            throw new ArgumentException($"decoded image has {chw.Length} values and {rgb.Length} bytes; expected {3 * plane} each (3×{height}×{width}).", nameof(chw));
+        QuantizeInterleave(chw[..plane], chw.Slice(plane, plane), chw.Slice(2 * plane, plane), rgb);
+    }
+
     /// <summary>pshufb masks that spread 16 bytes of one channel over 48 interleaved RGB bytes: [output block × 3 + channel].</summary>
     private static readonly Vector128<byte>[] InterleaveMasks = BuildInterleaveMasks();
 

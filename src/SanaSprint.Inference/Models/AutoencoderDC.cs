@@ -40,6 +40,13 @@ public sealed record AutoencoderDCBuildOptions
     /// </summary>
     /// <remarks>Defaults to <c>null</c>.</remarks>
     public (int Height, int Width)? InputSize { get; init; }
+
+    /// <summary>
+    /// Decoder only: a second output <c>image</c>, the frame as uint8 RGB [batch, height, width, 3] (the pipeline's
+    /// post-process in the graph), so that only the final bytes leave the device.
+    /// </summary>
+    /// <remarks>Defaults to <c>false</c>.</remarks>
+    public bool ImageOutput { get; init; }
 }
 
 /// <summary>
@@ -358,6 +365,21 @@ public sealed class AutoencoderDC
         Report(totalBlocks);
         long f = SpatialCompression(config);
         g.Output(sample, "sample", "batch", (long)config.InChannels, Dim(size?.Height * f, "height"), Dim(size?.Width * f, "width"));
+        if (options.ImageOutput) ImageOutput(sample, size, f);
+    }
+
+    /// <summary>
+    /// diffusers <c>VaeImageProcessor.postprocess</c> + <c>numpy_to_pil</c> (image_processor.py): (x / 2 + 0.5).clamp(0, 1) · 255,
+    /// rounded to uint8, channels last; computed as <c>ImageProcessor.Postprocess</c> does, floor(clamp(127.5·x + 128, 0, 255.5))
+    /// (round half up), in float32.
+    /// </summary>
+    private void ImageOutput(GraphValue sample, (int Height, int Width)? size, long f)
+    {
+        var scaled = g.Add("image/offset", g.Mul("image/scale", sample, g.Scalar(127.5, DT.Float)), g.Scalar(128, DT.Float));
+        var clipped = g.Clip("image/clamp", scaled, g.Scalar(0, DT.Float), g.Scalar(255.5, DT.Float));
+        var bytes = g.Cast("image/cast", g.Floor("image/round", clipped), DT.Uint8);
+        var hwc = g.Transpose("image/channels_last", bytes, 0, 2, 3, 1);
+        g.Output(hwc, "image", "batch", Dim(size?.Height * f, "height"), Dim(size?.Width * f, "width"), 3L);
     }
 
     /// <summary>A fixed graph dimension, or a symbolic (dynamic) one when no size is given.</summary>

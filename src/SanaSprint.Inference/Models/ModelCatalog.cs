@@ -36,9 +36,13 @@ public sealed record ModelBuildOptions
     /// output of main block 0). Its files join the cache key.</summary>
     public string? BaseTransformerDirectory { get; init; }
 
+    /// <summary>AutoencoderDC decoder only: also output the frame as uint8 RGB channels-last (<see cref="AutoencoderDCBuildOptions.ImageOutput"/>).</summary>
+    public bool ImageOutput { get; init; }
+
     /// <summary>A canonical text of every option, used in cache keys.</summary>
     public string CacheText =>
-        $"precision={Precision};part={Part ?? "-"};control_blocks={ControlBlocks};wiring={ControlNetWiring};base={(BaseTransformerDirectory is null ? "-" : "yes")}";
+        $"precision={Precision};part={Part ?? "-"};control_blocks={ControlBlocks};wiring={ControlNetWiring};base={(BaseTransformerDirectory is null ? "-" : "yes")}"
+        + (ImageOutput ? ";image_output=uint8" : "");
 }
 
 /// <summary>
@@ -124,7 +128,7 @@ public static class ModelCatalog
             "SanaTransformer2DModel" => SanaTransformer2DModel.Build(config.Deserialize<SanaTransformer2DConfig>(), weights, options, progress),
             "SanaControlNetModel" => SanaControlNetModel.Build(config.Deserialize<SanaControlNetConfig>(), weights, options, progress),
             "AutoencoderDC" => AutoencoderDC.Build(AutoencoderPart(options), config.Deserialize<AutoencoderDCConfig>(), weights,
-                new AutoencoderDCBuildOptions { Precision = options.Precision }, config.Path, progress),
+                new AutoencoderDCBuildOptions { Precision = options.Precision, ImageOutput = options.ImageOutput }, config.Path, progress),
             // A transformers config: always float32 (Gemma-2 overflows in float16), soft-capped attention.
             Gemma2Model.ClassName or "Gemma2ForCausalLM" => Gemma2Model.Build(config.Deserialize<Gemma2Config>(), weights, Gemma2GraphOptions.Default),
             _ => throw new CheckpointException(config.Path, null,
@@ -142,6 +146,8 @@ public static class ModelCatalog
             throw new ArgumentException($"`control_blocks` applies to SanaTransformer2DModel only, not {className}.", nameof(options));
         if (options.Part is not null && className != "AutoencoderDC")
             throw new ArgumentException($"`part` applies to AutoencoderDC only, not {className}.", nameof(options));
+        if (options.ImageOutput && !(className == "AutoencoderDC" && options.Part == "decoder"))
+            throw new ArgumentException($"`image_output` applies to the AutoencoderDC decoder only, not {className} {options.Part}.", nameof(options));
         if (options.BaseTransformerDirectory is not null && !(isControlNet && options.ControlNetWiring == ControlNetWiring.NvLabs))
             throw new ArgumentException("`base_transformer` applies to SanaControlNetModel with NVlabs wiring only.", nameof(options));
     }

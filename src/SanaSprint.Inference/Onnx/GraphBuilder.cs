@@ -394,6 +394,9 @@ public sealed class GraphBuilder
     /// <summary>Identity.</summary>
     public GraphValue Identity(string path, GraphValue x) => One(path, "Identity", [x], x.Type, x.Shape);
 
+    /// <summary>Element-wise floor.</summary>
+    public GraphValue Floor(string path, GraphValue x) => One(path, "Floor", [x], x.Type, x.Shape);
+
     /// <summary>Gelu (opset 20); <paramref name="approximate"/> is <c>none</c> or <c>tanh</c>.</summary>
     public GraphValue Gelu(string path, GraphValue x, string approximate = "none") =>
         One(path, "Gelu", [x], x.Type, x.Shape, Attr.String("approximate", approximate));

@@ -35,6 +35,14 @@ public interface ISanaSprintComponents : IDisposable
     /// <returns>The residuals, in block order.</returns>
     IReadOnlyList<float[]> ControlNet(ControlNetCall call);
 
+    /// <summary>
+    /// One ControlNet-guided step: the ControlNet, then the transformer with its residuals. The default passes the residuals
+    /// through the host (<see cref="ControlNet"/>, then <see cref="Transformer"/>); the ONNX components keep them on the device.
+    /// </summary>
+    /// <param name="call">The step's inputs and the control latent.</param>
+    /// <returns>v, [B, C, h, w].</returns>
+    float[] ControlledTransformer(ControlNetCall call) => Transformer(call.Step with { ControlBlocks = ControlNet(call) });
+
     /// <summary>DC-AE encoder: images [B, 3, H, W] in [−1, 1] → raw latents [B, C, H/f, W/f] (before scaling_factor).</summary>
     /// <param name="images">Images.</param>
     /// <param name="batch">B.</param>
@@ -50,6 +58,43 @@ public interface ISanaSprintComponents : IDisposable
     /// <param name="width">w.</param>
     /// <param name="destination">Receives the images: exactly B·3·h·f·w·f values (may be a pooled buffer).</param>
     void Decode(float[] latents, int batch, int height, int width, Memory<float> destination);
+
+    /// <summary>
+    /// DC-AE decoder to the frame's bytes: latents / scaling_factor [B, C, h, w] → uint8 RGB [B, h·f, w·f, 3]
+    /// (<c>ImageProcessor.Postprocess</c>). The default decodes to floats and quantises on the host; the ONNX components
+    /// quantise in the decoder graph, so only the bytes leave the device.
+    /// </summary>
+    /// <param name="latents">Decoder input.</param>
+    /// <param name="batch">B.</param>
+    /// <param name="height">h.</param>
+    /// <param name="width">w.</param>
+    /// <param name="destination">Receives exactly B·h·f·w·f·3 bytes.</param>
+    void DecodeToImage(float[] latents, int batch, int height, int width, Memory<byte> destination) =>
+        DecodeOnHost(this, latents, batch, height, width, destination);
+
+    /// <summary>Decodes to floats with <see cref="Decode"/> and quantises each image on the host.</summary>
+    /// <param name="components">The components.</param>
+    /// <param name="latents">Decoder input.</param>
+    /// <param name="batch">B.</param>
+    /// <param name="height">h.</param>
+    /// <param name="width">w.</param>
+    /// <param name="destination">Receives exactly B·h·f·w·f·3 bytes.</param>
+    static void DecodeOnHost(ISanaSprintComponents components, float[] latents, int batch, int height, int width, Memory<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(components);
+        int f = components.Info.VaeScaleFactor, w = width * f, h = height * f, plane = 3 * w * h;
+        var pooled = System.Buffers.ArrayPool<float>.Shared.Rent(batch * plane);
+        try
+        {
+            components.Decode(latents, batch, height, width, pooled.AsMemory(0, batch * plane));
+            for (int b = 0; b < batch; b++)
+                Imaging.ImageProcessor.Postprocess(pooled.AsSpan(b * plane, plane), w, h, destination.Span.Slice(b * plane, plane));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(pooled);
+        }
+    }
 
     /// <summary>Total time the components spent inside ONNX Runtime (for overhead accounting).</summary>
     TimeSpan RuntimeTime { get; }

@@ -183,11 +183,18 @@ public sealed partial class PreviewAutoencoderComponents(ISanaSprintComponents i
     public IReadOnlyList<float[]> ControlNet(ControlNetCall call) => Inner.ControlNet(call);
 
     /// <inheritdoc />
+    public float[] ControlledTransformer(ControlNetCall call) => Inner.ControlledTransformer(call);
+
+    /// <inheritdoc />
     public float[] EncodeImages(float[] images, int batch, int height, int width) => Inner.EncodeImages(images, batch, height, width);
 
     /// <inheritdoc />
     public void Decode(float[] latents, int batch, int height, int width, Memory<float> destination) =>
         Inner.Decode(latents, batch, height, width, destination);
+
+    /// <inheritdoc />
+    public void DecodeToImage(float[] latents, int batch, int height, int width, Memory<byte> destination) =>
+        Inner.DecodeToImage(latents, batch, height, width, destination);
 
     /// <summary>Disposes the preview and the inner components.</summary>
     public void Dispose()

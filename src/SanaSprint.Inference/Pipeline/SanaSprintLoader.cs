@@ -97,15 +97,20 @@ public static partial class SanaSprintLoader
     /// <returns>The components.</returns>
     /// <exception cref="CheckpointException">A component is missing or malformed (the message names the file).</exception>
     public static OnnxSanaSprintComponents LoadComponents(string pipelineDirectory, string? controlNetDirectory, InferenceOptions options,
-        ExecutionProviderChoice provider, string cacheDirectory, ILoggerFactory loggerFactory, string? modelName = null)
+        ExecutionProviderChoice provider, string cacheDirectory, ILoggerFactory loggerFactory, string? modelName = null) =>
+        LoadComponents(pipelineDirectory, controlNetDirectory, options, new OnnxSessionFactory(provider, options, loggerFactory), cacheDirectory, loggerFactory, modelName);
+
+    /// <summary>Loads the components with the sessions of <paramref name="sessions"/> (tests: a stand-in device that counts transfers).</summary>
+    internal static OnnxSanaSprintComponents LoadComponents(string pipelineDirectory, string? controlNetDirectory, InferenceOptions options,
+        OnnxSessionFactory sessions, string cacheDirectory, ILoggerFactory loggerFactory, string? modelName = null)
     {
+        var provider = sessions.Provider;
         var logger = loggerFactory.CreateLogger(typeof(SanaSprintLoader));
         var folder = DiffusersFolder.Open(pipelineDirectory);
         var precision = ResolvePrecision(options.Precision, provider.Kind);
         if (precision == GraphPrecision.Fp32 && string.Equals(options.Precision, "fp16", StringComparison.OrdinalIgnoreCase))
             Log.Fp16RunsAsFp32(logger, provider.DisplayName);
         var graphs = new GraphCache(cacheDirectory);
-        var sessions = new OnnxSessionFactory(provider, options, loggerFactory);
         var opened = new List<IDisposable>();
         try
         {
@@ -134,7 +139,8 @@ public static partial class SanaSprintLoader
             var controlNet = controlNetDirectory is null ? null : Open("controlnet", controlNetDirectory, new ModelBuildOptions { Precision = precision });
             // 3. DC-AE encoder (ControlNet and img2img) and decoder.
             var encoder = Open("vae_encoder", folder.ComponentPath("vae"), new ModelBuildOptions { Precision = precision, Part = "encoder" });
-            var decoder = Open("vae_decoder", folder.ComponentPath("vae"), new ModelBuildOptions { Precision = precision, Part = "decoder" });
+            // The decoder also emits the frame as uint8 RGB, so a frame's image leaves the device as bytes (a quarter of the floats).
+            var decoder = Open("vae_decoder", folder.ComponentPath("vae"), new ModelBuildOptions { Precision = precision, Part = "decoder", ImageOutput = true });
             // 4. Prompt encoder: tokenizer + Gemma-2 (Text/PromptEncoder; fp32 weights: no bf16 on CPU and Gemma-2 overflows fp16).
             PromptEncoder? text = null;
             if (folder.HasComponent("text_encoder") && folder.HasComponent("tokenizer") && !string.IsNullOrEmpty(folder.Index.Components["text_encoder"].ClassName))
@@ -160,7 +166,7 @@ public static partial class SanaSprintLoader
                 Scheduler = scheduler,
                 Precision = precision == GraphPrecision.Fp16 ? "fp16" : "fp32",
             };
-            return new OnnxSanaSprintComponents(info, provider.DisplayName, transformer, controlNet, encoder, decoder, text, controlBlocks);
+            return new OnnxSanaSprintComponents(info, provider.DisplayName, transformer, controlNet, encoder, decoder, text, controlBlocks, sessions.Transfers);
         }
         catch
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -27,20 +28,23 @@ public sealed record HostTensor(string Name, Array Data, long[] Shape, bool IsSt
 public sealed class OnnxComponentSession : IDisposable
 {
     private readonly InferenceSession _session;
-    private readonly IoBindingRunner? _binding;
+    private IoBindingRunner? _binding;
     private readonly DevicePlacement? _placement;
     private readonly Lock _gate = new();
     private readonly RunOptions _runOptions = new();
     private readonly bool _floatOutputs;
     private long _ortTicks;
 
-    internal OnnxComponentSession(string component, InferenceSession session, ExecutionProviderChoice provider)
-        : this(component, session, provider.Kind == ExecutionProviderKind.Cuda ? DevicePlacement.Cuda(provider.Cuda?.DeviceId ?? 0) : null)
+    internal OnnxComponentSession(string component, InferenceSession session, ExecutionProviderChoice provider, HostDeviceTransfers? transfers = null)
+        : this(component, session, provider.Kind == ExecutionProviderKind.Cuda ? DevicePlacement.Cuda(provider.Cuda?.DeviceId ?? 0) : null, transfers)
     {
     }
 
-    /// <summary>A session that runs through an <see cref="IoBindingRunner"/> when <paramref name="bindingPlacement"/> is given.</summary>
-    internal OnnxComponentSession(string component, InferenceSession session, DevicePlacement? bindingPlacement)
+    /// <summary>
+    /// A session that runs through an <see cref="IoBindingRunner"/> when <paramref name="bindingPlacement"/> is given (CUDA,
+    /// or CPU memory standing in for a device), counting its host↔device bytes in <paramref name="transfers"/>.
+    /// </summary>
+    internal OnnxComponentSession(string component, InferenceSession session, DevicePlacement? bindingPlacement, HostDeviceTransfers? transfers = null)
     {
         Component = component;
         _session = session;
@@ -48,8 +52,9 @@ public sealed class OnnxComponentSession : IDisposable
         OutputNames = [.. session.OutputMetadata.Keys];
         InputTypes = session.InputMetadata.ToDictionary(kv => kv.Key, kv => kv.Value.ElementDataType);
         _floatOutputs = session.OutputMetadata.Values.All(m => m.ElementDataType == TensorElementType.Float);
+        OutputTypes = session.OutputMetadata.ToDictionary(kv => kv.Key, kv => kv.Value.ElementDataType);
         _placement = bindingPlacement;
-        if (bindingPlacement is not null) _binding = new IoBindingRunner(session, bindingPlacement);
+        if (bindingPlacement is not null) _binding = new IoBindingRunner(session, bindingPlacement, transfers, component);
     }
 
     /// <summary>Component name.</summary>
@@ -63,6 +68,15 @@ public sealed class OnnxComponentSession : IDisposable
 
     /// <summary>Element type of each graph input (Float, Float16, Int64, ...).</summary>
     public IReadOnlyDictionary<string, TensorElementType> InputTypes { get; }
+
+    /// <summary>Element type of each graph output.</summary>
+    public IReadOnlyDictionary<string, TensorElementType> OutputTypes { get; }
+
+    /// <summary>
+    /// The binding runner: the session's own on CUDA (or with a stand-in device); on the CPU provider one over CPU memory
+    /// made on first use, so runs that keep values on the device take the same binding calls there.
+    /// </summary>
+    internal IoBindingRunner Binding => _binding ??= new IoBindingRunner(_session, DevicePlacement.Cpu(), component: Component);
 
     /// <summary>Declared dimensions of a graph input (−1 for symbolic ones), or null when there is no such input.</summary>
     /// <param name="name">Input name.</param>
@@ -85,7 +99,7 @@ public sealed class OnnxComponentSession : IDisposable
         // ONNX Runtime allows concurrent Run on one session on CPU, but IOBinding/CUDA graphs do not; one gate keeps both simple.
         lock (_gate)
         {
-            return _binding is not null ? RunBound(inputs, outputShapes) : RunCpu(inputs, outputShapes);
+            return _placement is not null ? RunBound(inputs, outputShapes) : RunCpu(inputs, outputShapes);
         }
     }
 
@@ -94,48 +108,122 @@ public sealed class OnnxComponentSession : IDisposable
     /// <param name="outputShapes">The output shapes, in <see cref="OutputNames"/> order.</param>
     /// <param name="destinations">One buffer per output, each exactly the shape's element count.</param>
     /// <exception cref="ArgumentException">Inputs invalid, or a destination of the wrong length.</exception>
-    public void RunInto(IReadOnlyList<HostTensor> inputs, IReadOnlyList<long[]> outputShapes, IReadOnlyList<Memory<float>> destinations)
+    public void RunInto(IReadOnlyList<HostTensor> inputs, IReadOnlyList<long[]> outputShapes, IReadOnlyList<Memory<float>> destinations) =>
+        RunInto(inputs, OutputNames, outputShapes, destinations);
+
+    /// <summary>
+    /// Runs the graph for the named outputs only, writing each into a caller-owned buffer of its element type (float32
+    /// outputs into <c>Memory&lt;float&gt;</c>, the decoder's uint8 image into <c>Memory&lt;byte&gt;</c>); outputs not named
+    /// are not copied.
+    /// </summary>
+    /// <typeparam name="T">The outputs' element type (<c>float</c> or <c>byte</c>).</typeparam>
+    /// <param name="inputs">Every graph input, by name.</param>
+    /// <param name="outputs">Output names.</param>
+    /// <param name="outputShapes">Their shapes.</param>
+    /// <param name="destinations">One buffer per output, each exactly the shape's element count.</param>
+    /// <exception cref="ArgumentException">Inputs invalid, an unknown output, or a destination of the wrong length or type.</exception>
+    public void RunInto<T>(IReadOnlyList<HostTensor> inputs, IReadOnlyList<string> outputs, IReadOnlyList<long[]> outputShapes, IReadOnlyList<Memory<T>> destinations)
+        where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(outputs);
         ArgumentNullException.ThrowIfNull(outputShapes);
         ArgumentNullException.ThrowIfNull(destinations);
         Validate(inputs);
-        if (outputShapes.Count != OutputNames.Count || destinations.Count != OutputNames.Count)
-            throw new ArgumentException($"{Component}: {OutputNames.Count} outputs need as many shapes and destinations.", nameof(destinations));
+        if (outputShapes.Count != outputs.Count || destinations.Count != outputs.Count)
+            throw new ArgumentException($"{Component}: {outputs.Count} outputs need as many shapes and destinations.", nameof(destinations));
+        var wanted = typeof(T) == typeof(float) ? TensorElementType.Float : typeof(T) == typeof(byte) ? TensorElementType.UInt8
+            : throw new ArgumentException($"{Component}: outputs are read as float or byte, not {typeof(T).Name}.", nameof(destinations));
+        bool exact = true;
         for (int k = 0; k < destinations.Count; k++)
+        {
+            if (!OutputTypes.TryGetValue(outputs[k], out var type))
+                throw new ArgumentException($"{Component}: '{outputs[k]}' is not a graph output (outputs: {string.Join(", ", OutputNames)}).", nameof(outputs));
+            if (type != wanted && !(wanted == TensorElementType.Float && type == TensorElementType.Float16 && outputs.Count == OutputNames.Count))
+                throw new ArgumentException($"{Component}: output '{outputs[k]}' is {type}, not {wanted}.", nameof(destinations));
+            exact &= type == wanted;
             if (destinations[k].Length != outputShapes[k].Aggregate(1L, (a, b) => a * b))
-                throw new ArgumentException($"{Component}: destination {k} holds {destinations[k].Length} values; output '{OutputNames[k]}' [{string.Join(", ", outputShapes[k])}] needs {outputShapes[k].Aggregate(1L, (a, b) => a * b)}.", nameof(destinations));
+                throw new ArgumentException($"{Component}: destination {k} holds {destinations[k].Length} values; output '{outputs[k]}' [{string.Join(", ", outputShapes[k])}] needs {outputShapes[k].Aggregate(1L, (a, b) => a * b)}.", nameof(destinations));
+        }
+
         lock (_gate)
         {
-            if (_binding is not null || !_floatOutputs)
+            if (!exact)
             {
-                var results = _binding is not null ? RunBound(inputs, outputShapes) : RunCpu(inputs, null);
-                for (int k = 0; k < results.Length; k++) results[k].AsSpan().CopyTo(destinations[k].Span);
+                // float16 outputs (every one of them) converted to float.
+                var results = _placement is not null ? RunBound(inputs, outputShapes) : RunCpu(inputs, null);
+                for (int k = 0; k < results.Length; k++) MemoryMarshal.Cast<float, T>(results[k].AsSpan()).CopyTo(destinations[k].Span);
+                return;
+            }
+
+            if (_placement is not null)
+            {
+                long started = Stopwatch.GetTimestamp();
+                Binding.RunInto(inputs, InputTypes, outputs, outputShapes, destinations);
+                Interlocked.Add(ref _ortTicks, Stopwatch.GetTimestamp() - started);
                 return;
             }
 
             var values = new List<OrtValue>(inputs.Count);
-            var outputs = new List<OrtValue>(destinations.Count);
+            var produced = new List<OrtValue>(destinations.Count);
             try
             {
                 foreach (var t in inputs) values.Add(CreateHostValue(t, InputTypes[t.Name]));
-                for (int k = 0; k < destinations.Count; k++) outputs.Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, destinations[k], outputShapes[k]));
+                for (int k = 0; k < destinations.Count; k++) produced.Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, destinations[k], outputShapes[k]));
                 long start = Stopwatch.GetTimestamp();
-                _session.Run(_runOptions, inputs.Select(i => i.Name).ToList(), values, OutputNames, outputs);
+                _session.Run(_runOptions, inputs.Select(i => i.Name).ToList(), values, outputs, produced);
                 Interlocked.Add(ref _ortTicks, Stopwatch.GetTimestamp() - start);
             }
             finally
             {
                 foreach (var v in values) v.Dispose();
-                foreach (var v in outputs) v.Dispose();
+                foreach (var v in produced) v.Dispose();
             }
         }
     }
 
-    private void Validate(IReadOnlyList<HostTensor> inputs)
+    /// <summary>
+    /// Runs through the binding runner with some inputs and outputs in device memory: <paramref name="deviceInputs"/> are
+    /// bound where they are and <paramref name="deviceOutputs"/> receive their outputs without a copy to the host (see
+    /// <see cref="IoBindingRunner.RunWithDevice"/>). On the CPU provider the "device" is CPU memory and the same calls run.
+    /// </summary>
+    /// <param name="inputs">Host inputs.</param>
+    /// <param name="outputShapes">Every output's shape, in <see cref="OutputNames"/> order.</param>
+    /// <param name="deviceInputs">Inputs in device memory, by name.</param>
+    /// <param name="deviceOutputs">Outputs to leave on the device, by name.</param>
+    /// <returns>Each output as a float array; null for a device output.</returns>
+    internal float[]?[] RunOnDevice(IReadOnlyList<HostTensor> inputs, IReadOnlyList<long[]> outputShapes,
+        IReadOnlyDictionary<string, OrtValue>? deviceInputs, IReadOnlyDictionary<string, OrtValue>? deviceOutputs)
     {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(outputShapes);
+        Validate(inputs, deviceInputs?.Keys);
+        lock (_gate)
+        {
+            long start = Stopwatch.GetTimestamp();
+            var result = Binding.RunWithDevice(inputs, InputTypes, OutputNames, outputShapes, deviceInputs, deviceOutputs);
+            Interlocked.Add(ref _ortTicks, Stopwatch.GetTimestamp() - start);
+            return result;
+        }
+    }
+
+    /// <summary>A tensor in this session's device memory (see <see cref="IoBindingRunner.AllocateOnDevice"/>), owned by the caller.</summary>
+    /// <param name="type">Element type.</param>
+    /// <param name="shape">Dimensions.</param>
+    /// <returns>The value.</returns>
+    internal OrtValue AllocateOnDevice(TensorElementType type, long[] shape)
+    {
+        lock (_gate) return Binding.AllocateOnDevice(type, shape);
+    }
+
+    private void Validate(IReadOnlyList<HostTensor> inputs, IEnumerable<string>? onDevice = null)
+    {
+        var device = onDevice?.ToHashSet(StringComparer.Ordinal) ?? [];
+        foreach (var name in device)
+            if (!InputTypes.ContainsKey(name))
+                throw new ArgumentException($"{Component}: '{name}' is not a graph input (inputs: {string.Join(", ", InputNames)}).", nameof(inputs));
         foreach (var name in InputNames)
-            if (!inputs.Any(i => i.Name == name))
+            if (!device.Contains(name) && !inputs.Any(i => i.Name == name))
                 throw new ArgumentException($"{Component}: graph input '{name}' was not supplied (supplied: {string.Join(", ", inputs.Select(i => i.Name))}).", nameof(inputs));
         foreach (var t in inputs)
         {
@@ -190,7 +278,7 @@ public sealed class OnnxComponentSession : IDisposable
     private float[][] RunBound(IReadOnlyList<HostTensor> inputs, IReadOnlyList<long[]>? outputShapes)
     {
         long start = Stopwatch.GetTimestamp();
-        var result = _binding!.Run(inputs, InputTypes, OutputNames, outputShapes);
+        var result = Binding.Run(inputs, InputTypes, OutputNames, outputShapes);
         Interlocked.Add(ref _ortTicks, Stopwatch.GetTimestamp() - start);
         return result;
     }

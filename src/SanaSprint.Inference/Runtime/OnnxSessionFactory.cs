@@ -18,6 +18,20 @@ public sealed partial class OnnxSessionFactory(ExecutionProviderChoice provider,
     /// <summary>The provider sessions run on.</summary>
     public ExecutionProviderChoice Provider { get; } = provider ?? throw new ArgumentNullException(nameof(provider));
 
+    /// <summary>Host↔device bytes moved by the sessions this factory creates (counted where they run through a binding).</summary>
+    public HostDeviceTransfers Transfers { get; } = new();
+
+    /// <summary>
+    /// On the CPU provider, run every session through the binding path with CPU memory standing in for the device, so
+    /// that <see cref="Transfers"/> counts what a CUDA session would copy (tests of the transfers of a frame).
+    /// </summary>
+    internal bool StandInDevice { get; init; }
+
+    private OnnxComponentSession Wrap(string component, InferenceSession session) =>
+        StandInDevice && Provider.Kind != ExecutionProviderKind.Cuda
+            ? new OnnxComponentSession(component, session, DevicePlacement.Cpu(), Transfers)
+            : new OnnxComponentSession(component, session, Provider, Transfers);
+
     /// <summary>Builds the session options of one component (exposed for tests).</summary>
     /// <param name="component">Component name, for messages.</param>
     /// <returns>Options the caller disposes.</returns>
@@ -97,7 +111,7 @@ public sealed partial class OnnxSessionFactory(ExecutionProviderChoice provider,
         }
 
         Log.SessionCreated(_logger, component, Provider.DisplayName, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        return new OnnxComponentSession(component, session, Provider);
+        return Wrap(component, session);
     }
 
     /// <summary>Loads a component graph from memory (graphs without external data).</summary>
@@ -119,7 +133,7 @@ public sealed partial class OnnxSessionFactory(ExecutionProviderChoice provider,
             throw new InvalidDataException($"{component}: ONNX Runtime could not load the in-memory graph: {ex.Message}", ex);
         }
 
-        return new OnnxComponentSession(component, session, Provider);
+        return Wrap(component, session);
     }
 
     private static partial class Log

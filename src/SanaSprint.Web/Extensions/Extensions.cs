@@ -38,7 +38,7 @@ public static class Extensions
         services.AddSingleton<ConnectionOutboxes>();
         services.AddSingleton<IRoomEventSink, SketchHubEvents>();
         services.AddSingleton<LocalRoomDirectory>();
-        services.AddSingleton<IRoomDirectory>(sp => sp.GetRequiredService<LocalRoomDirectory>());
+        services.TryAddSingleton<IRoomDirectory>(sp => sp.GetRequiredService<LocalRoomDirectory>());
         services.AddSingleton<IRenderSource>(sp => sp.GetRequiredService<LocalRoomDirectory>());
         services.AddHostedService<EmptyRoomSweeper>();
         services.AddRoomCreation();

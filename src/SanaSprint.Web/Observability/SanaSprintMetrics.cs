@@ -46,6 +46,10 @@ public sealed class SanaSprintMetrics
     private static readonly Counter<long> HubErrors = StaticMeter.CreateCounter<long>(
         "sanasprint.hub.errors", "{call}", "Hub calls refused or failed, by method and kind.");
 
+    private static readonly Counter<long> WatchdogDispatches = StaticMeter.CreateCounter<long>(
+        "sanasprint.room.watchdog", "{dispatch}",
+        "Room watchdog actions: a revision dispatched again after its frame deadline (redispatch), or no GPU worker up (no_gpu).");
+
     private static readonly Histogram<double> GrainCallDuration = StaticMeter.CreateHistogram<double>(
         "sanasprint.cluster.grain_call.duration", "ms", "Time of cluster grain calls, by call and outcome.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000, 5000] });
@@ -131,4 +135,8 @@ public sealed class SanaSprintMetrics
     /// <param name="kind">rejected, rate-limited or internal.</param>
     public static void HubError(string method, string kind) =>
         HubErrors.Add(1, new KeyValuePair<string, object?>("method", method), new KeyValuePair<string, object?>("kind", kind));
+
+    /// <summary>Counts a room watchdog action.</summary>
+    /// <param name="outcome"><c>redispatch</c> (no frame within <c>Deployment:FrameDeadline</c>) or <c>no_gpu</c> (no GPU worker up).</param>
+    public static void Watchdog(string outcome) => WatchdogDispatches.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
@@ -17,10 +16,10 @@ namespace SanaSprint.Web.Persistence;
 public sealed class SqliteGalleryStore : IGalleryStore
 {
     /// <summary>Longest preset name accepted.</summary>
-    public const int MaxNameLength = 60;
+    public const int MaxNameLength = DurableGalleryRules.MaxNameLength;
 
     /// <summary>Longest prompt template accepted, in characters.</summary>
-    public const int MaxTemplateLength = 4000;
+    public const int MaxTemplateLength = DurableGalleryRules.MaxTemplateLength;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
@@ -80,30 +79,8 @@ public sealed class SqliteGalleryStore : IGalleryStore
     /// <inheritdoc />
     public async ValueTask<StylePreset> SavePresetAsync(StylePreset preset, string? ownerId, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(preset);
-        var owner = GalleryOwner.Require(ownerId);
-        var name = preset.Name?.Trim() ?? "";
-        if (name.Length == 0) throw new ArgumentException("`name` must not be empty.", nameof(preset));
-        if (name.Length > MaxNameLength)
-            throw new ArgumentException($"`name` must be at most {MaxNameLength} characters but is {name.Length}.", nameof(preset));
-        if (string.IsNullOrWhiteSpace(preset.PromptTemplate)) throw new ArgumentException("`promptTemplate` must not be empty.", nameof(preset));
-        if (preset.PromptTemplate.Length > MaxTemplateLength)
-            throw new ArgumentException($"`promptTemplate` must be at most {MaxTemplateLength} characters but is {preset.PromptTemplate.Length}.", nameof(preset));
-        // A data: URL carries base64, 4 characters per 3 bytes.
-        if (preset.Thumbnail is { } thumb && (long)thumb.Length * 3 / 4 > _options.MaxImageBytes)
-            throw new ArgumentException($"`thumbnail` must be at most {_options.MaxImageBytes} bytes (`Persistence:MaxImageBytes`) but is about {(long)thumb.Length * 3 / 4}.", nameof(preset));
-
         var now = _time.GetUtcNow();
-        var stored = preset with
-        {
-            Id = "u-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)),
-            Name = name,
-            BuiltIn = false,
-            CreatedAt = now,
-            OwnerId = owner,
-            Published = false,
-            PublishPrompt = false,
-        };
+        var stored = DurableGalleryRules.NewPreset(preset, ownerId, now, _options.MaxImageBytes);
         await using (var context = _database.CreateContext())
         {
             context.Presets.Add(new PresetEntity { Id = stored.Id, CreatedAtMs = now.ToUnixTimeMilliseconds(), Json = JsonSerializer.Serialize(stored, Json) });
@@ -160,13 +137,8 @@ public sealed class SqliteGalleryStore : IGalleryStore
     /// <inheritdoc />
     public async ValueTask<KeptResult> KeepResultAsync(KeptResult result, string? ownerId, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(result);
-        var owner = GalleryOwner.Require(ownerId);
-        if (result.Image is not { Length: > 0 }) throw new ArgumentException("`image` must not be empty.", nameof(result));
-        if (result.Image.Length > _options.MaxImageBytes)
-            throw new ArgumentException($"`image` must be at most {_options.MaxImageBytes} bytes (`Persistence:MaxImageBytes`) but is {result.Image.Length}.", nameof(result));
         var now = _time.GetUtcNow();
-        var stored = result with { Id = "k-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), KeptAt = now, OwnerId = owner };
+        var stored = DurableGalleryRules.NewKeptResult(result, ownerId, now, _options.MaxImageBytes);
         await using var context = _database.CreateContext();
         context.KeptResults.Add(new KeptResultEntity
         {
@@ -174,7 +146,7 @@ public sealed class SqliteGalleryStore : IGalleryStore
             KeptAtMs = now.ToUnixTimeMilliseconds(),
             Json = JsonSerializer.Serialize(stored with { Image = [] }, Json),
             Image = stored.Image,
-            OwnerId = owner,
+            OwnerId = stored.OwnerId,
             RoomId = stored.RoomId,
         });
         await context.SaveChangesAsync(cancellationToken);

@@ -158,11 +158,8 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
     private void CheckSeatsOfAddress(Room room, string? clientAddress, string? rejoinParticipantId)
     {
         if (clientAddress is null) return;
-        int held = _sessions.Count(s => s.Value.RoomId == room.Id && s.Value.ParticipantId != rejoinParticipantId
-            && _addresses.TryGetValue(s.Key, out var a) && a == clientAddress);
-        if (held >= Options.MaxParticipantsPerAddress)
-            throw new RoomException(RoomErrorCodes.RoomFull,
-                $"The room already has {held} participants from this address (`RoomOptions.MaxParticipantsPerAddress`).");
+        _editor.CheckSeatsOfAddress(_sessions.Count(s => s.Value.RoomId == room.Id && s.Value.ParticipantId != rejoinParticipantId
+            && _addresses.TryGetValue(s.Key, out var a) && a == clientAddress));
     }
 
     /// <inheritdoc />
@@ -367,9 +364,7 @@ public sealed partial class LocalRoomDirectory : IRoomDirectory, IRenderSource
         }
         if (result is null) return null;
         if (result.Revision > 0) RevisionChanged?.Invoke(room.Id);
-        // The sender drew its own strokes and moved its own pointer already; everything else goes to everyone.
-        var echo = result is StrokeBegun or PointsAppended or StrokeEnded or CursorMoved ? caller.SessionId : null;
-        await PublishAsync(result, echo);
+        await PublishAsync(result, RoomEditor.EchoExcept(result, caller));
         if (ack == Ack.Committed) await _store.CommitAsync(room.Id, cancellationToken);
         return result;
     }

@@ -4,6 +4,7 @@ namespace SanaSprint.Web.Rooms;
 /// <param name="Id">Server-assigned id, unique in the room for its lifetime (never reused).</param>
 /// <param name="DisplayName">Name shown to others.</param>
 /// <param name="Colour">Presence colour "#rrggbb".</param>
+[GenerateSerializer, Immutable]
 public abstract record Participant(string Id, string DisplayName, string Colour)
 {
     /// <summary>"Joining", "Present" or "Left", as sent on the wire.</summary>
@@ -19,6 +20,7 @@ public abstract record Participant(string Id, string DisplayName, string Colour)
 /// <param name="Colour">Colour.</param>
 /// <param name="RoomId">The room being joined.</param>
 /// <param name="SessionId">The connection (or circuit) it belongs to.</param>
+[GenerateSerializer, Immutable]
 public sealed record JoiningParticipant(string Id, string DisplayName, string Colour, string RoomId, string SessionId)
     : Participant(Id, DisplayName, Colour)
 {
@@ -32,6 +34,7 @@ public sealed record JoiningParticipant(string Id, string DisplayName, string Co
 /// <param name="Colour">Colour.</param>
 /// <param name="SessionId">The connection (or circuit) it belongs to.</param>
 /// <param name="JoinedAt">When the snapshot was handed over.</param>
+[GenerateSerializer, Immutable]
 public sealed record PresentParticipant(string Id, string DisplayName, string Colour, string SessionId, DateTimeOffset JoinedAt)
     : Participant(Id, DisplayName, Colour)
 {
@@ -44,6 +47,7 @@ public sealed record PresentParticipant(string Id, string DisplayName, string Co
 /// <param name="DisplayName">Name.</param>
 /// <param name="Colour">Colour.</param>
 /// <param name="LeftAt">When the connection closed or the participant left.</param>
+[GenerateSerializer, Immutable]
 public sealed record LeftParticipant(string Id, string DisplayName, string Colour, DateTimeOffset LeftAt)
     : Participant(Id, DisplayName, Colour)
 {

@@ -7,6 +7,7 @@ namespace SanaSprint.Web.Rooms;
 /// <param name="HostId">The host's participant id, or null while the room has none.</param>
 /// <param name="Locked">True while only the host may change the room.</param>
 /// <param name="Watchers">Participants who joined by the watch-only link.</param>
+[GenerateSerializer, Immutable]
 public sealed record RoomAccess(string? HostId, bool Locked, IReadOnlySet<string> Watchers)
 {
     /// <summary>The role of a participant: <see cref="ParticipantRoles.Host"/>, <see cref="ParticipantRoles.Watcher"/> or <see cref="ParticipantRoles.Drawer"/>.</summary>

@@ -536,6 +536,26 @@ public sealed partial class RoomEditor
     }
 
     /// <summary>
+    /// The connection an event need not be sent to: the sender drew its own strokes and moved its own pointer already;
+    /// every other event goes to everyone, the sender too.
+    /// </summary>
+    /// <param name="roomEvent">The event a change made.</param>
+    /// <param name="caller">Who made it.</param>
+    /// <returns>The sender's session, or null.</returns>
+    public static string? EchoExcept(RoomEvent roomEvent, RoomCaller caller) =>
+        roomEvent is StrokeBegun or PointsAppended or StrokeEnded or CursorMoved ? caller.SessionId : null;
+
+    /// <summary>Refuses one more place for a client address that already holds <paramref name="held"/> places in the room.</summary>
+    /// <param name="held">Places the joiner's address holds in the room now (a rejoining participant's own place not counted).</param>
+    /// <exception cref="RoomException">The address holds <see cref="RoomOptions.MaxParticipantsPerAddress"/> places already.</exception>
+    public void CheckSeatsOfAddress(int held)
+    {
+        if (held >= _options.MaxParticipantsPerAddress)
+            throw new RoomException(RoomErrorCodes.RoomFull,
+                $"The room already has {held} participants from this address (`RoomOptions.MaxParticipantsPerAddress`).");
+    }
+
+    /// <summary>
     /// Refuses a removed participant's rejoin, and while the room is locked every newcomer (a rejoin of someone still
     /// known to the room is admitted).
     /// </summary>

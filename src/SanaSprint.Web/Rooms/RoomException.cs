@@ -3,9 +3,11 @@ namespace SanaSprint.Web.Rooms;
 /// <summary>A request the room refused; the hub turns it into an <c>Error</c> for the caller only.</summary>
 /// <param name="code">Stable reason (see <see cref="RoomErrorCodes"/>).</param>
 /// <param name="message">A sentence naming the argument and the rule.</param>
+[GenerateSerializer]
 public sealed class RoomException(string code, string message) : Exception(message)
 {
     /// <summary>Stable reason (see <see cref="RoomErrorCodes"/>).</summary>
+    [Id(0)]
     public string Code { get; } = code;
 }
 
@@ -34,4 +36,6 @@ public static class RoomErrorCodes
     public const string Locked = "locked";
     /// <summary>The host removed this participant; it cannot rejoin as itself.</summary>
     public const string Removed = "removed";
+    /// <summary>The room is moving to another server (a newer copy of it took over); the call changed nothing, try again.</summary>
+    public const string Unavailable = "unavailable";
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -345,7 +344,7 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
                     OwnerId = stroke.OwnerId,
                     Colour = stroke.Colour,
                     Width = stroke.Width,
-                    Points = PackPoints(stroke.Points),
+                    Points = PackedPoints.Pack(stroke.Points, 0),
                     Ended = stroke.Ended,
                     Visible = stroke.Visible,
                 });
@@ -465,7 +464,7 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
             {
                 // Strokes still being drawn at the crash can never be ended by their owner: they end now.
                 var stroke = new Stroke(s.Id, s.OwnerId, s.Colour, s.Width) { Ended = true };
-                stroke.Points.AddRange(UnpackPoints(s.Points));
+                stroke.Points.AddRange(PackedPoints.Unpack(s.Points));
                 room.Strokes.Add(stroke);
                 room.StrokesById[s.Id] = stroke;
                 tracking.Seq[s.Id] = s.Seq;
@@ -521,26 +520,6 @@ public sealed partial class SqliteRoomStore : IRoomStore, IHostedService, IDispo
             Log.RoomUnreadable(_logger, room.Id, $"its last frame is unreadable and was skipped ({ex.Message})");
             return null;
         }
-    }
-
-    private static byte[] PackPoints(List<CanvasPoint> points)
-    {
-        var floats = new float[points.Count * 3];
-        for (var i = 0; i < points.Count; i++)
-        {
-            floats[3 * i] = points[i].X;
-            floats[3 * i + 1] = points[i].Y;
-            floats[3 * i + 2] = points[i].Pressure;
-        }
-        var bytes = MemoryMarshal.AsBytes(floats.AsSpan()).ToArray();
-        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("Stroke points are stored little-endian.");
-        return bytes;
-    }
-
-    private static IEnumerable<CanvasPoint> UnpackPoints(byte[] bytes)
-    {
-        var floats = MemoryMarshal.Cast<byte, float>(bytes.AsSpan(0, bytes.Length / 12 * 12)).ToArray();
-        for (var i = 0; i + 2 < floats.Length; i += 3) yield return new CanvasPoint(floats[i], floats[i + 1], floats[i + 2]);
     }
 
     private sealed class RoomTracking

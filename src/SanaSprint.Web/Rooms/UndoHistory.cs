@@ -22,6 +22,9 @@ public sealed class UndoHistory(int maxDepth)
     private readonly LinkedList<RoomAction> _undo = new();
     private readonly List<RoomAction> _redo = [];
 
+    /// <summary>How many actions the history keeps (undoable and redoable together).</summary>
+    internal int MaxDepth => maxDepth;
+
     /// <summary>Undoable actions, oldest first.</summary>
     public IEnumerable<RoomAction> UndoActions => _undo;
 
