@@ -43,7 +43,8 @@ public sealed class GpuModeHostingTests
         });
         var builder = WebApplication.CreateBuilder(ServiceDefaults.CreateOptions([]));
         builder.WebHost.UseTestServer();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Deployment:Mode"] = "gpu" });
+        // A Redis is named (a cluster mode needs one) but never reached: this host starts its own localhost-clustered silo.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Deployment:Mode"] = "gpu", ["Deployment:Redis"] = "unused:1" });
         builder.AddServiceDefaults();
         builder.AddSanaSprintObservability();
         builder.AddApplicationServices();

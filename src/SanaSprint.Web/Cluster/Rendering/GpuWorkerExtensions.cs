@@ -38,12 +38,17 @@ public static class GpuWorkerExtensions
     /// the model warm before the silo joins the cluster (an Orleans silo lifecycle stage ahead of the runtime's), and the
     /// <see cref="HealthCheckName"/> health check (healthy once warm and an active member). In gpu mode the host starts its
     /// services concurrently, so <c>/healthz</c> answers (unhealthy) while the model warms instead of refusing connections.
+    /// A cluster mode without <c>Deployment:Redis</c> adds nothing (no silo starts; the deployment's validation names the key).
     /// </summary>
     /// <param name="builder">The host builder (its <c>Deployment</c> section names the mode).</param>
     /// <returns>The same builder.</returns>
     public static IHostApplicationBuilder AddGpuWorker(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        var deployment = builder.Configuration.GetSection(DeploymentOptions.SectionName).Get<DeploymentOptions>();
+        // A cluster mode without Redis starts no silo (the deployment's validation stops the start, naming the key): the
+        // renderers' services, which need the silo's, are not added either.
+        if (deployment is { Clustered: true } && string.IsNullOrWhiteSpace(deployment.Redis)) return builder;
         var services = builder.Services;
         services.AddRendererPlacement();
         services.TryAddSingleton<IRoomFeedLocator, GrainRoomFeedLocator>();
@@ -55,8 +60,7 @@ public static class GpuWorkerExtensions
         services.AddSingleton<GpuWarmupGate>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<GpuWarmupGate>());
         services.AddHealthChecks().AddCheck<GpuWorkerHealthCheck>(HealthCheckName);
-        var mode = builder.Configuration.GetSection(DeploymentOptions.SectionName).GetValue<DeploymentMode?>(nameof(DeploymentOptions.Mode));
-        if (mode == DeploymentMode.Gpu) services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true);
+        if (deployment?.Mode == DeploymentMode.Gpu) services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true);
         return builder;
     }
 
