@@ -89,8 +89,13 @@ public sealed class MultiProcessTests
         fx.Redis.Kill();
         using var page = await http.GetAsync("/");
 
+        using var health = await http.GetAsync("/healthz");
+
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("SanaSprint", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // Degraded, not unhealthy: a load balancer keeps sending browsers to the node.
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal("Degraded", await health.Content.ReadAsStringAsync());
         fx.Redis.Restart();
     }
 

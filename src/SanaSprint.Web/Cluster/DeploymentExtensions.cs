@@ -85,10 +85,9 @@ public static class DeploymentExtensions
         return services;
     }
 
-    /// <summary>A web (or all) node: room grains, the node's directory, the sketch hub's Redis backplane and protocols.</summary>
+    /// <summary>A web (or all) node: the room store, gallery and key ring in Redis, room grains, the node's directory, the sketch hub's Redis backplane and protocols.</summary>
     private static void AddRoomRole(this IServiceCollection services, DeploymentOptions deployment)
     {
-        // Rooms, presets, kept frames and the Data Protection key ring live in the cluster's Redis.
         services.AddRedisRoomStores();
         services.AddRoomGrains();
         services.AddHostedService<MembershipRenewal>();
@@ -101,16 +100,19 @@ public static class DeploymentExtensions
         });
         if (deployment.HubProtocol == "json")
             services.PostConfigure<HubOptions<SketchHub>>(o => o.SupportedProtocols = ["json"]);
+        // A web-only node hosts no renderer: placement then puts every renderer on a silo that renders.
+        if (!deployment.Renders) services.Configure<GrainTypeOptions>(o => o.Classes.RemoveWhere(typeof(IRendererGrain).IsAssignableFrom));
     }
 
     /// <summary>
     /// A gpu (or all) node: where the renderers' hosting plugs in (renderer grains, the cluster render source that feeds the
-    /// frame scheduler, the model warm before the silo joins). A gpu-only node hosts no room grains.
+    /// frame scheduler, the model warm before the silo joins). A gpu-only node hosts no room grains (and a web-only node no
+    /// renderer grains: <see cref="AddRoomRole"/>).
     /// </summary>
     private static void AddRendererRole(this IServiceCollection services, DeploymentOptions deployment)
     {
         if (deployment.HostsRooms) return;
-        services.Configure<GrainTypeOptions>(o => o.Classes.Remove(typeof(RoomGrain)));
+        services.Configure<GrainTypeOptions>(o => o.Classes.RemoveWhere(typeof(IRoomGrain).IsAssignableFrom));
     }
 
     private static void ConfigureSilo(ISiloBuilder silo, DeploymentOptions deployment)

@@ -4,8 +4,9 @@ using StackExchange.Redis;
 namespace SanaSprint.Web.Cluster.Redis;
 
 /// <summary>
-/// <c>/healthz</c>'s Redis entry: healthy when Redis answers <c>PING</c> and the room store's last write succeeded;
-/// unhealthy, with the reason, when Redis does not answer or a room write failed (its changes stay queued and are retried).
+/// <c>/healthz</c>'s Redis entry: healthy when Redis answers <c>PING</c> and the room store's last write succeeded; else the
+/// registration's failure status (degraded: pages and rooms already active keep working, so a load balancer must not take
+/// the node out), with the reason, when Redis does not answer or a room write failed (its changes stay queued and are retried).
 /// </summary>
 /// <param name="redis">The process's Redis connection.</param>
 /// <param name="services">Where the room store is found, on nodes that hold rooms.</param>
@@ -24,10 +25,10 @@ public sealed class RedisHealthCheck(IConnectionMultiplexer redis, IServiceProvi
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            return HealthCheckResult.Unhealthy($"Redis ({string.Join(", ", redis.GetEndPoints().Select(e => e.ToString()))}) does not answer: {ex.Message}", ex);
+            return new HealthCheckResult(context.Registration.FailureStatus, $"Redis ({string.Join(", ", redis.GetEndPoints().Select(e => e.ToString()))}) does not answer: {ex.Message}", ex);
         }
         var store = services.GetService<RedisRoomStore>();
-        if (store?.LastFailure is { } failure) return HealthCheckResult.Unhealthy(failure);
+        if (store?.LastFailure is { } failure) return new HealthCheckResult(context.Registration.FailureStatus, failure);
         var rooms = store is null ? "" : $"; {store.Count} rooms active here, {store.PendingRooms} waiting to be written";
         return HealthCheckResult.Healthy($"Redis answers PING in {latency.TotalMilliseconds:F1} ms{rooms}");
     }

@@ -72,7 +72,7 @@ public static class RedisStoreExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddRedisConnection();
-        return builder.AddCheck<RedisHealthCheck>(RedisHealthCheck.Name);
+        return builder.AddCheck<RedisHealthCheck>(RedisHealthCheck.Name, HealthStatus.Degraded);
     }
 
     /// <summary>The key the Data Protection key ring is kept under.</summary>

@@ -18,9 +18,6 @@ public interface IRoomGrain : IRoomRenderFeedGrain
     /// <summary>True when the room exists.</summary>
     Task<bool> ExistsAsync();
 
-    /// <summary>True while someone holds a place in the room or it keeps strokes (<see cref="RoomEditor.IsInUse"/>); false when it does not exist.</summary>
-    Task<bool> IsInUseAsync();
-
     /// <summary>The room as a joiner would see it, without joining.</summary>
     /// <exception cref="RoomException">Unknown room.</exception>
     Task<RoomView> GetViewAsync();

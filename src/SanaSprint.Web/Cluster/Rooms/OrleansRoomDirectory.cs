@@ -61,15 +61,6 @@ public sealed partial class OrleansRoomDirectory : IRoomDirectory, IAsyncDisposa
     /// <inheritdoc />
     public RoomOptions Options => _editor.Options;
 
-    /// <summary>The rooms this node listens to now.</summary>
-    public int ListenedRooms
-    {
-        get
-        {
-            lock (_feedGate) return _feeds.Count;
-        }
-    }
-
     /// <inheritdoc />
     public async ValueTask<string> CreateRoomAsync(CancellationToken cancellationToken = default)
     {

@@ -109,9 +109,6 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
     public Task<bool> ExistsAsync() => Task.FromResult(_room is not null);
 
     /// <inheritdoc />
-    public Task<bool> IsInUseAsync() => Task.FromResult(_room is not null && RoomEditor.IsInUse(_room));
-
-    /// <inheritdoc />
     public Task<RoomView> GetViewAsync() => Task.FromResult(_editor.View(RequireRoom(), ""));
 
     /// <inheritdoc />
