@@ -81,7 +81,10 @@ public abstract class GpuClusterFixture : IAsyncLifetime
         services.AddSingleton<IRoomFeedLocator>(Feeds);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(Options.Create(new SchedulerOptions { Width = 64, Height = 64, RefineDelay = TimeSpan.FromHours(1) }));
-        services.AddSingleton(new ConnectionOutboxes(new RecordingHubContext().Context, Options.Create(new OutboxOptions()), NullLogger<ConnectionOutboxes>.Instance));
+        var hub = Hubs.GetOrAdd(name, _ => new RecordingHubContext());
+        services.AddSingleton(hub.Context);
+        services.AddSingleton(Options.Create(new OutboxOptions()));
+        services.AddSingleton<ConnectionOutboxes>();
         services.AddSingleton<SketchRasterizer>();
         services.AddSingleton<FrameEncoder>();
         services.AddSingleton(sp => new DirtyQueue(sp.GetRequiredService<IOptions<SchedulerOptions>>().Value.RefineDelay, sp.GetRequiredService<TimeProvider>()));
@@ -91,6 +94,9 @@ public abstract class GpuClusterFixture : IAsyncLifetime
         services.AddHostedService(sp => sp.GetRequiredService<FrameScheduler>());
         host.AddGpuWorker();
     }
+
+    /// <summary>Each GPU silo's hub (what its own connections were sent), by its silo name.</summary>
+    public ConcurrentDictionary<string, RecordingHubContext> Hubs { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The silos alive now whose name has a role.</summary>
     /// <param name="role">web or gpu.</param>

@@ -19,7 +19,8 @@ namespace SanaSprint.Web.Tests.Cluster;
 
 /// <summary>
 /// A GPU node's host (<c>Deployment:Mode=gpu</c>) with a real silo: while its model loads it answers <c>/healthz</c> as
-/// unhealthy and has not joined the cluster; it serves only <c>/healthz</c> and <c>/metrics</c> (no pages, no hub); and a
+/// unhealthy and has not joined the cluster; it serves only <c>/healthz</c> and <c>/metrics</c> (no pages, no hub), whose
+/// metrics include the renderers on this GPU; and a
 /// model that cannot load stops the node with the reason instead of letting it join.
 /// </summary>
 public sealed class GpuModeHostingTests
@@ -42,7 +43,8 @@ public sealed class GpuModeHostingTests
         });
         var builder = WebApplication.CreateBuilder(ServiceDefaults.CreateOptions([]));
         builder.WebHost.UseTestServer();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Deployment:Mode"] = "gpu" });
+        // A Redis is named (a cluster mode needs one) but never reached: this host starts its own localhost-clustered silo.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Deployment:Mode"] = "gpu", ["Deployment:Redis"] = "unused:1" });
         builder.AddServiceDefaults();
         builder.AddSanaSprintObservability();
         builder.AddApplicationServices();
@@ -76,11 +78,13 @@ public sealed class GpuModeHostingTests
             var paths = new[] { "/", "/metrics", SketchHub.Path + "/negotiate", "/_blazor/negotiate" };
             var answers = new List<HttpStatusCode>();
             foreach (var path in paths) answers.Add((await client.PostOrGetAsync(path)).StatusCode);
+            var metrics = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
 
             Assert.Equal(HttpStatusCode.ServiceUnavailable, health!.StatusCode);
             Assert.Contains("Warming", report.Entries[GpuWorkerExtensions.HealthCheckName].Description);
             Assert.NotEqual(SiloStatus.Active, status);
             Assert.Equal([HttpStatusCode.NotFound, HttpStatusCode.OK, HttpStatusCode.NotFound, HttpStatusCode.NotFound], answers);
+            Assert.Contains("sanasprint_renderers", metrics);
 
             loading.Set();
             var failed = await Assert.ThrowsAnyAsync<Exception>(() => started);

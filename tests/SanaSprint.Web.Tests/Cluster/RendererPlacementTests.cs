@@ -4,6 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using SanaSprint.Web.Cluster;
 using SanaSprint.Web.Cluster.Rendering;
 using SanaSprint.Web.Hubs;
+using SanaSprint.Web.Scheduling;
 
 namespace SanaSprint.Web.Tests.Cluster;
 
@@ -60,6 +61,45 @@ public sealed class RendererPlacementTests(TwoWebTwoGpuCluster cluster) : IClass
         Assert.Equal(HealthStatus.Healthy, report.Entries[GpuWorkerExtensions.HealthCheckName].Status);
         Assert.Contains("Active", report.Entries[GpuWorkerExtensions.HealthCheckName].Description);
         Assert.Null(web);
+    }
+
+    [Fact]
+    public async Task AGpuNodeHandsFramesOnlyToTheRoomNeverStraightToItsOwnConnections()
+    {
+        List<FakeRoomFeed> rooms = [];
+        try
+        {
+            rooms.Add(await DrawnRoomAsync(100));
+            var room = rooms[0];
+            await room.WaitForFrameAsync(f => f.Revision == room.Revision);
+            var gpu = cluster.HolderOf(room.RoomId)!;
+            var outboxes = gpu.ServiceProvider.GetRequiredService<ConnectionOutboxes>();
+            var hub = cluster.Hubs[GpuClusterFixture.NameOf(gpu)];
+            var sends = hub.Hold("local-1");
+            // A connection of this node in the room (as on an all node): the room's fan-out reaches it, the scheduler must not.
+            outboxes.Enter("local-1", room.RoomId, () => { });
+            var droppedBefore = outboxes.FramesDropped;
+            room.Draw(room.Bob, "b1", 60);
+            await cluster.DispatchAsync(room);
+            await room.WaitForFrameAsync(f => f.Revision == room.Revision);
+            // Barrier: everything the scheduler handed over has been passed on (to the room, and to any outbox it uses).
+            await gpu.ServiceProvider.GetRequiredService<FrameDelivery>().DrainAsync(TimeSpan.FromSeconds(30));
+            // The room's own fan-out, told apart by its revision. Had the scheduler sent its frame here too, that frame
+            // would be sent first or be replaced by this one (a dropped frame).
+            var fanOut = room.Frames[^1] with { Revision = room.Revision + 1000 };
+            outboxes.PublishFrame(room.RoomId, fanOut);
+            await hub.WaitForStartedAsync("local-1", 1);
+            sends.SetResult();
+            await hub.WaitForAsync("local-1", 1);
+
+            Assert.Equal(fanOut.Revision, hub.Sent<FrameMessage>("local-1")[0].Revision);
+            Assert.Equal(droppedBefore, outboxes.FramesDropped);
+            outboxes.Leave("local-1");
+        }
+        finally
+        {
+            await cluster.ReleaseAllAsync(rooms);
+        }
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SanaSprint.Web.Extensions;
+using SanaSprint.Web.Hubs;
 using SanaSprint.Web.Observability;
 using SanaSprint.Web.Scheduling;
 
@@ -33,27 +34,33 @@ public static class GpuWorkerExtensions
     /// The GPU role (<c>Deployment:Mode</c> gpu or all), after <c>AddApplicationServices</c>: the frame scheduler's rooms
     /// become the renderers of this silo (<see cref="ClusterRenderSource"/>, reaching rooms through
     /// <see cref="IRoomFeedLocator"/>, by default the room grains), renderer placement (<see cref="AddRendererPlacement"/>),
+    /// frames handed to the rooms only (never straight to this node's connections: the room sends them to every web node),
     /// the model warm before the silo joins the cluster (an Orleans silo lifecycle stage ahead of the runtime's), and the
     /// <see cref="HealthCheckName"/> health check (healthy once warm and an active member). In gpu mode the host starts its
     /// services concurrently, so <c>/healthz</c> answers (unhealthy) while the model warms instead of refusing connections.
+    /// A cluster mode without <c>Deployment:Redis</c> adds nothing (no silo starts; the deployment's validation names the key).
     /// </summary>
     /// <param name="builder">The host builder (its <c>Deployment</c> section names the mode).</param>
     /// <returns>The same builder.</returns>
     public static IHostApplicationBuilder AddGpuWorker(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        // Without Redis there is no cluster to join: the deployment's validation stops the start, naming the key.
-        if (string.IsNullOrWhiteSpace(builder.Configuration[$"{DeploymentOptions.SectionName}:{nameof(DeploymentOptions.Redis)}"])) return builder;
+        var deployment = builder.Configuration.GetSection(DeploymentOptions.SectionName).Get<DeploymentOptions>();
+        // A cluster mode without Redis starts no silo (the deployment's validation stops the start, naming the key): the
+        // renderers' services, which need the silo's, are not added either.
+        if (deployment is { Clustered: true } && string.IsNullOrWhiteSpace(deployment.Redis)) return builder;
         var services = builder.Services;
         services.AddRendererPlacement();
         services.TryAddSingleton<IRoomFeedLocator, GrainRoomFeedLocator>();
         services.AddSingleton<ClusterRenderSource>();
         services.Replace(ServiceDescriptor.Singleton<IRenderSource>(sp => sp.GetRequiredService<ClusterRenderSource>()));
+        // Frames reach members only through their room, which sends them to every web node (this one too, in all mode);
+        // the scheduler's delivery gets outboxes of its own that no connection enters, so nobody gets a frame twice.
+        services.Replace(ServiceDescriptor.Singleton(sp => ActivatorUtilities.CreateInstance<FrameDelivery>(sp, ActivatorUtilities.CreateInstance<ConnectionOutboxes>(sp))));
         services.AddSingleton<GpuWarmupGate>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<GpuWarmupGate>());
         services.AddHealthChecks().AddCheck<GpuWorkerHealthCheck>(HealthCheckName);
-        var mode = builder.Configuration.GetSection(DeploymentOptions.SectionName).GetValue<DeploymentMode?>(nameof(DeploymentOptions.Mode));
-        if (mode == DeploymentMode.Gpu) services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true);
+        if (deployment?.Mode == DeploymentMode.Gpu) services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true);
         return builder;
     }
 
