@@ -92,6 +92,7 @@ public static class DeploymentExtensions
         services.AddRedisRoomStores();
         services.AddRoomGrains();
         services.AddHostedService<MembershipRenewal>();
+        services.AddSingleton<IOutgoingGrainCallFilter, RoomCallRetryFilter>();
         // Only the sketch hub goes through Redis: Blazor's circuits stay on their node, so a Redis outage cannot break pages.
         services.AddSingleton<HubLifetimeManager<SketchHub>, RedisHubLifetimeManager<SketchHub>>();
         services.Configure<RedisOptions>(o =>
