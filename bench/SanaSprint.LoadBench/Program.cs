@@ -75,30 +75,11 @@ namespace SanaSprint.LoadBench
             Console.WriteLine($"Model '{info.ModelName}' on {info.Provider} (demo: {info.IsDemo}), loaded in {loadClock.Elapsed.TotalSeconds:F1} s");
 
             var roomDirectory = app.Services.GetRequiredService<IRoomDirectory>();
-            var clients = new List<BenchClient>();
-            for (var r = 0; r < rooms; r++)
-            {
-                var roomId = await roomDirectory.CreateRoomAsync();
-                for (var c = 0; c < clientsPerRoom; c++)
-                {
-                    var client = new BenchClient(app.Connect(), roomId, r, c, intervalMs);
-                    await client.StartAsync();
-                    clients.Add(client);
-                }
-                await clients[^1].SetPromptAsync($"bench room {r}: a lighthouse on a cliff, watercolour");
-            }
-
-            using var stop = new CancellationTokenSource();
-            var measureFrom = Stopwatch.GetTimestamp() + (long)(warmupSeconds * Stopwatch.Frequency);
-            foreach (var c in clients) c.MeasureFrom = measureFrom;
-            var drawing = clients.Select(c => c.DrawAsync(stop.Token)).ToList();
-            await Task.Delay(TimeSpan.FromSeconds(warmupSeconds));
-            var gcBefore = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2), Pause: GC.GetTotalPauseDuration(), Bytes: GC.GetTotalAllocatedBytes());
-            await Task.Delay(TimeSpan.FromSeconds(seconds));
-            var measureTo = Stopwatch.GetTimestamp();
-            var gcAfter = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2), Pause: GC.GetTotalPauseDuration(), Bytes: GC.GetTotalAllocatedBytes());
-            stop.Cancel();
-            await Task.WhenAll(drawing);
+            var clients = await BenchClient.OpenRoomsAsync(rooms, clientsPerRoom, intervalMs,
+                _ => roomDirectory.CreateRoomAsync().AsTask(), (_, _) => app.Connect());
+            (int Gen0, int Gen1, int Gen2, TimeSpan Pause, long Bytes) gcBefore = default, gcAfter = default;
+            static (int, int, int, TimeSpan, long) Gc() => (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
+            var (measureFrom, measureTo) = await BenchClient.DriveAsync(clients, warmupSeconds, seconds, () => gcBefore = Gc(), () => gcAfter = Gc());
 
             // Report.
             var samples = clients.SelectMany(c => c.Samples).ToList();
@@ -314,5 +295,53 @@ namespace SanaSprint.LoadBench
         }
 
         public async ValueTask DisposeAsync() => await _connection.DisposeAsync();
+
+        /// <summary>Creates the rooms and joins their clients (the last client of each room sets its prompt).</summary>
+        /// <param name="rooms">How many rooms.</param>
+        /// <param name="clientsPerRoom">Clients per room.</param>
+        /// <param name="intervalMs">Time between a client's point batches.</param>
+        /// <param name="createRoom">Creates room r and returns its id.</param>
+        /// <param name="connect">The connection of client c of room r.</param>
+        public static async Task<List<BenchClient>> OpenRoomsAsync(int rooms, int clientsPerRoom, int intervalMs, Func<int, Task<string>> createRoom,
+            Func<int, int, HubConnection> connect)
+        {
+            var clients = new List<BenchClient>();
+            for (var r = 0; r < rooms; r++)
+            {
+                var roomId = await createRoom(r);
+                for (var c = 0; c < clientsPerRoom; c++)
+                {
+                    var client = new BenchClient(connect(r, c), roomId, r, c, intervalMs);
+                    await client.StartAsync();
+                    clients.Add(client);
+                }
+                await clients[^1].SetPromptAsync($"bench room {r}: a lighthouse on a cliff, watercolour");
+            }
+            return clients;
+        }
+
+        /// <summary>Draws with every client through a warm-up and a measured window, then stops them.</summary>
+        /// <param name="clients">The clients.</param>
+        /// <param name="warmupSeconds">Drawing before the window.</param>
+        /// <param name="seconds">The window's length.</param>
+        /// <param name="windowStarts">Called when the measured window starts.</param>
+        /// <param name="windowEnds">Called when it ends, before the clients stop.</param>
+        /// <returns>The window's start and end timestamps.</returns>
+        public static async Task<(long From, long To)> DriveAsync(IReadOnlyList<BenchClient> clients, int warmupSeconds, int seconds,
+            Action? windowStarts = null, Action? windowEnds = null)
+        {
+            using var stop = new CancellationTokenSource();
+            var measureFrom = Stopwatch.GetTimestamp() + (long)(warmupSeconds * Stopwatch.Frequency);
+            foreach (var c in clients) c.MeasureFrom = measureFrom;
+            var drawing = clients.Select(c => c.DrawAsync(stop.Token)).ToList();
+            await Task.Delay(TimeSpan.FromSeconds(warmupSeconds));
+            windowStarts?.Invoke();
+            await Task.Delay(TimeSpan.FromSeconds(seconds));
+            var measureTo = Stopwatch.GetTimestamp();
+            windowEnds?.Invoke();
+            await stop.CancelAsync();
+            await Task.WhenAll(drawing);
+            return (measureFrom, measureTo);
+        }
     }
 }

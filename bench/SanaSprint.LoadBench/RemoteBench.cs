@@ -77,29 +77,14 @@ internal static class RemoteBench
     private static async Task<Result> MeasureAsync(string name, IReadOnlyList<string> targets, int rooms, int clientsPerRoom, int seconds, int warmupSeconds,
         int intervalMs)
     {
-        var clients = new List<BenchClient>();
-        for (var r = 0; r < rooms; r++)
+        var clients = await BenchClient.OpenRoomsAsync(rooms, clientsPerRoom, intervalMs, async r =>
         {
             await using var creator = Connect(targets[r % targets.Count]);
             await creator.StartAsync();
-            var roomId = await creator.InvokeAsync<string>("CreateRoom");
-            for (var c = 0; c < clientsPerRoom; c++)
-            {
-                var client = new BenchClient(Connect(targets[(r + c) % targets.Count]), roomId, r, c, intervalMs);
-                await client.StartAsync();
-                clients.Add(client);
-            }
-            await clients[^1].SetPromptAsync($"bench room {r}: a lighthouse on a cliff, watercolour");
-        }
-
-        using var stop = new CancellationTokenSource();
-        var measureFrom = Stopwatch.GetTimestamp() + (long)(warmupSeconds * Stopwatch.Frequency);
-        foreach (var c in clients) c.MeasureFrom = measureFrom;
-        var drawing = clients.Select(c => c.DrawAsync(stop.Token)).ToList();
-        await Task.Delay(TimeSpan.FromSeconds(warmupSeconds + seconds));
-        var window = Stopwatch.GetElapsedTime(measureFrom).TotalSeconds;
-        stop.Cancel();
-        await Task.WhenAll(drawing);
+            return await creator.InvokeAsync<string>("CreateRoom");
+        }, (r, c) => Connect(targets[(r + c) % targets.Count]));
+        var (measureFrom, measureTo) = await BenchClient.DriveAsync(clients, warmupSeconds, seconds);
+        var window = Stopwatch.GetElapsedTime(measureFrom, measureTo).TotalSeconds;
         var result = new Result(name, rooms, clientsPerRoom, intervalMs, window, [.. clients.SelectMany(c => c.Samples)],
             clients.Where(c => c.ClientIndex == 0).Sum(c => c.FramesInWindow), clients.Sum(c => c.Errors), clients.Sum(c => c.Failures));
         foreach (var c in clients) await c.DisposeAsync();
